@@ -1,0 +1,29 @@
+//! `profile-domain`: what a user profile is and which changes to it are allowed.
+//!
+//! The crate is pure: no I/O, no async runtime, no web framework or database
+//! driver. Every value that exists is valid: value types are built only
+//! through constructors (`TryFrom`, `new`) that say what is wrong, as a
+//! [`FieldError`] naming the field by its JSON path with a stable `code`.
+//! A change to several fields collects every error in [`ValidationErrors`]
+//! before it is refused, so a client learns all its mistakes at once.
+//!
+//! ```
+//! use profile_domain::account::{Email, Password, Username};
+//!
+//! let username = Username::try_from("alice_w").unwrap();
+//! let email = Email::try_from("Alice@Example.com").unwrap();
+//! assert_eq!(email.canonical(), "alice@example.com");
+//!
+//! let weak = Password::new("password123", username.as_str(), email.as_str());
+//! assert_eq!(weak.unwrap_err().code, "common_password");
+//!
+//! let taken = Username::try_from("admin").unwrap_err();
+//! assert_eq!((taken.field.as_ref(), taken.code), ("username", "reserved"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod account;
+pub mod error;
+pub mod user;
+
+pub use error::{FieldError, ValidationErrors};
