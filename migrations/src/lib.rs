@@ -1,1 +1,20 @@
-//! placeholder
+//! The schema of the profile service, and the only place it is defined.
+//!
+//! Migrations run through `profiled migrate`, and at start when
+//! `database.migrate_on_start` is true. They are written once for both
+//! SQLite and PostgreSQL through sea-query, so every statement here must mean
+//! the same on both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_accounts::Migration)]
+    }
+}

@@ -105,7 +105,11 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was recorded, else `Err(self)`.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -165,16 +169,27 @@ mod tests {
 
     #[test]
     fn at_prefixes_paths() {
-        assert_eq!(FieldError::new("text", "too_long").at("description").field, "description.text");
+        assert_eq!(
+            FieldError::new("text", "too_long").at("description").field,
+            "description.text"
+        );
         assert_eq!(FieldError::new("", "too_long").at("name").field, "name");
-        assert_eq!(FieldError::new("[3].value", "too_long").at("annotations").field, "annotations[3].value");
+        assert_eq!(
+            FieldError::new("[3].value", "too_long")
+                .at("annotations")
+                .field,
+            "annotations[3].value"
+        );
     }
 
     #[test]
     fn collects_every_error() {
         let mut errors = ValidationErrors::new();
         assert_eq!(errors.check(Ok::<_, FieldError>(1)), Some(1));
-        assert_eq!(errors.check::<u8>(Err(FieldError::new("a", "required"))), None);
+        assert_eq!(
+            errors.check::<u8>(Err(FieldError::new("a", "required"))),
+            None
+        );
         errors.push(FieldError::new("b", "too_long"));
         assert_eq!(errors.errors().len(), 2);
         assert!(errors.into_result(()).is_err());

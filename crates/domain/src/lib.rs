@@ -24,6 +24,7 @@
 
 pub mod account;
 pub mod error;
+pub mod profile;
 pub mod user;
 
 pub use error::{FieldError, ValidationErrors};

@@ -1,1 +1,36 @@
-//! placeholder
+//! `profile-http`: how the web reaches the use cases.
+//!
+//! actix-web handlers (thin: decode, call one use case, encode), request and
+//! response DTOs, the authentication extractor, and the single mapping from
+//! application errors to `application/problem+json`. Extractor failures
+//! (bad JSON, wrong content type, oversized bodies, bad paths) are mapped
+//! here too, so no client ever sees actix-web's plain-text defaults.
+
+pub mod auth;
+pub mod dto;
+pub mod json;
+pub mod problem;
+pub mod routes;
+pub mod state;
+
+pub use problem::ApiError;
+pub use state::{HttpSettings, UseCases};
+
+use actix_web::web;
+
+/// Mounts every route and the extractor configuration on an actix `App`.
+pub fn configure(settings: &HttpSettings) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
+    let settings = settings.clone();
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(json::json_config(settings.json_limit))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| problem::ApiError::not_found_path(&err).into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _| problem::ApiError::bad_query(&err).into()),
+            );
+        routes::configure(cfg);
+    }
+}

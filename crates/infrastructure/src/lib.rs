@@ -1,1 +1,14 @@
-//! placeholder
+//! `profile-infrastructure`: how the application's ports are done.
+//!
+//! SeaORM repositories for SQLite and PostgreSQL (chosen by the database
+//! URL at run time), the argon2id password hasher, token issuing, and the
+//! system clock. Driver errors are translated here; SeaORM models never
+//! leave this crate.
+
+pub mod clock;
+pub mod persistence;
+pub mod security;
+
+pub use clock::SystemClock;
+pub use persistence::{Database, SeaSessionRepository, SeaUserRepository};
+pub use security::{Argon2Hasher, RandomTokenIssuer};

@@ -1,1 +1,88 @@
-//! placeholder
+//! `profile-server`: the composition root. Reads configuration, opens the
+//! database, wires adapters into use cases and use cases into the HTTP app.
+//! `main` and the black-box tests start the service the same way, through
+//! [`Application::build`].
+
+pub mod cli;
+pub mod settings;
+pub mod telemetry;
+mod wiring;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use profile_http::HttpSettings;
+use profile_infrastructure::Database;
+
+pub use settings::Settings;
+pub use wiring::wire;
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (running migrations when configured), binds the
+    /// listener and builds the server. Nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database = open_database(&settings).await?;
+        let use_cases = web::Data::new(wire(&settings, database)?);
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let address = listener.local_addr()?;
+        let http = HttpSettings {
+            json_limit: settings.server.json_limit,
+        };
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(telemetry::trace_requests))
+                .app_data(use_cases.clone())
+                .configure(profile_http::configure(&http))
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        tracing::info!(%address, "listening");
+        Ok(Self {
+            port: address.port(),
+            server: server.run(),
+        })
+    }
+
+    /// The bound port (useful when the configured one was 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests are finished first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects and, when `database.migrate_on_start` is set, migrates.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
+    let database = Database::connect(&settings.database.url, settings.database.max_connections)
+        .await
+        .context("cannot open the database (database.url)")?;
+    if settings.database.migrate_on_start {
+        database
+            .migrate()
+            .await
+            .context("cannot migrate the database")?;
+    }
+    tracing::info!(backend = database.backend_name(), "database ready");
+    Ok(database)
+}

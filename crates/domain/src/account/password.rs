@@ -81,7 +81,9 @@ mod tests {
     use super::*;
 
     fn check(raw: &str) -> Result<(), &'static str> {
-        Password::new(raw, "alice_w", "alice@example.com").map(|_| ()).map_err(|e| e.code)
+        Password::new(raw, "alice_w", "alice@example.com")
+            .map(|_| ())
+            .map_err(|e| e.code)
     }
 
     #[test]
@@ -90,11 +92,11 @@ mod tests {
         let over = "x".repeat(MAX_LEN - 3) + "9Qz!";
         let cases: Vec<(&str, Result<(), &str>)> = vec![
             ("correct horse", Ok(())),
-            ("ab3$efg9i", Err("too_short")),       // 9
-            ("ab3$efg9iJ", Ok(())),                // 10
-            ("żółw-ąęść-1", Ok(())),               // 11 chars, more bytes
-            ("żółwąęść1", Err("too_short")),       // 9 chars, 17 bytes
-            ("🔑🔑🔑🔑🔑🔑🔑🔑🔑🔑", Ok(())),       // 10 emoji
+            ("ab3$efg9i", Err("too_short")),  // 9
+            ("ab3$efg9iJ", Ok(())),           // 10
+            ("żółw-ąęść-1", Ok(())),          // 11 chars, more bytes
+            ("żółwąęść1", Err("too_short")),  // 9 chars, 17 bytes
+            ("🔑🔑🔑🔑🔑🔑🔑🔑🔑🔑", Ok(())), // 10 emoji
             (&max, Ok(())),
             (&over, Err("too_long")),
             ("ALICE_W", Err("too_short")),
@@ -118,7 +120,11 @@ mod tests {
 
     #[test]
     fn bundled_list_is_real() {
-        assert!(common_password_count() >= 10_000, "{}", common_password_count());
+        assert!(
+            common_password_count() >= 10_000,
+            "{}",
+            common_password_count()
+        );
         assert!(is_common("password"));
         assert!(!is_common("violet-tractor-umbrella-42"));
     }

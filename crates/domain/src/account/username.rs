@@ -12,11 +12,50 @@ pub const MAX_LEN: usize = 20;
 /// Names that would collide with routes, roles or special meanings, compared
 /// ignoring case.
 pub const RESERVED: &[&str] = &[
-    "about", "account", "accounts", "admin", "administrator", "anonymous", "api", "app", "auth",
-    "avatar", "cover", "docs", "everyone", "guest", "help", "healthz", "login", "logout", "me",
-    "media", "metrics", "moderator", "null", "official", "openapi", "privacy", "profile",
-    "profiles", "readyz", "register", "root", "security", "session", "sessions", "settings",
-    "signup", "staff", "static", "stream", "support", "system", "undefined", "user", "users",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "administrator",
+    "anonymous",
+    "api",
+    "app",
+    "auth",
+    "avatar",
+    "cover",
+    "docs",
+    "everyone",
+    "guest",
+    "help",
+    "healthz",
+    "login",
+    "logout",
+    "me",
+    "media",
+    "metrics",
+    "moderator",
+    "null",
+    "official",
+    "openapi",
+    "privacy",
+    "profile",
+    "profiles",
+    "readyz",
+    "register",
+    "root",
+    "security",
+    "session",
+    "sessions",
+    "settings",
+    "signup",
+    "staff",
+    "static",
+    "stream",
+    "support",
+    "system",
+    "undefined",
+    "user",
+    "users",
     "www",
 ];
 
@@ -57,9 +96,8 @@ impl TryFrom<&str> for Username {
                 .with_message(format!("A username has at most {MAX_LEN} characters.")));
         }
         if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(FieldError::new("username", "invalid_characters").with_message(
-                "A username may contain only letters A-Z, digits and underscores.",
-            ));
+            return Err(FieldError::new("username", "invalid_characters")
+                .with_message("A username may contain only letters A-Z, digits and underscores."));
         }
         if raw.chars().all(|c| c.is_ascii_digit()) {
             return Err(FieldError::new("username", "all_digits"));
@@ -95,7 +133,7 @@ mod tests {
             ("abc", Ok(())),
             ("ab", Err("too_short")),
             ("", Err("too_short")),
-            ("a_b_c_d_e_f_g_h_i_j_", Ok(())), // 20
+            ("a_b_c_d_e_f_g_h_i_j_", Ok(())),           // 20
             ("a_b_c_d_e_f_g_h_i_j_k", Err("too_long")), // 21
             ("Alice_99", Ok(())),
             ("123", Err("all_digits")),
@@ -119,10 +157,17 @@ mod tests {
             for spelling in [name.to_string(), name.to_uppercase()] {
                 if spelling.len() < MIN_LEN {
                     // `me` is reserved, but is already too short.
-                    assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "too_short");
+                    assert_eq!(
+                        Username::try_from(spelling.as_str()).unwrap_err().code,
+                        "too_short"
+                    );
                     continue;
                 }
-                assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "reserved", "{spelling}");
+                assert_eq!(
+                    Username::try_from(spelling.as_str()).unwrap_err().code,
+                    "reserved",
+                    "{spelling}"
+                );
             }
         }
     }

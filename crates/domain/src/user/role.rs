@@ -17,8 +17,11 @@ pub enum Privilege {
 
 impl Privilege {
     /// Every privilege, in a stable order.
-    pub const ALL: [Privilege; 3] =
-        [Privilege::ReadPrivateProfiles, Privilege::WriteAnyProfile, Privilege::ManageUsers];
+    pub const ALL: [Privilege; 3] = [
+        Privilege::ReadPrivateProfiles,
+        Privilege::WriteAnyProfile,
+        Privilege::ManageUsers,
+    ];
 
     /// The stored and published name (`profiles.read_private`, …).
     pub fn as_str(self) -> &'static str {

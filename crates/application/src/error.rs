@@ -1,0 +1,73 @@
+//! Application errors: what went wrong, named for what happened, never how.
+
+use profile_domain::{FieldError, ValidationErrors};
+
+use crate::ports::{HashError, RepoError};
+
+/// The outcome of a use case that did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input broke one or more rules; every broken rule is listed.
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+    /// Login and password did not match an account (deliberately vague).
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    /// No valid token was presented.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The named user does not exist.
+    #[error("user not found")]
+    NotFound,
+    /// A unique value (username, email) is already taken.
+    #[error("{field} is already taken")]
+    Duplicate {
+        /// The input field whose value is taken.
+        field: String,
+    },
+    /// The caller's precondition named a version that is no longer current.
+    #[error("the resource has changed since version {expected}")]
+    VersionConflict {
+        /// The version the caller expected.
+        expected: i64,
+    },
+    /// A dependency (the database) cannot be reached; retrying may help.
+    #[error("service unavailable")]
+    Unavailable,
+    /// Anything else: a bug or a broken invariant. The text is for logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ValidationErrors> for AppError {
+    fn from(errors: ValidationErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        AppError::Validation(error.into())
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::Duplicate { field } => AppError::Duplicate { field },
+            RepoError::VersionConflict { expected } => AppError::VersionConflict { expected },
+            RepoError::NotFound => AppError::NotFound,
+            RepoError::Unavailable(_) => AppError::Unavailable,
+            RepoError::Other(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}

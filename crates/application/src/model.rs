@@ -1,0 +1,118 @@
+//! Records the use cases exchange with ports and callers.
+
+use chrono::{DateTime, Utc};
+use profile_domain::account::{Email, Username};
+use profile_domain::user::{Privilege, Role, UserId};
+
+/// An account as stored: who the user is and what role they hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserAccount {
+    /// Server-assigned id.
+    pub id: UserId,
+    /// Public handle.
+    pub username: Username,
+    /// Private email address.
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Role with its privileges.
+    pub role: Role,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version, bumped by every change.
+    pub version: i64,
+}
+
+/// What is needed to check a login.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    /// The account the login names.
+    pub user_id: UserId,
+    /// Stored PHC string.
+    pub password_hash: String,
+}
+
+/// The authenticated principal of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// Who is calling.
+    pub user_id: UserId,
+    /// Their role and privileges.
+    pub role: Role,
+    /// Digest of the token that authenticated this request.
+    pub token_digest: TokenDigest,
+}
+
+impl Caller {
+    /// True when the caller's role grants `privilege`.
+    pub fn can(&self, privilege: Privilege) -> bool {
+        self.role.can(privilege)
+    }
+
+    /// True when the caller is `user` or may read private fields of anyone.
+    pub fn may_read_private_of(&self, user: UserId) -> bool {
+        self.user_id == user || self.can(Privilege::ReadPrivateProfiles)
+    }
+}
+
+/// SHA-256 of a session token, hex-encoded: the only form stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenDigest(pub String);
+
+/// A freshly issued token: the secret goes to the client once, the digest to storage.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The bearer secret, shown to the client exactly once.
+    pub secret: String,
+    /// What is stored.
+    pub digest: TokenDigest,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSession {
+    /// Owner of the session.
+    pub user_id: UserId,
+    /// Digest of its token.
+    pub digest: TokenDigest,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session handed to the client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedSession {
+    /// The bearer token.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An account to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    /// Public handle.
+    pub username: Username,
+    /// Email address.
+    pub email: Email,
+    /// PHC string of the password.
+    pub password_hash: String,
+    /// Display name.
+    pub name: String,
+    /// Name of the role to assign (`user`, `admin`).
+    pub role: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}

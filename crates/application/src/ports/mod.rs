@@ -1,0 +1,44 @@
+//! Ports: what the use cases need from the outside world, as traits named
+//! for their role. Each trait's documentation is the contract every adapter
+//! keeps, errors included.
+
+pub mod clock;
+pub mod health;
+pub mod password_hasher;
+pub mod session_repository;
+pub mod token_issuer;
+pub mod user_repository;
+
+pub use clock::Clock;
+pub use health::HealthCheck;
+pub use password_hasher::{HashError, PasswordHasher};
+pub use session_repository::SessionRepository;
+pub use token_issuer::TokenIssuer;
+pub use user_repository::UserRepository;
+
+/// Failure of a repository adapter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RepoError {
+    /// A unique value is taken; `field` is the input field name
+    /// (`username`, `email`).
+    #[error("duplicate {field}")]
+    Duplicate {
+        /// Field whose value is taken.
+        field: String,
+    },
+    /// The stored version was not the expected one; nothing was changed.
+    #[error("version conflict (expected {expected})")]
+    VersionConflict {
+        /// The version the caller expected.
+        expected: i64,
+    },
+    /// The record to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Any other storage failure (for logs, never for clients).
+    #[error("storage error: {0}")]
+    Other(String),
+}

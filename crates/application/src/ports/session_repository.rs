@@ -1,0 +1,26 @@
+//! Stored sessions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::RepoError;
+use crate::model::{Caller, NewSession, TokenDigest};
+
+/// Where sessions live; shared by every instance of the service.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a new session.
+    async fn create(&self, session: &NewSession) -> Result<(), RepoError>;
+
+    /// The caller owning the session with `digest`, when that session exists,
+    /// is not revoked and has not expired at `now`.
+    async fn find_active(
+        &self,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Caller>, RepoError>;
+
+    /// Revokes the session with `digest` (no error if it is already gone).
+    async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError>;
+}

@@ -1,0 +1,22 @@
+//! One use case per user intention.
+
+pub mod authenticate;
+pub mod change_password;
+pub mod create_account;
+pub mod get_user;
+pub mod log_in;
+pub mod log_out;
+pub mod register_account;
+pub mod start_session;
+
+pub use authenticate::Authenticate;
+pub use change_password::{ChangePassword, ChangePasswordCommand};
+pub use create_account::{CreateAccount, NewAccount};
+pub use get_user::GetUser;
+pub use log_in::{LogIn, LogInCommand};
+pub use log_out::LogOut;
+pub use register_account::{RegisterAccount, Registered};
+pub use start_session::StartSession;
+
+#[cfg(test)]
+pub(crate) mod test_support;

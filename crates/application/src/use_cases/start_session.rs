@@ -1,0 +1,54 @@
+//! Issuing a session token to an authenticated user (shared by sign-up and login).
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use profile_domain::user::UserId;
+
+use crate::AppError;
+use crate::model::{IssuedSession, NewSession};
+use crate::ports::{Clock, SessionRepository, TokenIssuer};
+
+/// Issues and stores a session for a user whose identity is already proven.
+#[derive(Clone)]
+pub struct StartSession {
+    sessions: Arc<dyn SessionRepository>,
+    tokens: Arc<dyn TokenIssuer>,
+    clock: Arc<dyn Clock>,
+    ttl: Duration,
+}
+
+impl StartSession {
+    /// Sessions last `ttl`.
+    pub fn new(
+        sessions: Arc<dyn SessionRepository>,
+        tokens: Arc<dyn TokenIssuer>,
+        clock: Arc<dyn Clock>,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            sessions,
+            tokens,
+            clock,
+            ttl,
+        }
+    }
+
+    /// A new token for `user`; only its digest is stored.
+    pub async fn execute(&self, user: UserId) -> Result<IssuedSession, AppError> {
+        let token = self.tokens.issue();
+        let created_at = self.clock.now();
+        let expires_at = created_at + self.ttl;
+        let session = NewSession {
+            user_id: user,
+            digest: token.digest,
+            created_at,
+            expires_at,
+        };
+        self.sessions.create(&session).await?;
+        Ok(IssuedSession {
+            token: token.secret,
+            expires_at,
+        })
+    }
+}

@@ -1,0 +1,325 @@
+//! Annotations: typed JSON metadata other apps attach to a profile (App.net style).
+
+use std::io;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{FieldError, ValidationErrors};
+
+/// Most annotations a profile holds.
+pub const MAX_COUNT: usize = 20;
+/// Longest annotation type, in characters.
+pub const MAX_TYPE_LEN: usize = 128;
+/// Largest annotation value, in bytes of compact JSON.
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+
+/// One annotation: a reverse-DNS `type` (`net.app.core.directory.blog`)
+/// and a JSON object `value` of at most 8 KiB serialized.
+///
+/// The type has at least two dot-separated labels of ASCII letters, digits,
+/// `_` and `-`, and at most 128 characters. Serializes as `{type, value}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Annotation {
+    #[serde(rename = "type")]
+    kind: String,
+    value: Map<String, Value>,
+}
+
+impl Annotation {
+    /// Checks one annotation, collecting the errors of both parts at the
+    /// paths `type` and `value` (prefix them with [`FieldError::at`]).
+    pub fn new(kind: &str, value: Value) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let kind = errors.check(check_type(kind));
+        let value = errors.check(check_value(value));
+        match (kind, value) {
+            (Some(kind), Some(value)) => Ok(Self { kind, value }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The reverse-DNS type.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The JSON object.
+    pub fn value(&self) -> &Map<String, Value> {
+        &self.value
+    }
+}
+
+fn check_type(kind: &str) -> Result<String, FieldError> {
+    if kind.chars().count() > MAX_TYPE_LEN {
+        return Err(FieldError::new("type", "too_long").with_message(format!(
+            "An annotation type has at most {MAX_TYPE_LEN} characters."
+        )));
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if kind.split('.').count() < 2 || !kind.split('.').all(label_ok) {
+        return Err(FieldError::new("type", "invalid_format").with_message(
+            "An annotation type is a reverse domain name such as `net.app.core.directory.blog`.",
+        ));
+    }
+    Ok(kind.to_owned())
+}
+
+fn check_value(value: Value) -> Result<Map<String, Value>, FieldError> {
+    let Value::Object(object) = value else {
+        return Err(FieldError::new("value", "invalid_type")
+            .with_message("An annotation value is a JSON object."));
+    };
+    let mut counter = ByteCounter(0);
+    let size = match serde_json::to_writer(&mut counter, &object) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    };
+    if size > MAX_VALUE_BYTES {
+        return Err(FieldError::new("value", "too_large").with_message(format!(
+            "An annotation value is at most {MAX_VALUE_BYTES} bytes of JSON."
+        )));
+    }
+    Ok(object)
+}
+
+/// Counts serialized bytes without keeping them.
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The annotations of a profile, at most 20, in the order given. Empty by
+/// default; clearing the field empties the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Annotations(Vec<Annotation>);
+
+impl Annotations {
+    /// Checks the count of already valid annotations (`too_many` at
+    /// `annotations`).
+    pub fn new(items: Vec<Annotation>) -> Result<Self, FieldError> {
+        if items.len() > MAX_COUNT {
+            return Err(too_many());
+        }
+        Ok(Self(items))
+    }
+
+    /// Reads `[{"type": …, "value": {…}}, …]`, collecting every error with
+    /// its full path (`annotations`, `annotations[3].type`,
+    /// `annotations[3].value`). Other keys of an item are ignored.
+    pub fn from_json(json: &Value) -> Result<Self, ValidationErrors> {
+        let Value::Array(items) = json else {
+            return Err(FieldError::new("annotations", "invalid_type")
+                .with_message("Annotations are a JSON array.")
+                .into());
+        };
+        let mut errors = ValidationErrors::new();
+        if items.len() > MAX_COUNT {
+            errors.push(too_many());
+        }
+        let mut parsed = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let at = format!("annotations[{index}]");
+            match annotation(item) {
+                Ok(annotation) => parsed.push(annotation),
+                Err(e) => e.into_iter().for_each(|e| errors.push(e.at(&at))),
+            }
+        }
+        errors.into_result(Self(parsed))
+    }
+
+    /// The annotations, in order.
+    pub fn as_slice(&self) -> &[Annotation] {
+        &self.0
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The JSON array `[{"type": …, "value": {…}}, …]`.
+    pub fn to_json(&self) -> Value {
+        let items = self.0.iter().map(|a| {
+            let mut item = Map::new();
+            item.insert("type".to_owned(), Value::String(a.kind.clone()));
+            item.insert("value".to_owned(), Value::Object(a.value.clone()));
+            Value::Object(item)
+        });
+        Value::Array(items.collect())
+    }
+}
+
+fn too_many() -> FieldError {
+    FieldError::new("annotations", "too_many")
+        .with_message(format!("A profile has at most {MAX_COUNT} annotations."))
+}
+
+/// One array item, errors relative to it (`type`, `value`, or the item).
+fn annotation(item: &Value) -> Result<Annotation, ValidationErrors> {
+    let Value::Object(object) = item else {
+        return Err(FieldError::new("", "invalid_type")
+            .with_message("An annotation is an object `{type, value}`.")
+            .into());
+    };
+    let mut errors = ValidationErrors::new();
+    let kind = match object.get("type") {
+        Some(Value::String(kind)) => errors.check(check_type(kind)),
+        None | Some(Value::Null) => errors.check(Err(FieldError::new("type", "required"))),
+        Some(_) => errors.check(Err(FieldError::new("type", "invalid_type"))),
+    };
+    let value = match object.get("value") {
+        None | Some(Value::Null) => errors.check(Err(FieldError::new("value", "required"))),
+        Some(value) => errors.check(check_value(value.clone())),
+    };
+    match (kind, value) {
+        (Some(kind), Some(value)) => Ok(Annotation { kind, value }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn codes(json: Value) -> Result<usize, Vec<(String, &'static str)>> {
+        Annotations::from_json(&json)
+            .map(|a| a.as_slice().len())
+            .map_err(|e| {
+                e.into_iter()
+                    .map(|e| (e.field.into_owned(), e.code))
+                    .collect()
+            })
+    }
+
+    #[test]
+    fn rules_table() {
+        let blog = json!({"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}});
+        let max_type = format!("a.{}", "b".repeat(MAX_TYPE_LEN - 2));
+        let over_type = format!("a.{}", "b".repeat(MAX_TYPE_LEN - 1));
+        // {"k":"…"} is 8 bytes of syntax around the string.
+        let max_value = json!({"k": "x".repeat(MAX_VALUE_BYTES - 8)});
+        let over_value = json!({"k": "x".repeat(MAX_VALUE_BYTES - 7)});
+        let emoji_value = json!({"k": "😀".repeat(MAX_VALUE_BYTES / 4)}); // 2048 chars, 8192+ bytes
+        let err = |path: &str, code: &'static str| Err(vec![(path.to_owned(), code)]);
+        let cases: Vec<(Value, Result<usize, Vec<(String, &'static str)>>)> = vec![
+            (json!([]), Ok(0)),
+            (json!([blog.clone()]), Ok(1)),
+            (json!(vec![blog.clone(); MAX_COUNT]), Ok(MAX_COUNT)),
+            (
+                json!(vec![blog.clone(); MAX_COUNT + 1]),
+                err("annotations", "too_many"),
+            ),
+            (json!([{"type": max_type, "value": {}}]), Ok(1)),
+            (
+                json!([{"type": over_type, "value": {}}]),
+                err("annotations[0].type", "too_long"),
+            ),
+            (json!([{"type": "a.b", "value": max_value}]), Ok(1)),
+            (
+                json!([{"type": "a.b", "value": over_value}]),
+                err("annotations[0].value", "too_large"),
+            ),
+            (
+                json!([{"type": "a.b", "value": emoji_value}]),
+                err("annotations[0].value", "too_large"),
+            ),
+            (
+                json!([{"type": "blog", "value": {}}]),
+                err("annotations[0].type", "invalid_format"),
+            ),
+            (
+                json!([{"type": "a..b", "value": {}}]),
+                err("annotations[0].type", "invalid_format"),
+            ),
+            (
+                json!([{"type": "a.b c", "value": {}}]),
+                err("annotations[0].type", "invalid_format"),
+            ),
+            (
+                json!([{"type": "", "value": {}}]),
+                err("annotations[0].type", "invalid_format"),
+            ),
+            (
+                json!([{"type": "com.example-x.my_thing", "value": {}}]),
+                Ok(1),
+            ),
+            (
+                json!([{"type": 5, "value": {}}]),
+                err("annotations[0].type", "invalid_type"),
+            ),
+            (
+                json!([{"value": {}}]),
+                err("annotations[0].type", "required"),
+            ),
+            (
+                json!([{"type": "a.b"}]),
+                err("annotations[0].value", "required"),
+            ),
+            (
+                json!([{"type": "a.b", "value": [1]}]),
+                err("annotations[0].value", "invalid_type"),
+            ),
+            (
+                json!([{"type": "a.b", "value": "x"}]),
+                err("annotations[0].value", "invalid_type"),
+            ),
+            (json!(["a.b"]), err("annotations[0]", "invalid_type")),
+            (json!({"type": "a.b"}), err("annotations", "invalid_type")),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(codes(json.clone()), expected, "annotations {json}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_reported_with_its_index() {
+        let json = json!([
+            {"type": "a.b", "value": {}},
+            {"type": "nope", "value": 1},
+            {"type": "a.b", "value": {}},
+            {"type": "c.d"},
+        ]);
+        let fields: Vec<String> = Annotations::from_json(&json)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| format!("{} {}", e.field, e.code))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "annotations[1].type invalid_format",
+                "annotations[1].value invalid_type",
+                "annotations[3].value required"
+            ]
+        );
+    }
+
+    #[test]
+    fn round_trips_to_json() {
+        let json = json!([{"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}}]);
+        let annotations = Annotations::from_json(&json).unwrap();
+        assert_eq!(annotations.to_json(), json);
+        assert_eq!(serde_json::to_value(&annotations).unwrap(), json);
+        assert_eq!(
+            annotations.as_slice()[0].kind(),
+            "net.app.core.directory.blog"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The update rules: who may change which field, and what a change does.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{FieldError, ValidationErrors};
+use crate::profile::{
+    Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest,
+};
+use crate::user::{Privilege, Role};
+
+impl Profile {
+    /// The profile after `change` by `actor` at `now`.
+    ///
+    /// Who may do what:
+    /// - changing `is_creator` needs `profiles.write_any`;
+    /// - changing `role` needs `users.manage`;
+    /// - every other field, and `is_creator`/`role` set to the value they
+    ///   already have, needs the owner or `profiles.write_any`;
+    /// - an empty change needs one of the above (owner, `profiles.write_any`
+    ///   or `users.manage`).
+    ///
+    /// The first field the actor may not touch is reported as
+    /// [`ProfileError::Forbidden`] before any field rule is checked. `Clear`
+    /// on a required field is [`ProfileError::Invalid`] with `not_nullable`
+    /// for each such field. A role change must be resolved first (see
+    /// [`RoleRequest`]).
+    ///
+    /// When the change changes nothing (every field kept or set to its
+    /// current value), the profile is returned as it is, same `version` and
+    /// `updated_at`, so the caller may skip the write; otherwise `version`
+    /// is bumped and `updated_at` becomes `now`.
+    pub fn apply(
+        &self,
+        change: &ProfileChange,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Profile, ProfileError> {
+        self.authorize(change, actor)?;
+        let mut errors = ValidationErrors::new();
+        let mut e = |field: &'static str| errors.push(FieldError::new(field, "not_nullable"));
+        let next = Profile {
+            id: self.id,
+            username: required(&change.username, &self.username, "username", &mut e),
+            email: required(&change.email, &self.email, "email", &mut e),
+            name: required(&change.name, &self.name, "name", &mut e),
+            description: required(
+                &change.description,
+                &self.description,
+                "description",
+                &mut e,
+            ),
+            location: change.location.applied_to(&self.location),
+            country: change.country.applied_to(&self.country),
+            locale: required(&change.locale, &self.locale, "locale", &mut e),
+            timezone: required(&change.timezone, &self.timezone, "timezone", &mut e),
+            birthdate: change.birthdate.applied_to(&self.birthdate),
+            gender: change.gender.applied_to(&self.gender),
+            website_url: change.website_url.applied_to(&self.website_url),
+            twitter_url: change.twitter_url.applied_to(&self.twitter_url),
+            facebook_url: change.facebook_url.applied_to(&self.facebook_url),
+            instagram_url: change.instagram_url.applied_to(&self.instagram_url),
+            eth_address: change.eth_address.applied_to(&self.eth_address),
+            bank_account: change.bank_account.applied_to(&self.bank_account),
+            is_creator: required(&change.is_creator, &self.is_creator, "is_creator", &mut e),
+            annotations: match &change.annotations {
+                FieldUpdate::Keep => self.annotations.clone(),
+                FieldUpdate::Clear => Annotations::default(),
+                FieldUpdate::Set(annotations) => annotations.clone(),
+            },
+            role: self.next_role(&change.role, &mut e)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        };
+        errors.into_result(())?;
+        if next == *self {
+            return Ok(next);
+        }
+        Ok(Profile {
+            updated_at: now,
+            version: self.version.next(),
+            ..next
+        })
+    }
+
+    fn authorize(&self, change: &ProfileChange, actor: &Actor) -> Result<(), ProfileError> {
+        let may_edit = actor.is(self.id) || actor.can(Privilege::WriteAnyProfile);
+        let touched = change.touched_fields();
+        for &field in &touched {
+            let allowed = match field {
+                "is_creator" if change.is_creator.as_set() != Some(&self.is_creator) => {
+                    actor.can(Privilege::WriteAnyProfile)
+                }
+                "role"
+                    if !change
+                        .role
+                        .as_set()
+                        .is_some_and(|r| r.name().names(&self.role)) =>
+                {
+                    actor.can(Privilege::ManageUsers)
+                }
+                _ => may_edit,
+            };
+            if !allowed {
+                return Err(ProfileError::Forbidden { field });
+            }
+        }
+        if touched.is_empty() && !may_edit && !actor.can(Privilege::ManageUsers) {
+            return Err(ProfileError::Forbidden { field: "profile" });
+        }
+        Ok(())
+    }
+
+    fn next_role(
+        &self,
+        update: &FieldUpdate<RoleRequest>,
+        not_nullable: &mut impl FnMut(&'static str),
+    ) -> Result<Role, ProfileError> {
+        match update {
+            FieldUpdate::Keep => Ok(self.role.clone()),
+            FieldUpdate::Clear => {
+                not_nullable("role");
+                Ok(self.role.clone())
+            }
+            FieldUpdate::Set(request) => match request.resolved() {
+                Some(role) => Ok(role.clone()),
+                None if request.name().names(&self.role) => Ok(self.role.clone()),
+                None => Err(ProfileError::UnresolvedRole {
+                    name: request.name().to_string(),
+                }),
+            },
+        }
+    }
+}
+
+/// The value of a required field after `update`; `Clear` is reported.
+fn required<T: Clone>(
+    update: &FieldUpdate<T>,
+    current: &T,
+    field: &'static str,
+    not_nullable: &mut impl FnMut(&'static str),
+) -> T {
+    match update {
+        FieldUpdate::Keep => current.clone(),
+        FieldUpdate::Set(value) => value.clone(),
+        FieldUpdate::Clear => {
+            not_nullable(field);
+            current.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;

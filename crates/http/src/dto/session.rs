@@ -1,0 +1,54 @@
+//! Login body and session responses.
+
+use chrono::{DateTime, Utc};
+use profile_application::model::IssuedSession;
+use profile_application::use_cases::LogInCommand;
+use profile_domain::ValidationErrors;
+use serde::{Deserialize, Serialize};
+
+use crate::json::JsonField;
+use crate::problem::ApiError;
+
+/// `POST /v1/sessions`.
+#[derive(Deserialize)]
+pub struct LogInRequest {
+    #[serde(default)]
+    login: JsonField<String>,
+    #[serde(default)]
+    password: JsonField<String>,
+}
+
+impl TryFrom<LogInRequest> for LogInCommand {
+    type Error = ApiError;
+
+    fn try_from(body: LogInRequest) -> Result<Self, Self::Error> {
+        let mut errors = ValidationErrors::new();
+        let login = body.login.required("login", &mut errors);
+        let password = body.password.required("password", &mut errors);
+        match (login, password) {
+            (Some(login), Some(password)) => Ok(Self { login, password }),
+            _ => Err(ApiError::validation(errors.errors())),
+        }
+    }
+}
+
+/// A session token as handed to the client.
+#[derive(Debug, Serialize)]
+pub struct SessionResponse {
+    /// The bearer token; shown only here.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<IssuedSession> for SessionResponse {
+    fn from(session: IssuedSession) -> Self {
+        Self {
+            token: session.token,
+            token_type: "Bearer",
+            expires_at: session.expires_at,
+        }
+    }
+}

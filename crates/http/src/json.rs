@@ -1,0 +1,191 @@
+//! JSON request bodies: the extractor configuration and [`JsonField`], which
+//! lets a DTO report every missing or mistyped field at once instead of
+//! failing on the first.
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::web::JsonConfig;
+use profile_domain::{FieldError, ValidationErrors};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::problem::ApiError;
+
+/// `application/json` and any `application/*+json` (such as
+/// `application/merge-patch+json`) are accepted.
+pub fn is_json(mime: actix_web::mime::Mime) -> bool {
+    mime.type_() == "application"
+        && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+}
+
+/// JSON extractor configuration: size limit, accepted types, and errors as
+/// problem documents (400 malformed, 413 too large, 415 wrong type, 422 not
+/// an object).
+pub fn json_config(limit: usize) -> JsonConfig {
+    JsonConfig::default()
+        .limit(limit)
+        .content_type(is_json)
+        .content_type_required(true)
+        .error_handler(|err, _| json_error(&err).into())
+}
+
+/// The problem for a JSON body that could not be read.
+pub fn json_error(error: &JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than {limit} bytes."),
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as `Content-Type: application/json`.",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "The body must be a JSON object.",
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!(
+                "The body is not valid JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unreadable_body",
+            "The body could not be read.",
+        ),
+    }
+}
+
+/// One key of a JSON object, as sent: absent, `null`, of the wrong type, or a value.
+///
+/// Deserializing a `JsonField` never fails, so a DTO made of them always
+/// decodes and can then report every problem at once. Use with
+/// `#[serde(default)]` so absent keys become [`JsonField::Absent`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum JsonField<T> {
+    /// The key was not sent.
+    #[default]
+    Absent,
+    /// The key was sent as `null`.
+    Null,
+    /// The key was sent with a value of the wrong type; holds the JSON type sent.
+    Invalid(&'static str),
+    /// The key was sent with a value of the right type.
+    Value(T),
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for JsonField<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if value.is_null() {
+            return Ok(JsonField::Null);
+        }
+        let sent = json_type(&value);
+        Ok(serde_json::from_value(value).map_or(JsonField::Invalid(sent), JsonField::Value))
+    }
+}
+
+impl<T> JsonField<T> {
+    /// The value of a required key; records `required` or `invalid_type` otherwise.
+    pub fn required(self, field: &'static str, errors: &mut ValidationErrors) -> Option<T> {
+        match self {
+            JsonField::Value(value) => Some(value),
+            JsonField::Absent | JsonField::Null => {
+                errors.push(FieldError::new(field, "required"));
+                None
+            }
+            JsonField::Invalid(sent) => {
+                errors.push(invalid_type(field, sent));
+                None
+            }
+        }
+    }
+
+    /// The value of an optional key (`None` when absent or null); records
+    /// `invalid_type` for a wrong type.
+    pub fn optional(self, field: &'static str, errors: &mut ValidationErrors) -> Option<T> {
+        match self {
+            JsonField::Value(value) => Some(value),
+            JsonField::Absent | JsonField::Null => None,
+            JsonField::Invalid(sent) => {
+                errors.push(invalid_type(field, sent));
+                None
+            }
+        }
+    }
+}
+
+fn invalid_type(field: &'static str, sent: &'static str) -> FieldError {
+    FieldError::new(field, "invalid_type")
+        .with_message(format!("This field has the wrong JSON type ({sent})."))
+}
+
+/// The JSON type name of `value`.
+pub fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Dto {
+        #[serde(default)]
+        a: JsonField<String>,
+        #[serde(default)]
+        b: JsonField<String>,
+        #[serde(default)]
+        c: JsonField<String>,
+        #[serde(default)]
+        d: JsonField<String>,
+    }
+
+    #[test]
+    fn every_key_state_is_told_apart() {
+        let dto: Dto = serde_json::from_str(r#"{"a": "x", "b": null, "c": 5}"#).unwrap();
+        assert_eq!(dto.a, JsonField::Value("x".into()));
+        assert_eq!(dto.b, JsonField::Null);
+        assert_eq!(dto.c, JsonField::Invalid("number"));
+        assert_eq!(dto.d, JsonField::Absent);
+    }
+
+    #[test]
+    fn required_and_optional_collect_every_error() {
+        let dto: Dto = serde_json::from_str(r#"{"b": null, "c": [1], "d": true}"#).unwrap();
+        let mut errors = ValidationErrors::new();
+        assert_eq!(dto.a.required("a", &mut errors), None);
+        assert_eq!(dto.b.optional("b", &mut errors), None);
+        assert_eq!(dto.c.optional("c", &mut errors), None);
+        assert_eq!(dto.d.required("d", &mut errors), None);
+        let got: Vec<_> = errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.as_ref(), e.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", "required"),
+                ("c", "invalid_type"),
+                ("d", "invalid_type")
+            ]
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Errors as RFC 9457 `application/problem+json`, the one place application
+//! errors become HTTP responses.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use profile_application::AppError;
+use profile_domain::FieldError;
+use serde::Serialize;
+
+/// Media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One broken rule of a validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// JSON path of the field (`description.text`, `annotations[3].value`).
+    pub field: String,
+    /// Stable code (see docs/errors.md).
+    pub code: String,
+    /// Explanation for people.
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldProblem {
+    fn from(error: &FieldError) -> Self {
+        Self {
+            field: error.field.to_string(),
+            code: error.code.to_owned(),
+            message: error.message.to_string(),
+        }
+    }
+}
+
+/// An error response: status, stable code, explanation, and for validation
+/// every broken rule. Dialects turn the same value into their own envelopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`validation_failed`, `not_found`, …).
+    pub code: &'static str,
+    /// Explanation for people; never internals.
+    pub detail: String,
+    /// Broken rules, for `validation_failed`.
+    pub errors: Vec<FieldProblem>,
+    /// Seconds to wait before retrying (429, 503).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with no field list.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 422 listing `errors`.
+    pub fn validation<'a>(errors: impl IntoIterator<Item = &'a FieldError>) -> Self {
+        Self {
+            errors: errors.into_iter().map(FieldProblem::from).collect(),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "The request has invalid fields.",
+            )
+        }
+    }
+
+    /// 401 for a missing, unknown, expired or revoked token.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "A valid token is required: send `Authorization: Bearer <token>`.",
+        )
+    }
+
+    /// 404 for a route or user that does not exist.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 404 for a path whose parameters cannot name anything.
+    pub fn not_found_path(_error: &impl std::fmt::Display) -> Self {
+        Self::not_found("No resource matches this path.")
+    }
+
+    /// 400 for an unparseable query string.
+    pub fn bad_query(error: &impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("The query string is invalid: {error}"),
+        )
+    }
+
+    /// 405 for a known path with an unsupported method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This method is not supported here.",
+        )
+    }
+
+    /// Human title of the status.
+    pub fn title(&self) -> &'static str {
+        self.status.canonical_reason().unwrap_or("Error")
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Validation(errors) => Self::validation(errors.errors()),
+            AppError::InvalidCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The login or the password is wrong.",
+            ),
+            AppError::Unauthenticated => Self::unauthenticated(),
+            AppError::Forbidden(what) => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("You may not {what}."),
+            ),
+            AppError::NotFound => Self::not_found("No such user."),
+            AppError::Duplicate { field } => Self {
+                errors: vec![FieldProblem {
+                    field: field.clone(),
+                    code: "taken".into(),
+                    message: format!("This {field} is already taken."),
+                }],
+                ..Self::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    format!("The {field} is already taken."),
+                )
+            },
+            AppError::VersionConflict { expected } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version_conflict",
+                format!("The resource is no longer at version {expected}; fetch it again."),
+            ),
+            AppError::Unavailable => Self {
+                retry_after: Some(5),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The service cannot reach its database; try again shortly.",
+                )
+            },
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side.",
+                )
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldProblem],
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = ProblemBody {
+            kind: format!("/problems/{}", self.code.replace('_', "-")),
+            title: self.title(),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            errors: &self.errors,
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}

@@ -1,0 +1,36 @@
+//! Routes of the native API, one file per resource.
+
+pub mod accounts;
+pub mod health;
+pub mod sessions;
+pub mod users;
+
+use actix_web::{HttpResponse, web};
+
+use crate::problem::ApiError;
+
+/// Mounts every route. Each resource answers unknown methods with a 405
+/// problem, and the app answers unknown paths with a 404 problem.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/accounts").route(web::post().to(accounts::register)))
+        .service(resource("/v1/sessions").route(web::post().to(sessions::log_in)))
+        .service(resource("/v1/sessions/current").route(web::delete().to(sessions::log_out)))
+        .service(resource("/v1/users/me/password").route(web::put().to(users::change_password)))
+        .service(resource("/v1/users/{user}").route(web::get().to(users::get_user)))
+        .service(resource("/healthz").route(web::get().to(health::live)))
+        .service(resource("/readyz").route(web::get().to(health::ready)))
+        .default_service(web::to(not_found));
+}
+
+/// A resource whose unsupported methods get a 405 problem.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("No resource matches this path."))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::method_not_allowed())
+}

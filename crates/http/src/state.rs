@@ -1,0 +1,44 @@
+//! What handlers can reach: the use cases and HTTP-level settings.
+
+use std::sync::Arc;
+
+use profile_application::ports::HealthCheck;
+use profile_application::use_cases::{
+    Authenticate, ChangePassword, CreateAccount, GetUser, LogIn, LogOut, RegisterAccount,
+};
+
+/// Every use case the HTTP layer calls, wired by the composition root.
+#[derive(Clone)]
+pub struct UseCases {
+    /// Sign-up.
+    pub register_account: RegisterAccount,
+    /// Account creation without a session (admin tooling).
+    pub create_account: CreateAccount,
+    /// Login.
+    pub log_in: LogIn,
+    /// Logout.
+    pub log_out: LogOut,
+    /// Token → caller.
+    pub authenticate: Authenticate,
+    /// Password change.
+    pub change_password: ChangePassword,
+    /// Reading a user.
+    pub get_user: GetUser,
+    /// Readiness probe.
+    pub health: Arc<dyn HealthCheck>,
+}
+
+/// Limits and options of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest accepted JSON body, in bytes.
+    pub json_limit: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            json_limit: 64 * 1024,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The `profiled` command line.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use profile_application::use_cases::NewAccount;
+use profile_domain::user::Role;
+
+use crate::{Application, Settings, open_database, wire};
+
+/// The profile service.
+#[derive(Debug, Parser)]
+#[command(name = "profiled", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `profiled admin …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account with the `admin` role. The password comes from
+    /// PROFILED_ADMIN_PASSWORD, or is read from standard input (without echo
+    /// on a terminal).
+    Create {
+        /// Username of the new admin.
+        #[arg(long)]
+        username: String,
+        /// Email of the new admin.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Runs the chosen command.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        Command::Migrate => {
+            let database = profile_infrastructure::Database::connect(
+                &settings.database.url,
+                settings.database.max_connections,
+            )
+            .await
+            .context("cannot open the database (database.url)")?;
+            database.migrate().await.context("migration failed")?;
+            println!("migrations applied ({})", database.backend_name());
+        }
+        Command::Admin(AdminCommand::Create { username, email }) => {
+            let password = admin_password()?;
+            let account = NewAccount::parse(Some(&username), Some(&email), Some(&password), None)
+                .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+            let use_cases = wire(&settings, open_database(&settings).await?)?;
+            let user = use_cases
+                .create_account
+                .execute(account, Role::ADMIN)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("admin created: id {} username {}", user.id, user.username);
+        }
+    }
+    Ok(())
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("PROFILED_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password for the new admin: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        bail!("no password given: set PROFILED_ADMIN_PASSWORD or type it on standard input");
+    }
+    Ok(password)
+}

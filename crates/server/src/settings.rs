@@ -1,0 +1,179 @@
+//! Configuration: `config/default.toml` (built in), then
+//! `config/{PROFILED_ENV}.toml` (default `development`) when present, then
+//! environment variables `PROFILED__SECTION__KEY` and `DATABASE_URL`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// Every setting of the service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Listener.
+    pub server: ServerSettings,
+    /// Storage.
+    pub database: DatabaseSettings,
+    /// Images.
+    pub media: MediaSettings,
+    /// Sessions and password hashing.
+    pub auth: AuthSettings,
+    /// Profile rules.
+    pub profile: ProfileSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Largest JSON body in bytes.
+    pub json_limit: usize,
+    /// Worker threads; 0 = one per core.
+    pub workers: usize,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Run pending migrations at start.
+    pub migrate_on_start: bool,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[media]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Folder of the filesystem media store.
+    pub dir: PathBuf,
+    /// CDN base URL for image links; empty = this service.
+    pub public_base_url: String,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Session lifetime.
+    #[serde(with = "humantime_serde")]
+    pub token_ttl: Duration,
+    /// Concurrent password hashes; 0 = one per core.
+    pub hash_concurrency: usize,
+}
+
+/// `[profile]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSettings {
+    /// Minimum age in years.
+    pub min_age: u32,
+    /// Username cool-down.
+    #[serde(with = "humantime_serde")]
+    pub username_cooldown: Duration,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Output format.
+    pub format: LogFormat,
+    /// tracing filter directives.
+    pub level: String,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Readable, for terminals.
+    Pretty,
+}
+
+/// A setting that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads the layers for the environment named by `PROFILED_ENV`.
+    pub fn load() -> Result<Self, SettingsError> {
+        let environment = std::env::var("PROFILED_ENV").unwrap_or_else(|_| "development".into());
+        let folder = std::env::var("PROFILED_CONFIG_DIR").unwrap_or_else(|_| "config".into());
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(
+                File::from(PathBuf::from(folder).join(format!("{environment}.toml")))
+                    .required(false),
+            )
+            .add_source(
+                Environment::with_prefix("PROFILED")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        if std::env::var_os("PROFILED__DATABASE__URL").is_none()
+            && let Ok(url) = std::env::var("DATABASE_URL")
+        {
+            builder = builder
+                .set_override("database.url", url)
+                .map_err(|e| SettingsError(e.to_string()))?;
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError(
+                "database.url must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        if self.server.json_limit == 0 {
+            return Err(SettingsError("server.json_limit must be at least 1".into()));
+        }
+        if self.auth.token_ttl.is_zero() {
+            return Err(SettingsError(
+                "auth.token_ttl must be longer than zero".into(),
+            ));
+        }
+        if !self.media.public_base_url.is_empty() && !self.media.public_base_url.starts_with("http")
+        {
+            return Err(SettingsError(
+                "media.public_base_url must be an http(s) URL or empty".into(),
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| SettingsError(format!("log.level is not a valid filter: {e}")))?;
+        Ok(())
+    }
+}
