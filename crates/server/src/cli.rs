@@ -28,6 +28,9 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Exit 0 when the local service answers `GET /healthz` (for container
+    /// health checks; needs no curl in the image).
+    Healthcheck,
 }
 
 /// `profiled admin …`.
@@ -65,6 +68,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             database.migrate().await.context("migration failed")?;
             println!("migrations applied ({})", database.backend_name());
         }
+        Command::Healthcheck => healthcheck(settings.server.port)?,
         Command::Admin(AdminCommand::Create { username, email }) => {
             let password = admin_password()?;
             let account = NewAccount::parse(Some(&username), Some(&email), Some(&password), None)
@@ -96,4 +100,21 @@ fn admin_password() -> anyhow::Result<String> {
         bail!("no password given: set PROFILED_ADMIN_PASSWORD or type it on standard input");
     }
     Ok(password)
+}
+
+/// One `GET /healthz` over plain HTTP/1.0 to this host's service.
+fn healthcheck(port: u16) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    match response.lines().next() {
+        Some(status) if status.contains(" 200 ") => Ok(()),
+        status => bail!("unhealthy: {}", status.unwrap_or("no answer")),
+    }
 }

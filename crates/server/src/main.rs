@@ -18,8 +18,7 @@ async fn main() -> std::process::ExitCode {
     match cli::run(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("profiled: {error:#}");
+            tracing::error!("profiled: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }

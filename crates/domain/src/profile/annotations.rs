@@ -198,7 +198,9 @@ mod tests {
 
     use super::*;
 
-    fn codes(json: Value) -> Result<usize, Vec<(String, &'static str)>> {
+    type Outcome = Result<usize, Vec<(String, &'static str)>>;
+
+    fn codes(json: Value) -> Outcome {
         Annotations::from_json(&json)
             .map(|a| a.as_slice().len())
             .map_err(|e| {
@@ -218,7 +220,7 @@ mod tests {
         let over_value = json!({"k": "x".repeat(MAX_VALUE_BYTES - 7)});
         let emoji_value = json!({"k": "😀".repeat(MAX_VALUE_BYTES / 4)}); // 2048 chars, 8192+ bytes
         let err = |path: &str, code: &'static str| Err(vec![(path.to_owned(), code)]);
-        let cases: Vec<(Value, Result<usize, Vec<(String, &'static str)>>)> = vec![
+        let cases: Vec<(Value, Outcome)> = vec![
             (json!([]), Ok(0)),
             (json!([blog.clone()]), Ok(1)),
             (json!(vec![blog.clone(); MAX_COUNT]), Ok(MAX_COUNT)),

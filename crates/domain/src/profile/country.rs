@@ -60,9 +60,11 @@ impl fmt::Display for Country {
 mod tests {
     use super::*;
 
+    type Expected = Result<(&'static str, &'static str), &'static str>;
+
     #[test]
     fn rules_table() {
-        let cases: &[(&str, Result<(&str, &str), &str>)] = &[
+        let cases: &[(&str, Expected)] = &[
             ("PL", Ok(("PL", "Poland"))),
             ("AL", Ok(("AL", "Albania"))),
             ("pl", Ok(("PL", "Poland"))),

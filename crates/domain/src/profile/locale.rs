@@ -70,10 +70,12 @@ impl fmt::Display for Locale {
 mod tests {
     use super::*;
 
+    type Expected<'a> = Result<(&'a str, &'a str), &'static str>;
+
     #[test]
     fn rules_table() {
         let long = format!("en-{}", ["abcdefgh"; 7].join("-")); // 65 characters
-        let cases: Vec<(&str, Result<(&str, &str), &str>)> = vec![
+        let cases: Vec<(&str, Expected)> = vec![
             ("en", Ok(("en", "en"))),
             ("en-US", Ok(("en-US", "en_US"))),
             ("en_US", Ok(("en-US", "en_US"))),

@@ -114,7 +114,10 @@ impl<N: Network> fmt::Display for SocialUrl<N> {
 mod tests {
     use super::*;
 
-    fn check<N: Network>(raw: &str) -> Result<String, (String, &'static str)> {
+    type Checked = Result<String, (String, &'static str)>;
+    type Case<'a> = (&'a str, fn(&str) -> Checked, Result<&'a str, &'a str>);
+
+    fn check<N: Network>(raw: &str) -> Checked {
         SocialUrl::<N>::try_from(raw)
             .map(|u| u.as_str().to_owned())
             .map_err(|e| (e.field.into_owned(), e.code))
@@ -123,11 +126,7 @@ mod tests {
     #[test]
     fn rules_table() {
         let long = format!("https://twitter.com/{}", "a".repeat(2048));
-        let cases: Vec<(
-            &str,
-            fn(&str) -> Result<String, (String, &'static str)>,
-            Result<&str, &str>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "https://twitter.com/igorklepacki",
                 check::<Twitter>,

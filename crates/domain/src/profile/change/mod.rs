@@ -142,4 +142,6 @@ impl ProfileChange {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

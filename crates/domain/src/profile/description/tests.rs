@@ -297,11 +297,17 @@ proptest! {
     #[test]
     fn processing_never_panics_and_stays_inside_the_text(
         text in text_strategy(),
-        raw_links in prop::collection::vec((-2i64..300, -1i64..40), 0..4),
+        raw_links in prop::collection::vec((0i64..1000, -1i64..12), 0..4),
     ) {
-        let links: Vec<UserLinkInput> =
-            raw_links.iter().map(|(pos, len)| link("https://u.example/", None, *pos, *len)).collect();
-        let description = Description::new(&text, &links)
+        // Positions from -1 to one past the end, so some links fit and some do not.
+        let span = i64::try_from(text.chars().count()).unwrap() + 2;
+        let links: Vec<UserLinkInput> = raw_links
+            .iter()
+            .map(|(pos, len)| link("https://u.example/", None, pos % span - 1, *len))
+            .collect();
+        let with_links = Description::new(&text, &links);
+        let description = with_links
+            .clone()
             .or_else(|_| Description::new(&text, &[]))
             .or_else(|_| Description::try_from(""));
         prop_assert!(description.is_ok());
@@ -321,5 +327,11 @@ proptest! {
             .and_then(|h| h.strip_suffix(render::HTML_CLOSE));
         prop_assert!(inner.is_some(), "{}", rendered.html);
         prop_assert_eq!(strip_markup(inner.unwrap()), Some(description.text().to_owned()));
+        if with_links.is_ok() {
+            for input in &links {
+                let shown = e.links.iter().any(|l| Some((l.pos, l.len)) == usize::try_from(input.pos).ok().zip(usize::try_from(input.len).ok()));
+                prop_assert!(shown, "user link {input:?} missing from {:?}", e.links);
+            }
+        }
     }
 }

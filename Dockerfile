@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile in the Rust image, run in a slim Debian as a
+# non-root user.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bin profiled \
+    && install -m 0755 target/release/profiled /usr/local/bin/profiled
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates=* \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /app --create-home profiled
+WORKDIR /app
+COPY --from=build /usr/local/bin/profiled /usr/local/bin/profiled
+COPY config ./config
+RUN mkdir -p /app/data && chown -R profiled:profiled /app
+USER profiled
+ENV PROFILED_ENV=production \
+    PROFILED__SERVER__HOST=0.0.0.0 \
+    PROFILED__SERVER__PORT=8080
+EXPOSE 8080
+VOLUME ["/app/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/profiled", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/profiled"]
+CMD ["serve"]

@@ -1,0 +1,31 @@
+# The two commands a newcomer needs are `make run` and `make test`.
+CARGO ?= cargo
+
+.PHONY: run test lint fmt migrate docker bench
+
+## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
+run:
+	$(CARGO) run --bin profiled -- serve
+
+## Every test: unit, use-case, doc and black-box, on SQLite and PostgreSQL.
+## PostgreSQL tests skip when no server answers; REQUIRE_POSTGRES=1 makes that a failure.
+test:
+	$(CARGO) build --bin profiled
+	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
+
+## Formatting and lints, as CI runs them.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Apply pending migrations to database.url (or DATABASE_URL) and exit.
+migrate:
+	$(CARGO) run --bin profiled -- migrate
+
+## Build the container image (needs a Docker engine).
+docker:
+	docker build -t profiled:latest .
