@@ -12,12 +12,13 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates=* \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --create-home profiled
+    && groupadd --system --gid 10001 profiled \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --create-home profiled
 WORKDIR /app
 COPY --from=build /usr/local/bin/profiled /usr/local/bin/profiled
 COPY config ./config
 RUN mkdir -p /app/data && chown -R profiled:profiled /app
-USER profiled
+USER 10001:10001
 ENV PROFILED_ENV=production \
     PROFILED__SERVER__HOST=0.0.0.0 \
     PROFILED__SERVER__PORT=8080

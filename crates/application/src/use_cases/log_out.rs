@@ -28,3 +28,36 @@ impl LogOut {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TokenDigest;
+    use crate::ports::session_repository::MockSessionRepository;
+    use crate::use_cases::test_support::{fixed_clock, noon};
+    use profile_domain::user::{Role, UserId};
+
+    #[tokio::test]
+    async fn revokes_exactly_the_token_of_the_request() {
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_revoke()
+            .withf(|digest, now| digest.0 == "this-one" && *now == noon())
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let caller = Caller {
+            user_id: UserId(1),
+            role: Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+            },
+            token_digest: TokenDigest("this-one".into()),
+        };
+
+        LogOut::new(Arc::new(sessions), fixed_clock())
+            .execute(&caller)
+            .await
+            .unwrap();
+    }
+}
