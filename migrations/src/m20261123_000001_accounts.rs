@@ -8,11 +8,7 @@ pub struct Migration;
 
 /// Privileges known to this version, and whether `admin` holds them
 /// (`user` holds none).
-const PRIVILEGES: [&str; 3] = [
-    "profiles.read_private",
-    "profiles.write_any",
-    "users.manage",
-];
+const PRIVILEGES: [&str; 3] = ["profiles.read_private", "profiles.write_any", "users.manage"];
 const ROLES: [&str; 2] = ["user", "admin"];
 
 #[async_trait::async_trait]
@@ -23,12 +19,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Roles::Table)
                     .col(id(Roles::Id))
-                    .col(
-                        ColumnDef::new(Roles::Name)
-                            .string_len(64)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Roles::Name).string_len(64).not_null().unique_key())
                     .col(timestamp(Roles::CreatedAt))
                     .col(timestamp(Roles::UpdatedAt))
                     .to_owned(),
@@ -39,12 +30,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Privileges::Table)
                     .col(id(Privileges::Id))
-                    .col(
-                        ColumnDef::new(Privileges::Name)
-                            .string_len(64)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Privileges::Name).string_len(64).not_null().unique_key())
                     .to_owned(),
             )
             .await?;
@@ -52,21 +38,9 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(RolePrivileges::Table)
-                    .col(
-                        ColumnDef::new(RolePrivileges::RoleId)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(RolePrivileges::PrivilegeId)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .primary_key(
-                        Index::create()
-                            .col(RolePrivileges::RoleId)
-                            .col(RolePrivileges::PrivilegeId),
-                    )
+                    .col(ColumnDef::new(RolePrivileges::RoleId).big_integer().not_null())
+                    .col(ColumnDef::new(RolePrivileges::PrivilegeId).big_integer().not_null())
+                    .primary_key(Index::create().col(RolePrivileges::RoleId).col(RolePrivileges::PrivilegeId))
                     .foreign_key(
                         ForeignKey::create()
                             .from(RolePrivileges::Table, RolePrivileges::RoleId)
@@ -90,34 +64,15 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::Username).string_len(20).not_null())
                     // Lower-cased copies carry the case-insensitive uniqueness,
                     // the same way on SQLite and PostgreSQL.
-                    .col(
-                        ColumnDef::new(Users::UsernameKey)
-                            .string_len(20)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Users::UsernameKey).string_len(20).not_null().unique_key())
                     .col(ColumnDef::new(Users::Email).string_len(254).not_null())
-                    .col(
-                        ColumnDef::new(Users::EmailKey)
-                            .string_len(254)
-                            .not_null()
-                            .unique_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Users::PasswordHash)
-                            .string_len(255)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Users::EmailKey).string_len(254).not_null().unique_key())
+                    .col(ColumnDef::new(Users::PasswordHash).string_len(255).not_null())
                     .col(ColumnDef::new(Users::Name).string_len(255).not_null())
                     .col(ColumnDef::new(Users::RoleId).big_integer().not_null())
                     .col(timestamp(Users::CreatedAt))
                     .col(timestamp(Users::UpdatedAt))
-                    .col(
-                        ColumnDef::new(Users::Version)
-                            .big_integer()
-                            .not_null()
-                            .default(1),
-                    )
+                    .col(ColumnDef::new(Users::Version).big_integer().not_null().default(1))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Users::Table, Users::RoleId)
@@ -133,19 +88,10 @@ impl MigrationTrait for Migration {
                     .table(Sessions::Table)
                     .col(id(Sessions::Id))
                     .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
-                    .col(
-                        ColumnDef::new(Sessions::TokenHash)
-                            .string_len(64)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Sessions::TokenHash).string_len(64).not_null().unique_key())
                     .col(timestamp(Sessions::CreatedAt))
                     .col(timestamp(Sessions::ExpiresAt))
-                    .col(
-                        ColumnDef::new(Sessions::RevokedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Sessions::RevokedAt).timestamp_with_time_zone().null())
                     .foreign_key(
                         ForeignKey::create()
                             .from(Sessions::Table, Sessions::UserId)
@@ -175,9 +121,7 @@ impl MigrationTrait for Migration {
             Privileges::Table.into_iden(),
             Roles::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }
@@ -187,22 +131,14 @@ impl MigrationTrait for Migration {
 /// left to the database so PostgreSQL's sequences stay in step.
 async fn seed(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let mut roles = Query::insert();
-    roles
-        .into_table(Roles::Table)
-        .columns([Roles::Name, Roles::CreatedAt, Roles::UpdatedAt]);
+    roles.into_table(Roles::Table).columns([Roles::Name, Roles::CreatedAt, Roles::UpdatedAt]);
     for name in ROLES {
-        roles.values_panic([
-            name.into(),
-            Expr::current_timestamp(),
-            Expr::current_timestamp(),
-        ]);
+        roles.values_panic([name.into(), Expr::current_timestamp(), Expr::current_timestamp()]);
     }
     manager.exec_stmt(roles).await?;
 
     let mut privileges = Query::insert();
-    privileges
-        .into_table(Privileges::Table)
-        .columns([Privileges::Name]);
+    privileges.into_table(Privileges::Table).columns([Privileges::Name]);
     for name in PRIVILEGES {
         privileges.values_panic([name.into()]);
     }
@@ -226,19 +162,11 @@ async fn seed(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 fn id<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
+    ColumnDef::new(name).big_integer().not_null().auto_increment().primary_key().to_owned()
 }
 
 fn timestamp<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
 }
 
 #[derive(DeriveIden)]
@@ -265,7 +193,7 @@ enum RolePrivileges {
 }
 
 #[derive(DeriveIden)]
-pub(crate) enum Users {
+enum Users {
     Table,
     Id,
     Username,

@@ -2,28 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
+use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription};
 use profile_domain::user::{Privilege, Role, UserId};
-
-/// An account as stored: who the user is and what role they hold.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserAccount {
-    /// Server-assigned id.
-    pub id: UserId,
-    /// Public handle.
-    pub username: Username,
-    /// Private email address.
-    pub email: Email,
-    /// Display name.
-    pub name: String,
-    /// Role with its privileges.
-    pub role: Role,
-    /// When the account was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Optimistic-concurrency version, bumped by every change.
-    pub version: i64,
-}
 
 /// What is needed to check a login.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +35,11 @@ impl Caller {
     pub fn may_read_private_of(&self, user: UserId) -> bool {
         self.user_id == user || self.can(Privilege::ReadPrivateProfiles)
     }
+
+    /// The caller as the domain's update rules see them.
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.user_id, role: self.role.clone() }
+    }
 }
 
 /// SHA-256 of a session token, hex-encoded: the only form stored.
@@ -72,9 +57,7 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("digest", &self.digest)
-            .finish_non_exhaustive()
+        f.debug_struct("IssuedToken").field("digest", &self.digest).finish_non_exhaustive()
     }
 }
 
@@ -110,9 +93,28 @@ pub struct NewUser {
     /// PHC string of the password.
     pub password_hash: String,
     /// Display name.
-    pub name: String,
+    pub name: DisplayName,
     /// Name of the role to assign (`user`, `admin`).
     pub role: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+/// A profile ready to show: the stored profile and its description
+/// processed (mentions resolved to the ids of users that exist now).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileView {
+    /// The profile.
+    pub profile: Profile,
+    /// Description text, HTML and entities.
+    pub description: RenderedDescription,
+}
+
+/// An old username kept from others until `available_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsernameRetirement {
+    /// The name given up.
+    pub old: Username,
+    /// When others may claim it.
+    pub available_at: DateTime<Utc>,
 }

@@ -23,11 +23,7 @@ pub struct FieldError {
 impl FieldError {
     /// An error for `field` with `code` and a message derived from the code.
     pub fn new(field: impl Into<Cow<'static, str>>, code: &'static str) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: Cow::Borrowed(default_message(code)),
-        }
+        Self { field: field.into(), code, message: Cow::Borrowed(default_message(code)) }
     }
 
     /// Replaces the message.
@@ -105,11 +101,7 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was recorded, else `Err(self)`.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.is_empty() { Ok(value) } else { Err(self) }
     }
 }
 
@@ -177,6 +169,7 @@ fn default_message(code: &'static str) -> &'static str {
         "invalid_format" => "This value does not have the required format.",
         "overlapping" => "This link overlaps another link.",
         "text_mismatch" => "This text does not match the text at the given position.",
+        "unknown_role" => "No role has this name.",
         _ => "This value is not valid.",
     }
 }
@@ -187,27 +180,16 @@ mod tests {
 
     #[test]
     fn at_prefixes_paths() {
-        assert_eq!(
-            FieldError::new("text", "too_long").at("description").field,
-            "description.text"
-        );
+        assert_eq!(FieldError::new("text", "too_long").at("description").field, "description.text");
         assert_eq!(FieldError::new("", "too_long").at("name").field, "name");
-        assert_eq!(
-            FieldError::new("[3].value", "too_long")
-                .at("annotations")
-                .field,
-            "annotations[3].value"
-        );
+        assert_eq!(FieldError::new("[3].value", "too_long").at("annotations").field, "annotations[3].value");
     }
 
     #[test]
     fn collects_every_error() {
         let mut errors = ValidationErrors::new();
         assert_eq!(errors.check(Ok::<_, FieldError>(1)), Some(1));
-        assert_eq!(
-            errors.check::<u8>(Err(FieldError::new("a", "required"))),
-            None
-        );
+        assert_eq!(errors.check::<u8>(Err(FieldError::new("a", "required"))), None);
         errors.push(FieldError::new("b", "too_long"));
         assert_eq!(errors.errors().len(), 2);
         assert!(errors.into_result(()).is_err());

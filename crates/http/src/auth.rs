@@ -30,23 +30,15 @@ pub struct MaybeAuthenticated(pub Option<Caller>);
 /// empty, not ASCII).
 pub fn presented_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     if let Some(value) = headers.get(AUTHORIZATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| ApiError::unauthenticated())?
-            .trim();
-        let (scheme, token) = value
-            .split_once(' ')
-            .ok_or_else(ApiError::unauthenticated)?;
+        let value = value.to_str().map_err(|_| ApiError::unauthenticated())?.trim();
+        let (scheme, token) = value.split_once(' ').ok_or_else(ApiError::unauthenticated)?;
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
             return Err(ApiError::unauthenticated());
         }
         return Ok(Some(token.trim().to_owned()));
     }
     if let Some(value) = headers.get(AUTHENTICATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| ApiError::unauthenticated())?
-            .trim();
+        let value = value.to_str().map_err(|_| ApiError::unauthenticated())?.trim();
         let token = match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
             _ => value,
@@ -64,9 +56,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
         return Ok(None);
     };
     let use_cases = req.app_data::<web::Data<UseCases>>().ok_or_else(|| {
-        ApiError::from(profile_application::AppError::Internal(
-            "use cases not registered".into(),
-        ))
+        ApiError::from(profile_application::AppError::Internal("use cases not registered".into()))
     })?;
     Ok(Some(use_cases.authenticate.execute(&token).await?))
 }
@@ -87,12 +77,9 @@ impl FromRequest for Authenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            authenticate(req)
-                .await?
-                .map(Authenticated)
-                .ok_or_else(ApiError::unauthenticated)
-        })
+        Box::pin(
+            async move { authenticate(req).await?.map(Authenticated).ok_or_else(ApiError::unauthenticated) },
+        )
     }
 }
 
@@ -127,11 +114,7 @@ mod tests {
         ];
         for (pairs, expected) in cases {
             let got = presented_token(&headers(pairs)).map_err(|_| ());
-            assert_eq!(
-                got.as_ref().map(|t| t.as_deref()),
-                expected.as_ref().map(|t| *t),
-                "{pairs:?}"
-            );
+            assert_eq!(got.as_ref().map(|t| t.as_deref()), expected.as_ref().map(|t| *t), "{pairs:?}");
         }
     }
 }

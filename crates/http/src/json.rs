@@ -14,8 +14,7 @@ use crate::problem::ApiError;
 /// `application/json` and any `application/*+json` (such as
 /// `application/merge-patch+json`) are accepted.
 pub fn is_json(mime: actix_web::mime::Mime) -> bool {
-    mime.type_() == "application"
-        && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+    mime.type_() == "application" && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
 }
 
 /// JSON extractor configuration: size limit, accepted types, and errors as
@@ -32,36 +31,27 @@ pub fn json_config(limit: usize) -> JsonConfig {
 /// The problem for a JSON body that could not be read.
 pub fn json_error(error: &JsonPayloadError) -> ApiError {
     match error {
-        JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The body is larger than {limit} bytes."),
-        ),
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The body is larger than {limit} bytes."),
+            )
+        }
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as `Content-Type: application/json`.",
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "The body must be a JSON object.",
-        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "The body must be a JSON object.")
+        }
         JsonPayloadError::Deserialize(e) => ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
-            format!(
-                "The body is not valid JSON (line {}, column {}).",
-                e.line(),
-                e.column()
-            ),
+            format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
         ),
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unreadable_body",
-            "The body could not be read.",
-        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The body could not be read."),
     }
 }
 
@@ -174,18 +164,7 @@ mod tests {
         assert_eq!(dto.b.optional("b", &mut errors), None);
         assert_eq!(dto.c.optional("c", &mut errors), None);
         assert_eq!(dto.d.required("d", &mut errors), None);
-        let got: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_ref(), e.code))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a", "required"),
-                ("c", "invalid_type"),
-                ("d", "invalid_type")
-            ]
-        );
+        let got: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        assert_eq!(got, [("a", "required"), ("c", "invalid_type"), ("d", "invalid_type")]);
     }
 }

@@ -7,6 +7,7 @@
 //! here too, so no client ever sees actix-web's plain-text defaults.
 
 pub mod auth;
+pub mod conditional;
 pub mod dto;
 pub mod json;
 pub mod problem;
@@ -28,8 +29,7 @@ pub fn configure(settings: &HttpSettings) -> impl Fn(&mut web::ServiceConfig) + 
                     .error_handler(|err, _| problem::ApiError::not_found_path(&err).into()),
             )
             .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|err, _| problem::ApiError::bad_query(&err).into()),
+                web::QueryConfig::default().error_handler(|err, _| problem::ApiError::bad_query(&err).into()),
             );
         routes::configure(cfg);
     }

@@ -51,13 +51,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with no field list.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-        }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
     /// 422 listing `errors`.
@@ -93,20 +87,12 @@ impl ApiError {
 
     /// 400 for an unparseable query string.
     pub fn bad_query(error: &impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("The query string is invalid: {error}"),
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("The query string is invalid: {error}"))
     }
 
     /// 405 for a known path with an unsupported method.
     pub fn method_not_allowed() -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "This method is not supported here.",
-        )
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not supported here.")
     }
 
     /// Human title of the status.
@@ -125,11 +111,9 @@ impl From<AppError> for ApiError {
                 "The login or the password is wrong.",
             ),
             AppError::Unauthenticated => Self::unauthenticated(),
-            AppError::Forbidden(what) => Self::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("You may not {what}."),
-            ),
+            AppError::Forbidden(what) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", format!("You may not {what}."))
+            }
             AppError::NotFound => Self::not_found("No such user."),
             AppError::Duplicate { field } => Self {
                 errors: vec![FieldProblem {
@@ -137,11 +121,7 @@ impl From<AppError> for ApiError {
                     code: "taken".into(),
                     message: format!("This {field} is already taken."),
                 }],
-                ..Self::new(
-                    StatusCode::CONFLICT,
-                    "duplicate",
-                    format!("The {field} is already taken."),
-                )
+                ..Self::new(StatusCode::CONFLICT, "duplicate", format!("The {field} is already taken."))
             },
             AppError::VersionConflict { expected } => Self::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -158,11 +138,7 @@ impl From<AppError> for ApiError {
             },
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Something went wrong on our side.",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
             }
         }
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use profile_application::ports::HealthCheck;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, GetUser, LogIn, LogOut, RegisterAccount,
+    Authenticate, ChangePassword, CreateAccount, GetProfile, LogIn, LogOut, RegisterAccount, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -22,8 +22,10 @@ pub struct UseCases {
     pub authenticate: Authenticate,
     /// Password change.
     pub change_password: ChangePassword,
-    /// Reading a user.
-    pub get_user: GetUser,
+    /// Reading a profile.
+    pub get_profile: GetProfile,
+    /// Changing a profile.
+    pub update_profile: UpdateProfile,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -37,8 +39,6 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self {
-            json_limit: 64 * 1024,
-        }
+        Self { json_limit: 64 * 1024 }
     }
 }

@@ -52,12 +52,7 @@ pub enum AdminCommand {
 /// Runs the chosen command.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await?
-        }
+        Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
         Command::Migrate => {
             let database = profile_infrastructure::Database::connect(
                 &settings.database.url,

@@ -34,16 +34,9 @@ impl Application {
         let database = open_database(&settings).await?;
         let use_cases = web::Data::new(wire(&settings, database)?);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| {
-                format!(
-                    "cannot listen on {}:{}",
-                    settings.server.host, settings.server.port
-                )
-            })?;
+            .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let address = listener.local_addr()?;
-        let http = HttpSettings {
-            json_limit: settings.server.json_limit,
-        };
+        let http = HttpSettings { json_limit: settings.server.json_limit };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(telemetry::trace_requests))
@@ -55,10 +48,7 @@ impl Application {
             server = server.workers(settings.server.workers);
         }
         tracing::info!(%address, "listening");
-        Ok(Self {
-            port: address.port(),
-            server: server.run(),
-        })
+        Ok(Self { port: address.port(), server: server.run() })
     }
 
     /// The bound port (useful when the configured one was 0).
@@ -78,10 +68,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
         .await
         .context("cannot open the database (database.url)")?;
     if settings.database.migrate_on_start {
-        database
-            .migrate()
-            .await
-            .context("cannot migrate the database")?;
+        database.migrate().await.context("cannot migrate the database")?;
     }
     tracing::info!(backend = database.backend_name(), "database ready");
     Ok(database)

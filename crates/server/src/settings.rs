@@ -118,59 +118,40 @@ impl Settings {
         let folder = std::env::var("PROFILED_CONFIG_DIR").unwrap_or_else(|_| "config".into());
         let mut builder = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from(PathBuf::from(folder).join(format!("{environment}.toml"))).required(false))
             .add_source(
-                File::from(PathBuf::from(folder).join(format!("{environment}.toml")))
-                    .required(false),
-            )
-            .add_source(
-                Environment::with_prefix("PROFILED")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
+                Environment::with_prefix("PROFILED").prefix_separator("__").separator("__").try_parsing(true),
             );
         if std::env::var_os("PROFILED__DATABASE__URL").is_none()
             && let Ok(url) = std::env::var("DATABASE_URL")
         {
-            builder = builder
-                .set_override("database.url", url)
-                .map_err(|e| SettingsError(e.to_string()))?;
+            builder = builder.set_override("database.url", url).map_err(|e| SettingsError(e.to_string()))?;
         }
-        let settings: Settings = builder
-            .build()
-            .and_then(Config::try_deserialize)
-            .map_err(|e| SettingsError(e.to_string()))?;
+        let settings: Settings =
+            builder.build().and_then(Config::try_deserialize).map_err(|e| SettingsError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
             return Err(SettingsError(
                 "database.url must start with sqlite:, postgres:// or postgresql://".into(),
             ));
         }
         if self.database.max_connections == 0 {
-            return Err(SettingsError(
-                "database.max_connections must be at least 1".into(),
-            ));
+            return Err(SettingsError("database.max_connections must be at least 1".into()));
         }
         if self.server.json_limit == 0 {
             return Err(SettingsError("server.json_limit must be at least 1".into()));
         }
         if self.auth.token_ttl.is_zero() {
-            return Err(SettingsError(
-                "auth.token_ttl must be longer than zero".into(),
-            ));
+            return Err(SettingsError("auth.token_ttl must be longer than zero".into()));
         }
-        if !self.media.public_base_url.is_empty() && !self.media.public_base_url.starts_with("http")
-        {
-            return Err(SettingsError(
-                "media.public_base_url must be an http(s) URL or empty".into(),
-            ));
+        if !self.media.public_base_url.is_empty() && !self.media.public_base_url.starts_with("http") {
+            return Err(SettingsError("media.public_base_url must be an http(s) URL or empty".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError(format!("log.level is not a valid filter: {e}")))?;

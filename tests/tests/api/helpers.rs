@@ -1,10 +1,13 @@
 //! Starting the service for a test, and typed request helpers.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use profile_server::{Application, Settings};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use sea_orm::{ConnectionTrait, Database as SeaDatabase};
+use sea_orm::{ConnectionTrait, Database as SeaDatabase, FromQueryResult, JsonValue, Statement};
 use serde_json::{Value, json};
 
 /// Where the admin connection for creating test databases goes.
@@ -30,11 +33,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database_url: String,
-    _guard: DatabaseGuard,
+    guard: DatabaseGuard,
 }
 
 enum DatabaseGuard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Sqlite(tempfile::TempDir),
     Postgres { name: String },
 }
 
@@ -44,16 +47,11 @@ impl Drop for DatabaseGuard {
             let name = name.clone();
             // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 runtime.block_on(async move {
                     let admin = SeaDatabase::connect(postgres_admin_url()).await.ok()?;
                     admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                         .await
                         .ok()
                 })
@@ -99,9 +97,7 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
                 .await
                 .expect("create test database");
             let base = postgres_admin_url();
-            let server = base
-                .rsplit_once('/')
-                .map_or(base.as_str(), |(server, _)| server);
+            let server = base.rsplit_once('/').map_or(base.as_str(), |(server, _)| server);
             (format!("{server}/{name}"), DatabaseGuard::Postgres { name })
         }
     };
@@ -112,36 +108,34 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
     settings.database.migrate_on_start = true;
     settings.database.max_connections = 5;
     tweak(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("application builds");
+    let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Some(TestApp {
-        address,
-        client,
-        backend,
-        database_url,
-        _guard: guard,
-    })
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Some(TestApp { address, client, backend, database_url, guard })
 }
 
 /// Runs each listed test once on SQLite and once on PostgreSQL.
+///
+/// A test may change the settings before the service starts:
+/// `async fn name(app, |s| s.auth.token_ttl = Duration::from_secs(2)) { … }`.
 macro_rules! both_databases {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+    (@tweak) => { |_: &mut profile_server::Settings| {} };
+    (@tweak $tweak:expr) => { $tweak };
+    ($(async fn $name:ident($app:ident $(, $tweak:expr)?) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $app = $crate::helpers::try_spawn_app($crate::helpers::Backend::Sqlite, |_| {})
-                        .await
-                        .expect("SQLite is always available");
+                    let $app = $crate::helpers::try_spawn_app(
+                        $crate::helpers::Backend::Sqlite,
+                        both_databases!(@tweak $($tweak)?),
+                    )
+                    .await
+                    .expect("SQLite is always available");
                     $body
                 }
             )*
@@ -152,7 +146,11 @@ macro_rules! both_databases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = $crate::helpers::try_spawn_app($crate::helpers::Backend::Postgres, |_| {}).await
+                    let Some($app) = $crate::helpers::try_spawn_app(
+                        $crate::helpers::Backend::Postgres,
+                        both_databases!(@tweak $($tweak)?),
+                    )
+                    .await
                     else {
                         return;
                     };
@@ -189,24 +187,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
-        self.request(Method::GET, path, token)
-            .send()
-            .await
-            .expect("request sent")
+        self.request(Method::GET, path, token).send().await.expect("request sent")
     }
 
-    pub async fn send_json(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> Response {
-        self.request(method, path, token)
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(method, path, token).json(body).send().await.expect("request sent")
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -223,11 +208,7 @@ impl TestApp {
                 &json!({"username": username, "email": email, "password": PASSWORD}),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "registering {username}"
-        );
+        assert_eq!(response.status(), StatusCode::CREATED, "registering {username}");
         let body: Value = response.json().await.expect("json body");
         TestUser {
             id: body["user"]["id"].as_i64().expect("user id"),
@@ -240,50 +221,199 @@ impl TestApp {
 
     /// Logs in and returns the new token.
     pub async fn log_in(&self, login: &str, password: &str) -> String {
-        let response = self
-            .post_json(
-                "/v1/sessions",
-                None,
-                &json!({"login": login, "password": password}),
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "logging in as {login}"
-        );
+        let response =
+            self.post_json("/v1/sessions", None, &json!({"login": login, "password": password})).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "logging in as {login}");
         let body: Value = response.json().await.expect("json body");
         body["token"].as_str().expect("token").to_owned()
     }
 
     /// A direct connection to the service's database, to check what is stored.
     pub async fn database(&self) -> sea_orm::DatabaseConnection {
-        SeaDatabase::connect(&self.database_url)
-            .await
-            .expect("connect to the test database")
+        SeaDatabase::connect(&self.database_url).await.expect("connect to the test database")
     }
+
+    /// Every row `sql` (a `SELECT`) returns, each as a JSON object of its columns.
+    pub async fn rows(&self, sql: &str) -> Vec<Value> {
+        let db = self.database().await;
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let rows =
+            rows.iter().map(|row| JsonValue::from_query_result(row, "").expect("row as JSON")).collect();
+        let _ = db.close().await;
+        rows
+    }
+
+    /// The single integer `sql` returns (`SELECT COUNT(*) AS n …`, the column named `n`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let rows = self.rows(sql).await;
+        assert_eq!(rows.len(), 1, "{sql}");
+        rows[0]["n"].as_i64().unwrap_or_else(|| panic!("{sql}: {}", rows[0]))
+    }
+
+    /// Takes the service's database away while the service keeps running:
+    /// the PostgreSQL test database is dropped (its connections killed).
+    ///
+    /// # Panics
+    /// On SQLite, which has no equivalent (see `errors.rs`).
+    pub async fn drop_database(&self) {
+        let DatabaseGuard::Postgres { name } = &self.guard else {
+            panic!("only a PostgreSQL database can be dropped under a running service");
+        };
+        let admin = SeaDatabase::connect(postgres_admin_url()).await.expect("admin connection");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .await
+            .expect("drop the test database");
+        let _ = admin.close().await;
+    }
+
+    /// The folder holding the SQLite file (`None` on PostgreSQL).
+    pub fn sqlite_folder(&self) -> Option<&Path> {
+        match &self.guard {
+            DatabaseGuard::Sqlite(folder) => Some(folder.path()),
+            DatabaseGuard::Postgres { .. } => None,
+        }
+    }
+
+    /// Runs the real `profiled` binary with `args` against this test's
+    /// database. `PROFILED_ADMIN_PASSWORD` is set only when `admin_password`
+    /// is given; `stdin`, when given, is piped to the process.
+    pub async fn run_profiled(
+        &self,
+        args: &[&str],
+        admin_password: Option<&str>,
+        stdin: Option<&str>,
+    ) -> Output {
+        let mut command = Command::new(profiled_binary());
+        command
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DATABASE_URL", &self.database_url)
+            .env_remove("PROFILED__DATABASE__URL")
+            .env_remove("PROFILED_ADMIN_PASSWORD")
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(password) = admin_password {
+            command.env("PROFILED_ADMIN_PASSWORD", password);
+        }
+        let stdin = stdin.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn().expect("profiled starts");
+            if let Some(text) = stdin {
+                let mut pipe = child.stdin.take().expect("stdin is piped");
+                pipe.write_all(text.as_bytes()).expect("write stdin");
+            }
+            child.wait_with_output().expect("profiled finishes")
+        })
+        .await
+        .expect("profiled task")
+    }
+
+    /// Creates an admin with `profiled admin create` (password from the
+    /// environment), logs in as them and returns them.
+    pub async fn create_admin(&self, username: &str) -> TestUser {
+        let email = format!("{username}@example.com");
+        let output = self
+            .run_profiled(
+                &["admin", "create", "--username", username, "--email", &email],
+                Some(PASSWORD),
+                None,
+            )
+            .await;
+        assert_success(&output);
+        let token = self.log_in(username, PASSWORD).await;
+        let me: Value = self.get("/v1/users/me", Some(&token)).await.json().await.expect("json body");
+        TestUser {
+            id: me["id"].as_i64().expect("admin id"),
+            username: username.to_owned(),
+            email,
+            password: PASSWORD.to_owned(),
+            token,
+        }
+    }
+}
+
+/// Asserts that a `profiled` run exited successfully, showing its output otherwise.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "profiled failed ({}):\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The `profiled` binary of this build.
+///
+/// `CARGO_BIN_EXE_profiled` wins when set. Otherwise the binary is built
+/// (`cargo build -p profile-server --bin profiled`, a no-op when it is up to
+/// date) with the test binary's profile, next to the test binary's
+/// `target/<profile>/deps`, so the tests never run a stale binary.
+fn profiled_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("CARGO_BIN_EXE_profiled") {
+            return PathBuf::from(path);
+        }
+        let test_binary = std::env::current_exe().expect("path of the test binary");
+        let profile_dir = test_binary
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test binary lives in target/<profile>/deps")
+            .to_owned();
+        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
+        let cargo = std::env::var("CARGO")
+            .ok()
+            .or_else(|| option_env!("CARGO").map(str::to_owned))
+            .unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "profile-server"])
+            .args(["--bin", "profiled", "--profile", profile])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building profiled failed");
+        let binary = profile_dir.join(format!("profiled{}", std::env::consts::EXE_SUFFIX));
+        assert!(binary.is_file(), "{} was not built", binary.display());
+        binary
+    })
 }
 
 /// Asserts an RFC 9457 problem response with `status` and `code`; returns the body.
 pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or_default().to_owned());
-    assert_eq!(
-        content_type.as_deref(),
-        Some("application/problem+json"),
-        "content type"
-    );
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"), "content type");
     let body: Value = response.json().await.expect("problem body is JSON");
     assert_eq!(body["status"], status.as_u16(), "problem status: {body}");
     assert_eq!(body["code"], code, "problem code: {body}");
-    assert!(
-        body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
+}
+
+/// Asserts a 401 problem with code `unauthenticated` and `WWW-Authenticate: Bearer`.
+pub async fn assert_unauthenticated(response: Response) -> Value {
+    assert_eq!(
+        header(&response, "www-authenticate").as_deref(),
+        Some("Bearer"),
+        "WWW-Authenticate of a {} response",
+        response.status()
+    );
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await
+}
+
+/// The value of header `name`, if present and text.
+pub fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// The `(field, code)` pairs of a validation problem, in order.

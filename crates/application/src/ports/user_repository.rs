@@ -1,26 +1,51 @@
-//! Stored accounts.
+//! Stored accounts and their profiles.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_domain::user::{UserId, UserRef};
+use profile_domain::profile::{Profile, Version};
+use profile_domain::user::{Role, UserId, UserRef};
 
 use super::RepoError;
-use crate::model::{Credentials, NewUser, TokenDigest, UserAccount};
+use crate::model::{Credentials, NewUser, TokenDigest, UsernameRetirement};
 
-/// Where accounts live.
+/// Where accounts and profiles live.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    /// Creates the account.
+    /// Creates the account with a fresh profile.
     ///
     /// # Errors
     /// MUST return [`RepoError::Duplicate`] with `field` `username` or
-    /// `email` when either is taken ignoring case, enforced by the database
-    /// (not only by a prior read), and store nothing.
-    async fn create(&self, user: &NewUser) -> Result<UserAccount, RepoError>;
+    /// `email` when either is taken ignoring case (enforced by the database,
+    /// not only by a prior read), or the username is retired by another user
+    /// and still cooling down at `user.created_at`; and store nothing.
+    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError>;
 
-    /// The account named by `who`; `UserRef::Me` never matches (resolve it first).
-    async fn find(&self, who: &UserRef) -> Result<Option<UserAccount>, RepoError>;
+    /// The profile named by `who`; `UserRef::Me` never matches (resolve it first).
+    async fn find(&self, who: &UserRef) -> Result<Option<Profile>, RepoError>;
+
+    /// Stores `profile` if the stored version is still `expected`, and
+    /// retires the old username when `retirement` is given, atomically.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::VersionConflict`] when the stored version is
+    /// not `expected`, and change nothing; [`RepoError::Duplicate`] when the
+    /// new username or email is taken or cooling down for someone else.
+    async fn update(
+        &self,
+        profile: &Profile,
+        expected: Version,
+        retirement: Option<UsernameRetirement>,
+    ) -> Result<Profile, RepoError>;
+
+    /// Ids of the existing users among `usernames` (lower-case), keyed by
+    /// lower-case name.
+    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError>;
+
+    /// The role named `name` (ignoring case), if it exists.
+    async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError>;
 
     /// The credentials of the account whose username or email equals
     /// `login`, ignoring case.

@@ -21,11 +21,7 @@ impl Authenticate {
         tokens: Arc<dyn TokenIssuer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self {
-            sessions,
-            tokens,
-            clock,
-        }
+        Self { sessions, tokens, clock }
     }
 
     /// The caller owning `token`.
@@ -34,10 +30,7 @@ impl Authenticate {
     /// [`AppError::Unauthenticated`] when the token is unknown, revoked or expired.
     pub async fn execute(&self, token: &str) -> Result<Caller, AppError> {
         let digest = self.tokens.digest(token);
-        self.sessions
-            .find_active(&digest, self.clock.now())
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        self.sessions.find_active(&digest, self.clock.now()).await?.ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -58,11 +51,7 @@ mod tests {
             .returning(|digest, _| {
                 Ok(Some(Caller {
                     user_id: UserId(3),
-                    role: Role {
-                        id: 1,
-                        name: "user".into(),
-                        privileges: Default::default(),
-                    },
+                    role: Role { id: 1, name: "user".into(), privileges: Default::default() },
                     token_digest: digest.clone(),
                 }))
             });
@@ -70,10 +59,7 @@ mod tests {
 
         let caller = authenticate.execute("tok").await.unwrap();
 
-        assert_eq!(
-            (caller.user_id, caller.token_digest),
-            (UserId(3), TokenDigest("digest-of-tok".into()))
-        );
+        assert_eq!((caller.user_id, caller.token_digest), (UserId(3), TokenDigest("digest-of-tok".into())));
     }
 
     #[tokio::test]
@@ -82,9 +68,6 @@ mod tests {
         sessions.expect_find_active().returning(|_, _| Ok(None));
         let authenticate = Authenticate::new(Arc::new(sessions), fixed_tokens(), fixed_clock());
 
-        assert!(matches!(
-            authenticate.execute("tok").await,
-            Err(AppError::Unauthenticated)
-        ));
+        assert!(matches!(authenticate.execute("tok").await, Err(AppError::Unauthenticated)));
     }
 }

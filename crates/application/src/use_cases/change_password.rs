@@ -40,11 +40,7 @@ impl ChangePassword {
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self {
-            users,
-            hasher,
-            clock,
-        }
+        Self { users, hasher, clock }
     }
 
     /// Changes the caller's password; the session making the request stays valid.
@@ -52,27 +48,12 @@ impl ChangePassword {
     /// # Errors
     /// [`AppError::Validation`] naming `new_password` when it breaks the
     /// policy, or `current_password` (`incorrect_password`) when it is wrong.
-    pub async fn execute(
-        &self,
-        caller: &Caller,
-        command: ChangePasswordCommand,
-    ) -> Result<(), AppError> {
-        let user = self
-            .users
-            .find(&UserRef::Id(caller.user_id))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let new_password = Password::new(
-            &command.new_password,
-            user.username.as_str(),
-            user.email.as_str(),
-        )
-        .map_err(|e| e.renamed("new_password"));
+    pub async fn execute(&self, caller: &Caller, command: ChangePasswordCommand) -> Result<(), AppError> {
+        let user = self.users.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
+        let new_password = Password::new(&command.new_password, user.username.as_str(), user.email.as_str())
+            .map_err(|e| e.renamed("new_password"));
         let stored = self.users.password_hash(caller.user_id).await?;
-        let current_ok = self
-            .hasher
-            .verify(&command.current_password, stored.as_deref())
-            .await?;
+        let current_ok = self.hasher.verify(&command.current_password, stored.as_deref()).await?;
         let mut errors = ValidationErrors::new();
         if !current_ok {
             errors.push(FieldError::new("current_password", "incorrect_password"));
@@ -82,14 +63,7 @@ impl ChangePassword {
             _ => return Err(errors.into()),
         };
         let hash = self.hasher.hash(new_password.expose()).await?;
-        self.users
-            .change_password(
-                caller.user_id,
-                &hash,
-                &caller.token_digest,
-                self.clock.now(),
-            )
-            .await?;
+        self.users.change_password(caller.user_id, &hash, &caller.token_digest, self.clock.now()).await?;
         Ok(())
     }
 }
@@ -97,21 +71,18 @@ impl ChangePassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{TokenDigest, UserAccount};
+    use crate::model::TokenDigest;
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{fixed_clock, noon};
     use profile_domain::account::{Email, Username};
+    use profile_domain::profile::Profile;
     use profile_domain::user::{Role, UserId};
 
     fn caller() -> Caller {
         Caller {
             user_id: UserId(5),
-            role: Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-            },
+            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
             token_digest: TokenDigest("current".into()),
         }
     }
@@ -119,32 +90,17 @@ mod tests {
     fn users_with_alice() -> MockUserRepository {
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| {
-            Ok(Some(UserAccount {
-                id: UserId(5),
-                username: Username::try_from("alice_w").unwrap(),
-                email: Email::try_from("alice@example.com").unwrap(),
-                name: "Alice".into(),
-                role: Role {
-                    id: 1,
-                    name: "user".into(),
-                    privileges: Default::default(),
-                },
-                created_at: noon(),
-                updated_at: noon(),
-                version: 1,
-            }))
+            let username = Username::try_from("alice_w").unwrap();
+            let email = Email::try_from("alice@example.com").unwrap();
+            let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
+            Ok(Some(Profile::new(UserId(5), username, email, role, noon())))
         });
-        users
-            .expect_password_hash()
-            .returning(|_| Ok(Some("$argon2id$old".into())));
+        users.expect_password_hash().returning(|_| Ok(Some("$argon2id$old".into())));
         users
     }
 
     fn command(current: &str, new: &str) -> ChangePasswordCommand {
-        ChangePasswordCommand {
-            current_password: current.into(),
-            new_password: new.into(),
-        }
+        ChangePasswordCommand { current_password: current.into(), new_password: new.into() }
     }
 
     #[tokio::test]
@@ -154,40 +110,24 @@ mod tests {
         hasher.expect_verify().returning(|_, _| Ok(false));
         let use_case = ChangePassword::new(Arc::new(users), Arc::new(hasher), fixed_clock());
 
-        let Err(AppError::Validation(errors)) = use_case
-            .execute(&caller(), command("wrong", "alice_w"))
-            .await
+        let Err(AppError::Validation(errors)) =
+            use_case.execute(&caller(), command("wrong", "alice_w")).await
         else {
             panic!("expected a validation error");
         };
 
-        let fields: Vec<_> = errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.as_ref(), e.code))
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                ("current_password", "incorrect_password"),
-                ("new_password", "too_short")
-            ]
-        );
+        let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        assert_eq!(fields, [("current_password", "incorrect_password"), ("new_password", "too_short")]);
     }
 
     #[tokio::test]
     async fn new_password_equal_to_email_is_refused() {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
-        let use_case = ChangePassword::new(
-            Arc::new(users_with_alice()),
-            Arc::new(hasher),
-            fixed_clock(),
-        );
+        let use_case = ChangePassword::new(Arc::new(users_with_alice()), Arc::new(hasher), fixed_clock());
 
-        let Err(AppError::Validation(errors)) = use_case
-            .execute(&caller(), command("old password 1", "Alice@Example.com"))
-            .await
+        let Err(AppError::Validation(errors)) =
+            use_case.execute(&caller(), command("old password 1", "Alice@Example.com")).await
         else {
             panic!("expected a validation error");
         };
@@ -200,10 +140,7 @@ mod tests {
         users
             .expect_change_password()
             .withf(|user, hash, keep, now| {
-                *user == UserId(5)
-                    && hash == "$argon2id$new"
-                    && keep.0 == "current"
-                    && *now == noon()
+                *user == UserId(5) && hash == "$argon2id$new" && keep.0 == "current" && *now == noon()
             })
             .times(1)
             .returning(|_, _, _, _| Ok(()));
@@ -212,15 +149,9 @@ mod tests {
             .expect_verify()
             .withf(|p, s| p == "old password 1" && *s == Some("$argon2id$old"))
             .returning(|_, _| Ok(true));
-        hasher
-            .expect_hash()
-            .withf(|p| p == "violet tractor 42")
-            .returning(|_| Ok("$argon2id$new".into()));
+        hasher.expect_hash().withf(|p| p == "violet tractor 42").returning(|_| Ok("$argon2id$new".into()));
         let use_case = ChangePassword::new(Arc::new(users), Arc::new(hasher), fixed_clock());
 
-        use_case
-            .execute(&caller(), command("old password 1", "violet tractor 42"))
-            .await
-            .unwrap();
+        use_case.execute(&caller(), command("old password 1", "violet tractor 42")).await.unwrap();
     }
 }

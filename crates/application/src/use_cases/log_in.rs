@@ -18,9 +18,7 @@ pub struct LogInCommand {
 
 impl std::fmt::Debug for LogInCommand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogInCommand")
-            .field("login", &self.login)
-            .finish_non_exhaustive()
+        f.debug_struct("LogInCommand").field("login", &self.login).finish_non_exhaustive()
     }
 }
 
@@ -39,11 +37,7 @@ impl LogIn {
         hasher: Arc<dyn PasswordHasher>,
         start_session: StartSession,
     ) -> Self {
-        Self {
-            users,
-            hasher,
-            start_session,
-        }
+        Self { users, hasher, start_session }
     }
 
     /// A new session when the credentials match.
@@ -76,31 +70,17 @@ mod tests {
     use profile_domain::user::UserId;
 
     fn command(login: &str, password: &str) -> LogInCommand {
-        LogInCommand {
-            login: login.into(),
-            password: password.into(),
-        }
+        LogInCommand { login: login.into(), password: password.into() }
     }
 
     #[tokio::test]
     async fn unknown_login_is_verified_against_the_dummy_hash_and_refused() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_find_credentials()
-            .with(eq("nobody"))
-            .returning(|_| Ok(None));
+        users.expect_find_credentials().with(eq("nobody")).returning(|_| Ok(None));
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_verify()
-            .withf(|_, stored| stored.is_none())
-            .times(1)
-            .returning(|_, _| Ok(false));
+        hasher.expect_verify().withf(|_, stored| stored.is_none()).times(1).returning(|_, _| Ok(false));
         let sessions = MockSessionRepository::new(); // no session may be created
-        let log_in = LogIn::new(
-            Arc::new(users),
-            Arc::new(hasher),
-            start_session_with(sessions),
-        );
+        let log_in = LogIn::new(Arc::new(users), Arc::new(hasher), start_session_with(sessions));
 
         let result = log_in.execute(command(" NoBody ", "whatever pass")).await;
 
@@ -111,36 +91,24 @@ mod tests {
     async fn wrong_password_gives_the_same_error_as_unknown_login() {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
-            Ok(Some(Credentials {
-                user_id: UserId(1),
-                password_hash: "$argon2id$stored".into(),
-            }))
+            Ok(Some(Credentials { user_id: UserId(1), password_hash: "$argon2id$stored".into() }))
         });
         let mut hasher = MockPasswordHasher::new();
         hasher
             .expect_verify()
             .withf(|_, stored| *stored == Some("$argon2id$stored"))
             .returning(|_, _| Ok(false));
-        let log_in = LogIn::new(
-            Arc::new(users),
-            Arc::new(hasher),
-            start_session_with(MockSessionRepository::new()),
-        );
+        let log_in =
+            LogIn::new(Arc::new(users), Arc::new(hasher), start_session_with(MockSessionRepository::new()));
 
-        assert!(matches!(
-            log_in.execute(command("alice", "wrong")).await,
-            Err(AppError::InvalidCredentials)
-        ));
+        assert!(matches!(log_in.execute(command("alice", "wrong")).await, Err(AppError::InvalidCredentials)));
     }
 
     #[tokio::test]
     async fn right_password_stores_only_the_token_digest() {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
-            Ok(Some(Credentials {
-                user_id: UserId(7),
-                password_hash: "$argon2id$stored".into(),
-            }))
+            Ok(Some(Credentials { user_id: UserId(7), password_hash: "$argon2id$stored".into() }))
         });
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
@@ -148,24 +116,15 @@ mod tests {
         sessions
             .expect_create()
             .withf(|s| {
-                s.user_id == UserId(7)
-                    && s.digest.0 == "digest-of-secret"
-                    && s.expires_at > s.created_at
+                s.user_id == UserId(7) && s.digest.0 == "digest-of-secret" && s.expires_at > s.created_at
             })
             .times(1)
             .returning(|_| Ok(()));
-        let start = StartSession::new(
-            Arc::new(sessions),
-            fixed_tokens(),
-            fixed_clock(),
-            chrono::Duration::hours(1),
-        );
+        let start =
+            StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), chrono::Duration::hours(1));
         let log_in = LogIn::new(Arc::new(users), Arc::new(hasher), start);
 
-        let session = log_in
-            .execute(command("alice@example.com", "right"))
-            .await
-            .unwrap();
+        let session = log_in.execute(command("alice@example.com", "right")).await.unwrap();
 
         assert_eq!(session.token, "secret");
     }

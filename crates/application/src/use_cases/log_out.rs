@@ -22,10 +22,7 @@ impl LogOut {
     /// Revokes the token the caller authenticated with; it stops working on
     /// every instance at once.
     pub async fn execute(&self, caller: &Caller) -> Result<(), AppError> {
-        Ok(self
-            .sessions
-            .revoke(&caller.token_digest, self.clock.now())
-            .await?)
+        Ok(self.sessions.revoke(&caller.token_digest, self.clock.now()).await?)
     }
 }
 
@@ -47,17 +44,10 @@ mod tests {
             .returning(|_, _| Ok(()));
         let caller = Caller {
             user_id: UserId(1),
-            role: Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-            },
+            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
             token_digest: TokenDigest("this-one".into()),
         };
 
-        LogOut::new(Arc::new(sessions), fixed_clock())
-            .execute(&caller)
-            .await
-            .unwrap();
+        LogOut::new(Arc::new(sessions), fixed_clock()).execute(&caller).await.unwrap();
     }
 }

@@ -3,20 +3,22 @@
 pub mod authenticate;
 pub mod change_password;
 pub mod create_account;
-pub mod get_user;
+pub mod get_profile;
 pub mod log_in;
 pub mod log_out;
 pub mod register_account;
 pub mod start_session;
+pub mod update_profile;
 
 pub use authenticate::Authenticate;
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
-pub use get_user::GetUser;
+pub use get_profile::GetProfile;
 pub use log_in::{LogIn, LogInCommand};
 pub use log_out::LogOut;
 pub use register_account::{RegisterAccount, Registered};
 pub use start_session::StartSession;
+pub use update_profile::{ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -1,15 +1,16 @@
 //! Signing up: a new account and a first session.
 
 use crate::AppError;
-use crate::model::{IssuedSession, UserAccount};
+use crate::model::IssuedSession;
 use crate::use_cases::{CreateAccount, NewAccount, StartSession};
+use profile_domain::profile::Profile;
 use profile_domain::user::Role;
 
 /// The new account and its first session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registered {
-    /// The created account.
-    pub user: UserAccount,
+    /// The created account's profile.
+    pub user: Profile,
     /// A session token so the client is logged in at once.
     pub session: IssuedSession,
 }
@@ -24,10 +25,7 @@ pub struct RegisterAccount {
 impl RegisterAccount {
     /// Wires the use case.
     pub fn new(create: CreateAccount, start_session: StartSession) -> Self {
-        Self {
-            create,
-            start_session,
-        }
+        Self { create, start_session }
     }
 
     /// Creates the account and logs it in.
@@ -51,21 +49,13 @@ mod tests {
     use profile_domain::user::UserId;
 
     fn account() -> NewAccount {
-        NewAccount::parse(
-            Some("alice_w"),
-            Some("Alice@Example.com"),
-            Some("violet tractor 42"),
-            None,
-        )
-        .unwrap()
+        NewAccount::parse(Some("alice_w"), Some("Alice@Example.com"), Some("violet tractor 42"), None)
+            .unwrap()
     }
 
     fn hasher() -> MockPasswordHasher {
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_hash()
-            .withf(|p| p == "violet tractor 42")
-            .returning(|_| Ok("$argon2id$hash".into()));
+        hasher.expect_hash().withf(|p| p == "violet tractor 42").returning(|_| Ok("$argon2id$hash".into()));
         hasher
     }
 
@@ -74,32 +64,14 @@ mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_create()
-            .withf(|u| {
-                u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon()
-            })
+            .withf(|u| u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon())
             .times(1)
             .returning(|u| {
-                Ok(UserAccount {
-                    id: UserId(9),
-                    username: u.username.clone(),
-                    email: u.email.clone(),
-                    name: u.name.clone(),
-                    role: Role {
-                        id: 1,
-                        name: "user".into(),
-                        privileges: Default::default(),
-                    },
-                    created_at: u.created_at,
-                    updated_at: u.created_at,
-                    version: 1,
-                })
+                let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
+                Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
             });
         let mut sessions = MockSessionRepository::new();
-        sessions
-            .expect_create()
-            .withf(|s| s.user_id == UserId(9))
-            .times(1)
-            .returning(|_| Ok(()));
+        sessions.expect_create().withf(|s| s.user_id == UserId(9)).times(1).returning(|_| Ok(()));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = RegisterAccount::new(create, start_session_with(sessions));
 
@@ -107,20 +79,13 @@ mod tests {
 
         assert_eq!(registered.user.id, UserId(9));
         assert_eq!(registered.session.token, "secret");
-        assert_eq!(
-            registered.session.expires_at,
-            noon() + chrono::Duration::days(30)
-        );
+        assert_eq!(registered.session.expires_at, noon() + chrono::Duration::days(30));
     }
 
     #[tokio::test]
     async fn a_taken_username_opens_no_session() {
         let mut users = MockUserRepository::new();
-        users.expect_create().returning(|_| {
-            Err(RepoError::Duplicate {
-                field: "username".into(),
-            })
-        });
+        users.expect_create().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
         let sessions = MockSessionRepository::new(); // a create call would panic
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = RegisterAccount::new(create, start_session_with(sessions));
@@ -133,16 +98,10 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_database_is_unavailable() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_create()
-            .returning(|_| Err(RepoError::Unavailable("connection refused".into())));
+        users.expect_create().returning(|_| Err(RepoError::Unavailable("connection refused".into())));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
-        let register =
-            RegisterAccount::new(create, start_session_with(MockSessionRepository::new()));
+        let register = RegisterAccount::new(create, start_session_with(MockSessionRepository::new()));
 
-        assert!(matches!(
-            register.execute(account()).await,
-            Err(AppError::Unavailable)
-        ));
+        assert!(matches!(register.execute(account()).await, Err(AppError::Unavailable)));
     }
 }

@@ -26,12 +26,7 @@ impl StartSession {
         clock: Arc<dyn Clock>,
         ttl: Duration,
     ) -> Self {
-        Self {
-            sessions,
-            tokens,
-            clock,
-            ttl,
-        }
+        Self { sessions, tokens, clock, ttl }
     }
 
     /// A new token for `user`; only its digest is stored.
@@ -39,16 +34,8 @@ impl StartSession {
         let token = self.tokens.issue();
         let created_at = self.clock.now();
         let expires_at = created_at + self.ttl;
-        let session = NewSession {
-            user_id: user,
-            digest: token.digest,
-            created_at,
-            expires_at,
-        };
+        let session = NewSession { user_id: user, digest: token.digest, created_at, expires_at };
         self.sessions.create(&session).await?;
-        Ok(IssuedSession {
-            token: token.secret,
-            expires_at,
-        })
+        Ok(IssuedSession { token: token.secret, expires_at })
     }
 }

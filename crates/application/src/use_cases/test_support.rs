@@ -27,17 +27,10 @@ pub(crate) fn fixed_tokens() -> Arc<MockTokenIssuer> {
         secret: "secret".into(),
         digest: TokenDigest("digest-of-secret".into()),
     });
-    tokens
-        .expect_digest()
-        .returning(|t| TokenDigest(format!("digest-of-{t}")));
+    tokens.expect_digest().returning(|t| TokenDigest(format!("digest-of-{t}")));
     Arc::new(tokens)
 }
 
 pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSession {
-    StartSession::new(
-        Arc::new(sessions),
-        fixed_tokens(),
-        fixed_clock(),
-        chrono::Duration::days(30),
-    )
+    StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), chrono::Duration::days(30))
 }

@@ -32,9 +32,8 @@ impl TryFrom<&str> for Email {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("email", "too_long").with_message(format!(
-                "An email address has at most {MAX_LEN} characters."
-            )));
+            return Err(FieldError::new("email", "too_long")
+                .with_message(format!("An email address has at most {MAX_LEN} characters.")));
         }
         if !trimmed.validate_email() {
             return Err(FieldError::new("email", "invalid_email"));

@@ -81,9 +81,7 @@ mod tests {
     use super::*;
 
     fn check(raw: &str) -> Result<(), &'static str> {
-        Password::new(raw, "alice_w", "alice@example.com")
-            .map(|_| ())
-            .map_err(|e| e.code)
+        Password::new(raw, "alice_w", "alice@example.com").map(|_| ()).map_err(|e| e.code)
     }
 
     #[test]
@@ -120,11 +118,7 @@ mod tests {
 
     #[test]
     fn bundled_list_is_real() {
-        assert!(
-            common_password_count() >= 10_000,
-            "{}",
-            common_password_count()
-        );
+        assert!(common_password_count() >= 10_000, "{}", common_password_count());
         assert!(is_common("password"));
         assert!(!is_common("violet-tractor-umbrella-42"));
     }

@@ -157,17 +157,10 @@ mod tests {
             for spelling in [name.to_string(), name.to_uppercase()] {
                 if spelling.len() < MIN_LEN {
                     // `me` is reserved, but is already too short.
-                    assert_eq!(
-                        Username::try_from(spelling.as_str()).unwrap_err().code,
-                        "too_short"
-                    );
+                    assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "too_short");
                     continue;
                 }
-                assert_eq!(
-                    Username::try_from(spelling.as_str()).unwrap_err().code,
-                    "reserved",
-                    "{spelling}"
-                );
+                assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "reserved", "{spelling}");
             }
         }
     }

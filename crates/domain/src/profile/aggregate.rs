@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::account::{Email, Username};
 use crate::profile::{
-    Actor, Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress,
-    FacebookUrl, Gender, InstagramUrl, Locale, Location, TimeZone, TwitterUrl, WebsiteUrl,
+    Actor, Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress, FacebookUrl,
+    Gender, InstagramUrl, Locale, Location, TimeZone, TwitterUrl, WebsiteUrl,
 };
 use crate::user::{Privilege, Role, UserId};
 
@@ -94,13 +94,7 @@ impl Profile {
     /// The profile of a new account: displayed under its username, locale
     /// `en`, time zone `UTC`, empty description, no optional field set, not
     /// a creator, version 1, created and updated `now`.
-    pub fn new(
-        id: UserId,
-        username: Username,
-        email: Email,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(id: UserId, username: Username, email: Email, role: Role, now: DateTime<Utc>) -> Self {
         Self {
             id,
             name: DisplayName::from(&username),

@@ -52,15 +52,11 @@ impl Annotation {
 
 fn check_type(kind: &str) -> Result<String, FieldError> {
     if kind.chars().count() > MAX_TYPE_LEN {
-        return Err(FieldError::new("type", "too_long").with_message(format!(
-            "An annotation type has at most {MAX_TYPE_LEN} characters."
-        )));
+        return Err(FieldError::new("type", "too_long")
+            .with_message(format!("An annotation type has at most {MAX_TYPE_LEN} characters.")));
     }
     let label_ok = |label: &str| {
-        !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     if kind.split('.').count() < 2 || !kind.split('.').all(label_ok) {
         return Err(FieldError::new("type", "invalid_format").with_message(
@@ -72,8 +68,9 @@ fn check_type(kind: &str) -> Result<String, FieldError> {
 
 fn check_value(value: Value) -> Result<Map<String, Value>, FieldError> {
     let Value::Object(object) = value else {
-        return Err(FieldError::new("value", "invalid_type")
-            .with_message("An annotation value is a JSON object."));
+        return Err(
+            FieldError::new("value", "invalid_type").with_message("An annotation value is a JSON object.")
+        );
     };
     let mut counter = ByteCounter(0);
     let size = match serde_json::to_writer(&mut counter, &object) {
@@ -81,9 +78,8 @@ fn check_value(value: Value) -> Result<Map<String, Value>, FieldError> {
         Err(_) => usize::MAX,
     };
     if size > MAX_VALUE_BYTES {
-        return Err(FieldError::new("value", "too_large").with_message(format!(
-            "An annotation value is at most {MAX_VALUE_BYTES} bytes of JSON."
-        )));
+        return Err(FieldError::new("value", "too_large")
+            .with_message(format!("An annotation value is at most {MAX_VALUE_BYTES} bytes of JSON.")));
     }
     Ok(object)
 }
@@ -203,11 +199,7 @@ mod tests {
     fn codes(json: Value) -> Outcome {
         Annotations::from_json(&json)
             .map(|a| a.as_slice().len())
-            .map_err(|e| {
-                e.into_iter()
-                    .map(|e| (e.field.into_owned(), e.code))
-                    .collect()
-            })
+            .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code)).collect())
     }
 
     #[test]
@@ -224,64 +216,22 @@ mod tests {
             (json!([]), Ok(0)),
             (json!([blog.clone()]), Ok(1)),
             (json!(vec![blog.clone(); MAX_COUNT]), Ok(MAX_COUNT)),
-            (
-                json!(vec![blog.clone(); MAX_COUNT + 1]),
-                err("annotations", "too_many"),
-            ),
+            (json!(vec![blog.clone(); MAX_COUNT + 1]), err("annotations", "too_many")),
             (json!([{"type": max_type, "value": {}}]), Ok(1)),
-            (
-                json!([{"type": over_type, "value": {}}]),
-                err("annotations[0].type", "too_long"),
-            ),
+            (json!([{"type": over_type, "value": {}}]), err("annotations[0].type", "too_long")),
             (json!([{"type": "a.b", "value": max_value}]), Ok(1)),
-            (
-                json!([{"type": "a.b", "value": over_value}]),
-                err("annotations[0].value", "too_large"),
-            ),
-            (
-                json!([{"type": "a.b", "value": emoji_value}]),
-                err("annotations[0].value", "too_large"),
-            ),
-            (
-                json!([{"type": "blog", "value": {}}]),
-                err("annotations[0].type", "invalid_format"),
-            ),
-            (
-                json!([{"type": "a..b", "value": {}}]),
-                err("annotations[0].type", "invalid_format"),
-            ),
-            (
-                json!([{"type": "a.b c", "value": {}}]),
-                err("annotations[0].type", "invalid_format"),
-            ),
-            (
-                json!([{"type": "", "value": {}}]),
-                err("annotations[0].type", "invalid_format"),
-            ),
-            (
-                json!([{"type": "com.example-x.my_thing", "value": {}}]),
-                Ok(1),
-            ),
-            (
-                json!([{"type": 5, "value": {}}]),
-                err("annotations[0].type", "invalid_type"),
-            ),
-            (
-                json!([{"value": {}}]),
-                err("annotations[0].type", "required"),
-            ),
-            (
-                json!([{"type": "a.b"}]),
-                err("annotations[0].value", "required"),
-            ),
-            (
-                json!([{"type": "a.b", "value": [1]}]),
-                err("annotations[0].value", "invalid_type"),
-            ),
-            (
-                json!([{"type": "a.b", "value": "x"}]),
-                err("annotations[0].value", "invalid_type"),
-            ),
+            (json!([{"type": "a.b", "value": over_value}]), err("annotations[0].value", "too_large")),
+            (json!([{"type": "a.b", "value": emoji_value}]), err("annotations[0].value", "too_large")),
+            (json!([{"type": "blog", "value": {}}]), err("annotations[0].type", "invalid_format")),
+            (json!([{"type": "a..b", "value": {}}]), err("annotations[0].type", "invalid_format")),
+            (json!([{"type": "a.b c", "value": {}}]), err("annotations[0].type", "invalid_format")),
+            (json!([{"type": "", "value": {}}]), err("annotations[0].type", "invalid_format")),
+            (json!([{"type": "com.example-x.my_thing", "value": {}}]), Ok(1)),
+            (json!([{"type": 5, "value": {}}]), err("annotations[0].type", "invalid_type")),
+            (json!([{"value": {}}]), err("annotations[0].type", "required")),
+            (json!([{"type": "a.b"}]), err("annotations[0].value", "required")),
+            (json!([{"type": "a.b", "value": [1]}]), err("annotations[0].value", "invalid_type")),
+            (json!([{"type": "a.b", "value": "x"}]), err("annotations[0].value", "invalid_type")),
             (json!(["a.b"]), err("annotations[0]", "invalid_type")),
             (json!({"type": "a.b"}), err("annotations", "invalid_type")),
         ];
@@ -319,9 +269,6 @@ mod tests {
         let annotations = Annotations::from_json(&json).unwrap();
         assert_eq!(annotations.to_json(), json);
         assert_eq!(serde_json::to_value(&annotations).unwrap(), json);
-        assert_eq!(
-            annotations.as_slice()[0].kind(),
-            "net.app.core.directory.blog"
-        );
+        assert_eq!(annotations.as_slice()[0].kind(), "net.app.core.directory.blog");
     }
 }

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{FieldError, ValidationErrors};
-use crate::profile::{
-    Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest,
-};
+use crate::profile::{Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest};
 use crate::user::{Privilege, Role};
 
 impl Profile {
@@ -43,12 +41,7 @@ impl Profile {
             username: required(&change.username, &self.username, "username", &mut e),
             email: required(&change.email, &self.email, "email", &mut e),
             name: required(&change.name, &self.name, "name", &mut e),
-            description: required(
-                &change.description,
-                &self.description,
-                "description",
-                &mut e,
-            ),
+            description: required(&change.description, &self.description, "description", &mut e),
             location: change.location.applied_to(&self.location),
             country: change.country.applied_to(&self.country),
             locale: required(&change.locale, &self.locale, "locale", &mut e),
@@ -76,11 +69,7 @@ impl Profile {
         if next == *self {
             return Ok(next);
         }
-        Ok(Profile {
-            updated_at: now,
-            version: self.version.next(),
-            ..next
-        })
+        Ok(Profile { updated_at: now, version: self.version.next(), ..next })
     }
 
     fn authorize(&self, change: &ProfileChange, actor: &Actor) -> Result<(), ProfileError> {
@@ -91,12 +80,7 @@ impl Profile {
                 "is_creator" if change.is_creator.as_set() != Some(&self.is_creator) => {
                     actor.can(Privilege::WriteAnyProfile)
                 }
-                "role"
-                    if !change
-                        .role
-                        .as_set()
-                        .is_some_and(|r| r.name().names(&self.role)) =>
-                {
+                "role" if !change.role.as_set().is_some_and(|r| r.name().names(&self.role)) => {
                     actor.can(Privilege::ManageUsers)
                 }
                 _ => may_edit,
@@ -125,9 +109,7 @@ impl Profile {
             FieldUpdate::Set(request) => match request.resolved() {
                 Some(role) => Ok(role.clone()),
                 None if request.name().names(&self.role) => Ok(self.role.clone()),
-                None => Err(ProfileError::UnresolvedRole {
-                    name: request.name().to_string(),
-                }),
+                None => Err(ProfileError::UnresolvedRole { name: request.name().to_string() }),
             },
         }
     }

@@ -8,11 +8,7 @@ use crate::profile::{DisplayName, Location, RoleName, Version};
 use crate::user::UserId;
 
 fn role(name: &str, privileges: &[Privilege]) -> Role {
-    Role {
-        id: 1,
-        name: name.into(),
-        privileges: privileges.iter().copied().collect::<BTreeSet<_>>(),
-    }
+    Role { id: 1, name: name.into(), privileges: privileges.iter().copied().collect::<BTreeSet<_>>() }
 }
 
 fn at(hour: u32) -> DateTime<Utc> {
@@ -30,10 +26,7 @@ fn alice() -> Profile {
 }
 
 fn actor(id: i64, privileges: &[Privilege]) -> Actor {
-    Actor {
-        user_id: UserId(id),
-        role: role("custom", privileges),
-    }
+    Actor { user_id: UserId(id), role: role("custom", privileges) }
 }
 
 fn owner() -> Actor {
@@ -41,17 +34,11 @@ fn owner() -> Actor {
 }
 
 fn name(raw: &str) -> ProfileChange {
-    ProfileChange {
-        name: FieldUpdate::Set(DisplayName::try_from(raw).unwrap()),
-        ..Default::default()
-    }
+    ProfileChange { name: FieldUpdate::Set(DisplayName::try_from(raw).unwrap()), ..Default::default() }
 }
 
 fn creator(flag: bool) -> ProfileChange {
-    ProfileChange {
-        is_creator: FieldUpdate::Set(flag),
-        ..Default::default()
-    }
+    ProfileChange { is_creator: FieldUpdate::Set(flag), ..Default::default() }
 }
 
 fn role_change(raw: &str, resolved: Option<Role>) -> ProfileChange {
@@ -59,10 +46,7 @@ fn role_change(raw: &str, resolved: Option<Role>) -> ProfileChange {
     if let Some(role) = resolved {
         request.resolve(role);
     }
-    ProfileChange {
-        role: FieldUpdate::Set(request),
-        ..Default::default()
-    }
+    ProfileChange { role: FieldUpdate::Set(request), ..Default::default() }
 }
 
 #[test]
@@ -72,118 +56,37 @@ fn authorization_table() {
     let forbidden = |field| Err(ProfileError::Forbidden { field });
     let cases: Vec<(&str, Actor, ProfileChange, Result<(), ProfileError>)> = vec![
         ("owner renames", owner(), name("Alice W"), Ok(())),
-        (
-            "stranger renames",
-            actor(2, &[]),
-            name("x"),
-            forbidden("name"),
-        ),
-        (
-            "reader renames",
-            actor(2, &[ReadPrivateProfiles]),
-            name("x"),
-            forbidden("name"),
-        ),
-        (
-            "writer renames",
-            actor(2, &[WriteAnyProfile]),
-            name("x"),
-            Ok(()),
-        ),
-        (
-            "manager renames",
-            actor(2, &[ManageUsers]),
-            name("x"),
-            forbidden("name"),
-        ),
-        (
-            "owner empty change",
-            owner(),
-            ProfileChange::default(),
-            Ok(()),
-        ),
-        (
-            "stranger empty change",
-            actor(2, &[]),
-            ProfileChange::default(),
-            forbidden("profile"),
-        ),
-        (
-            "manager empty change",
-            actor(2, &[ManageUsers]),
-            ProfileChange::default(),
-            Ok(()),
-        ),
-        (
-            "owner makes self creator",
-            owner(),
-            creator(true),
-            forbidden("is_creator"),
-        ),
-        (
-            "owner sends is_creator unchanged",
-            owner(),
-            creator(false),
-            Ok(()),
-        ),
-        (
-            "stranger sends is_creator unchanged",
-            actor(2, &[]),
-            creator(false),
-            forbidden("is_creator"),
-        ),
-        (
-            "writer makes creator",
-            actor(2, &[WriteAnyProfile]),
-            creator(true),
-            Ok(()),
-        ),
-        (
-            "owner with write_any makes self creator",
-            actor(1, &[WriteAnyProfile]),
-            creator(true),
-            Ok(()),
-        ),
-        (
-            "owner promotes self",
-            owner(),
-            role_change("admin", Some(admin.clone())),
-            forbidden("role"),
-        ),
+        ("stranger renames", actor(2, &[]), name("x"), forbidden("name")),
+        ("reader renames", actor(2, &[ReadPrivateProfiles]), name("x"), forbidden("name")),
+        ("writer renames", actor(2, &[WriteAnyProfile]), name("x"), Ok(())),
+        ("manager renames", actor(2, &[ManageUsers]), name("x"), forbidden("name")),
+        ("owner empty change", owner(), ProfileChange::default(), Ok(())),
+        ("stranger empty change", actor(2, &[]), ProfileChange::default(), forbidden("profile")),
+        ("manager empty change", actor(2, &[ManageUsers]), ProfileChange::default(), Ok(())),
+        ("owner makes self creator", owner(), creator(true), forbidden("is_creator")),
+        ("owner sends is_creator unchanged", owner(), creator(false), Ok(())),
+        ("stranger sends is_creator unchanged", actor(2, &[]), creator(false), forbidden("is_creator")),
+        ("writer makes creator", actor(2, &[WriteAnyProfile]), creator(true), Ok(())),
+        ("owner with write_any makes self creator", actor(1, &[WriteAnyProfile]), creator(true), Ok(())),
+        ("owner promotes self", owner(), role_change("admin", Some(admin.clone())), forbidden("role")),
         (
             "writer promotes",
             actor(2, &[WriteAnyProfile]),
             role_change("admin", Some(admin.clone())),
             forbidden("role"),
         ),
-        (
-            "manager promotes",
-            actor(2, &[ManageUsers]),
-            role_change("admin", Some(admin.clone())),
-            Ok(()),
-        ),
-        (
-            "owner sends role unchanged",
-            owner(),
-            role_change("USER", None),
-            Ok(()),
-        ),
+        ("manager promotes", actor(2, &[ManageUsers]), role_change("admin", Some(admin.clone())), Ok(())),
+        ("owner sends role unchanged", owner(), role_change("USER", None), Ok(())),
         (
             "owner renames and promotes",
             owner(),
-            ProfileChange {
-                role: role_change("admin", None).role,
-                ..name("x")
-            },
+            ProfileChange { role: role_change("admin", None).role, ..name("x") },
             forbidden("role"),
         ),
         (
             "manager renames and promotes another",
             actor(2, &[ManageUsers]),
-            ProfileChange {
-                role: role_change("admin", Some(admin.clone())).role,
-                ..name("x")
-            },
+            ProfileChange { role: role_change("admin", Some(admin.clone())).role, ..name("x") },
             forbidden("name"),
         ),
     ];
@@ -205,12 +108,7 @@ fn a_change_bumps_version_and_updated_at() {
 #[test]
 fn a_change_that_changes_nothing_keeps_version_and_updated_at() {
     let before = alice();
-    for change in [
-        ProfileChange::default(),
-        name("alice"),
-        creator(false),
-        role_change("user", None),
-    ] {
+    for change in [ProfileChange::default(), name("alice"), creator(false), role_change("user", None)] {
         let after = before.apply(&change, &owner(), at(9)).unwrap();
         assert_eq!(after, before);
     }
@@ -219,16 +117,10 @@ fn a_change_that_changes_nothing_keeps_version_and_updated_at() {
 #[test]
 fn optional_fields_are_set_and_cleared() {
     let location = Location::try_from("Warsaw").unwrap();
-    let set = ProfileChange {
-        location: FieldUpdate::Set(location.clone()),
-        ..Default::default()
-    };
+    let set = ProfileChange { location: FieldUpdate::Set(location.clone()), ..Default::default() };
     let with = alice().apply(&set, &owner(), at(9)).unwrap();
     assert_eq!(with.location, Some(location));
-    let clear = ProfileChange {
-        location: FieldUpdate::Clear,
-        ..Default::default()
-    };
+    let clear = ProfileChange { location: FieldUpdate::Clear, ..Default::default() };
     let without = with.apply(&clear, &owner(), at(10)).unwrap();
     assert_eq!((without.location, without.version), (None, Version(3)));
 }
@@ -242,18 +134,12 @@ fn clearing_required_fields_is_refused_naming_each() {
         role: FieldUpdate::Clear,
         ..Default::default()
     };
-    let Err(ProfileError::Invalid(errors)) = alice().apply(
-        &change,
-        &actor(1, &[Privilege::ManageUsers, Privilege::WriteAnyProfile]),
-        at(9),
-    ) else {
+    let Err(ProfileError::Invalid(errors)) =
+        alice().apply(&change, &actor(1, &[Privilege::ManageUsers, Privilege::WriteAnyProfile]), at(9))
+    else {
         panic!("expected validation errors");
     };
-    let fields: Vec<_> = errors
-        .errors()
-        .iter()
-        .map(|e| (e.field.as_ref(), e.code))
-        .collect();
+    let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
     assert_eq!(
         fields,
         [
@@ -269,16 +155,9 @@ fn clearing_required_fields_is_refused_naming_each() {
 fn role_changes_must_be_resolved_first() {
     let manager = actor(2, &[Privilege::ManageUsers]);
     let got = alice().apply(&role_change("admin", None), &manager, at(9));
-    assert_eq!(
-        got,
-        Err(ProfileError::UnresolvedRole {
-            name: "admin".into()
-        })
-    );
+    assert_eq!(got, Err(ProfileError::UnresolvedRole { name: "admin".into() }));
     let admin = role("admin", &[Privilege::ManageUsers]);
-    let promoted = alice()
-        .apply(&role_change("Admin", Some(admin.clone())), &manager, at(9))
-        .unwrap();
+    let promoted = alice().apply(&role_change("Admin", Some(admin.clone())), &manager, at(9)).unwrap();
     assert_eq!(promoted.role, admin);
 }
 
@@ -288,16 +167,8 @@ fn private_fields_visibility_table() {
         ("anonymous", None, false),
         ("owner", Some(owner()), true),
         ("other user", Some(actor(2, &[])), false),
-        (
-            "writer",
-            Some(actor(2, &[Privilege::WriteAnyProfile])),
-            false,
-        ),
-        (
-            "reader",
-            Some(actor(2, &[Privilege::ReadPrivateProfiles])),
-            true,
-        ),
+        ("writer", Some(actor(2, &[Privilege::WriteAnyProfile])), false),
+        ("reader", Some(actor(2, &[Privilege::ReadPrivateProfiles])), true),
     ];
     for (case, viewer, expected) in cases {
         assert_eq!(alice().can_see_private(viewer.as_ref()), expected, "{case}");

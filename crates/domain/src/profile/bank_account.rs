@@ -39,17 +39,14 @@ impl TryFrom<&str> for BankAccount {
     type Error = FieldError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let electronic: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let electronic: String =
+            raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         match electronic.parse::<Iban>() {
             Ok(iban) => Ok(Self(iban.electronic_str().to_owned())),
-            Err(ParseIbanError::InvalidBaseIban {
-                source: ParseBaseIbanError::InvalidChecksum,
-            }) => Err(FieldError::new("bank_account", "invalid_checksum")
-                .with_message("This IBAN's check digits are wrong; check for a typing mistake.")),
+            Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidChecksum }) => {
+                Err(FieldError::new("bank_account", "invalid_checksum")
+                    .with_message("This IBAN's check digits are wrong; check for a typing mistake."))
+            }
             Err(_) => Err(FieldError::new("bank_account", "invalid_iban")
                 .with_message("A bank account is an IBAN such as `DE44 5001 0517 5407 3249 31`.")),
         }
@@ -78,23 +75,14 @@ mod tests {
         let cases: &[(&str, Result<&str, &str>)] = &[
             ("DE44500105175407324931", Ok("DE44500105175407324931")),
             ("DE44 5001 0517 5407 3249 31", Ok("DE44500105175407324931")),
-            (
-                " de44 5001 0517 5407 3249 31 ",
-                Ok("DE44500105175407324931"),
-            ),
+            (" de44 5001 0517 5407 3249 31 ", Ok("DE44500105175407324931")),
             ("DE4450010517 5407324931", Ok("DE44500105175407324931")),
             ("GB82 WEST 1234 5698 7654 32", Ok("GB82WEST12345698765432")),
-            (
-                "PL61 1090 1014 0000 0712 1981 2874",
-                Ok("PL61109010140000071219812874"),
-            ),
+            ("PL61 1090 1014 0000 0712 1981 2874", Ok("PL61109010140000071219812874")),
             ("NO93 8601 1117 947", Ok("NO9386011117947")), // shortest country format
             ("DE45 5001 0517 5407 3249 31", Err("invalid_checksum")),
             ("GB82 WEST 1234 5698 7654 33", Err("invalid_checksum")),
-            (
-                "PL61 1090 1014 0000 0712 1981 2875",
-                Err("invalid_checksum"),
-            ),
+            ("PL61 1090 1014 0000 0712 1981 2875", Err("invalid_checksum")),
             ("DE88 5001 0517 5407 3249 3", Err("invalid_iban")), // checksum fine, BBAN one short
             ("XX57 WEST 1234 5698 7654 32", Err("invalid_iban")), // checksum fine, no such country
             ("DE44-5001-0517-5407-3249-31", Err("invalid_iban")),

@@ -32,9 +32,7 @@ impl Birthdate {
         let date = if raw.len() == 10 {
             parse_plain_date(raw)
         } else {
-            DateTime::parse_from_rfc3339(raw)
-                .ok()
-                .map(|at| at.date_naive())
+            DateTime::parse_from_rfc3339(raw).ok().map(|at| at.date_naive())
         };
         let date = date.ok_or_else(|| {
             FieldError::new("birthdate", "invalid_date")
@@ -146,11 +144,7 @@ mod tests {
         for (raw, expected) in cases {
             let got = Birthdate::parse(raw, today, DEFAULT_MIN_AGE_YEARS);
             let got = got.map(|b| b.to_string()).map_err(|e| e.code);
-            assert_eq!(
-                got.as_deref().map_err(|e| *e),
-                *expected,
-                "birthdate {raw:?}"
-            );
+            assert_eq!(got.as_deref().map_err(|e| *e), *expected, "birthdate {raw:?}");
         }
     }
 
@@ -158,22 +152,14 @@ mod tests {
     fn minimum_age_is_configurable() {
         let today = day("2025-06-15");
         assert!(Birthdate::parse("2007-06-15", today, 18).is_ok());
-        assert_eq!(
-            Birthdate::parse("2007-06-16", today, 18).unwrap_err().code,
-            "too_young"
-        );
+        assert_eq!(Birthdate::parse("2007-06-16", today, 18).unwrap_err().code, "too_young");
         assert!(Birthdate::parse("2025-06-15", today, 0).is_ok());
     }
 
     #[test]
     fn leap_day_birthday_is_on_the_first_of_march_in_common_years() {
         let born = day("2012-02-29");
-        assert_eq!(
-            Birthdate::new(born, day("2025-02-28"), 13)
-                .unwrap_err()
-                .code,
-            "too_young"
-        );
+        assert_eq!(Birthdate::new(born, day("2025-02-28"), 13).unwrap_err().code, "too_young");
         assert!(Birthdate::new(born, day("2025-03-01"), 13).is_ok());
         assert!(Birthdate::new(born, day("2024-02-29"), 12).is_ok());
         assert_eq!(Birthdate::restore(born).age_on(day("2025-02-28")), 12);

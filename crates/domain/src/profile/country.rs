@@ -43,10 +43,7 @@ impl TryFrom<&str> for Country {
             return Err(unknown());
         }
         let country = celes::Country::from_alpha2(trimmed).map_err(|_| unknown())?;
-        Ok(Self {
-            code: country.alpha2,
-            label: country.long_name,
-        })
+        Ok(Self { code: country.alpha2, label: country.long_name })
     }
 }
 
@@ -70,13 +67,7 @@ mod tests {
             ("pl", Ok(("PL", "Poland"))),
             (" De ", Ok(("DE", "Germany"))),
             ("US", Ok(("US", "The United States Of America"))),
-            (
-                "GB",
-                Ok((
-                    "GB",
-                    "The United Kingdom Of Great Britain And Northern Ireland",
-                )),
-            ),
+            ("GB", Ok(("GB", "The United Kingdom Of Great Britain And Northern Ireland"))),
             ("UK", Err("unknown_country")),
             ("XX", Err("unknown_country")),
             ("P", Err("unknown_country")),
@@ -87,9 +78,7 @@ mod tests {
             ("ÅL", Err("unknown_country")),
         ];
         for (raw, expected) in cases {
-            let got = Country::try_from(*raw)
-                .map(|c| (c.code(), c.label()))
-                .map_err(|e| e.code);
+            let got = Country::try_from(*raw).map(|c| (c.code(), c.label())).map_err(|e| e.code);
             assert_eq!(&got, expected, "country {raw:?}");
         }
     }

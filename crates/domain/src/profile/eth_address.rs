@@ -41,11 +41,7 @@ fn eip55(digits: &str) -> String {
         .enumerate()
         .map(|(i, c)| {
             let nibble = (hash[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0x0f;
-            if nibble >= 8 {
-                c.to_ascii_uppercase()
-            } else {
-                c
-            }
+            if nibble >= 8 { c.to_ascii_uppercase() } else { c }
         })
         .collect()
 }
@@ -116,44 +112,17 @@ mod tests {
             ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", Ok(())),
             ("0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", Ok(())),
             (" 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed ", Ok(())),
-            (
-                "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                Err("invalid_checksum"),
-            ), // one letter flipped
-            (
-                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
-                Err("invalid_checksum"),
-            ),
-            (
-                "0xD1220A0Cf47c7B9Be7A2E6BA89F429762e7b9aDb",
-                Err("invalid_checksum"),
-            ),
-            (
-                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",
-                Err("invalid_eth_address"),
-            ), // 39
-            (
-                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed0",
-                Err("invalid_eth_address"),
-            ), // 41
-            (
-                "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                Err("invalid_eth_address"),
-            ),
-            (
-                "0X5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
-                Err("invalid_eth_address"),
-            ),
-            (
-                "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeg",
-                Err("invalid_eth_address"),
-            ),
+            ("0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", Err("invalid_checksum")), // one letter flipped
+            ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", Err("invalid_checksum")),
+            ("0xD1220A0Cf47c7B9Be7A2E6BA89F429762e7b9aDb", Err("invalid_checksum")),
+            ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe", Err("invalid_eth_address")), // 39
+            ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed0", Err("invalid_eth_address")), // 41
+            ("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", Err("invalid_eth_address")),
+            ("0X5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", Err("invalid_eth_address")),
+            ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeg", Err("invalid_eth_address")),
             ("0x", Err("invalid_eth_address")),
             ("", Err("invalid_eth_address")),
-            (
-                "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeé",
-                Err("invalid_eth_address"),
-            ),
+            ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeé", Err("invalid_eth_address")),
         ];
         for (raw, expected) in cases {
             let got = EthAddress::try_from(*raw).map(|_| ()).map_err(|e| e.code);

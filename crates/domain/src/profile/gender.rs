@@ -35,16 +35,8 @@ impl Gender {
         if trimmed.is_empty() {
             return Ok(None);
         }
-        let known = [
-            Gender::Female,
-            Gender::Male,
-            Gender::NonBinary,
-            Gender::PreferNotToSay,
-        ];
-        if let Some(gender) = known
-            .into_iter()
-            .find(|g| g.as_str().eq_ignore_ascii_case(trimmed))
-        {
+        let known = [Gender::Female, Gender::Male, Gender::NonBinary, Gender::PreferNotToSay];
+        if let Some(gender) = known.into_iter().find(|g| g.as_str().eq_ignore_ascii_case(trimmed)) {
             return Ok(Some(gender));
         }
         if trimmed.chars().count() > MAX_LEN {
@@ -122,9 +114,6 @@ mod tests {
     #[test]
     fn try_from_needs_a_value() {
         assert_eq!(Gender::try_from("").unwrap_err().code, "blank");
-        assert_eq!(
-            Gender::try_from("non_binary").unwrap().as_str(),
-            "non_binary"
-        );
+        assert_eq!(Gender::try_from("non_binary").unwrap().as_str(), "non_binary");
     }
 }

@@ -51,12 +51,10 @@ impl TryFrom<&str> for Locale {
                 .with_message(format!("A locale has at most {MAX_LEN} characters.")));
         }
         let hyphenated = trimmed.replace('_', "-");
-        LanguageTag::parse_and_normalize(&hyphenated)
-            .map(|tag| Self(tag.into_inner()))
-            .map_err(|_| {
-                FieldError::new("locale", "invalid_locale")
-                    .with_message("A locale is a BCP 47 language tag such as `en` or `en-US`.")
-            })
+        LanguageTag::parse_and_normalize(&hyphenated).map(|tag| Self(tag.into_inner())).map_err(|_| {
+            FieldError::new("locale", "invalid_locale")
+                .with_message("A locale is a BCP 47 language tag such as `en` or `en-US`.")
+        })
     }
 }
 
@@ -97,10 +95,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Locale::try_from(raw);
-            let got = got
-                .as_ref()
-                .map(|l| (l.as_str(), l.underscored()))
-                .map_err(|e| e.code);
+            let got = got.as_ref().map(|l| (l.as_str(), l.underscored())).map_err(|e| e.code);
             let got = got.as_ref().map(|(a, b)| (*a, b.as_str())).map_err(|e| *e);
             assert_eq!(got, expected, "locale {raw:?}");
         }

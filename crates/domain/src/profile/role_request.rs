@@ -67,10 +67,7 @@ pub struct RoleRequest {
 impl RoleRequest {
     /// A request for the role called `name`, not yet resolved.
     pub fn new(name: RoleName) -> Self {
-        Self {
-            name,
-            resolved: None,
-        }
+        Self { name, resolved: None }
     }
 
     /// The requested name.
@@ -118,11 +115,7 @@ mod tests {
 
     #[test]
     fn resolves_only_to_the_named_role() {
-        let role = |name: &str| Role {
-            id: 2,
-            name: name.into(),
-            privileges: Default::default(),
-        };
+        let role = |name: &str| Role { id: 2, name: name.into(), privileges: Default::default() };
         let mut request = RoleRequest::new(RoleName::try_from("Admin").unwrap());
         request.resolve(role("user"));
         assert_eq!(request.resolved(), None);

@@ -84,23 +84,15 @@ impl<N: Network> TryFrom<&str> for SocialUrl<N> {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let url = parse_http_url(raw, N::FIELD)?;
         let host = url.host_str().unwrap_or_default();
-        let bare = ["www.", "m.", "mobile."]
-            .iter()
-            .find_map(|sub| host.strip_prefix(sub))
-            .unwrap_or(host);
+        let bare = ["www.", "m.", "mobile."].iter().find_map(|sub| host.strip_prefix(sub)).unwrap_or(host);
         if !N::HOSTS.contains(&bare) {
-            return Err(
-                FieldError::new(N::FIELD, "wrong_host").with_message(format!(
-                    "A {} link is on {}.",
-                    N::NAME,
-                    N::HOSTS.join(" or ")
-                )),
-            );
+            return Err(FieldError::new(N::FIELD, "wrong_host").with_message(format!(
+                "A {} link is on {}.",
+                N::NAME,
+                N::HOSTS.join(" or ")
+            )));
         }
-        Ok(Self {
-            url,
-            network: PhantomData,
-        })
+        Ok(Self { url, network: PhantomData })
     }
 }
 
@@ -127,89 +119,25 @@ mod tests {
     fn rules_table() {
         let long = format!("https://twitter.com/{}", "a".repeat(2048));
         let cases: Vec<Case> = vec![
-            (
-                "https://twitter.com/igorklepacki",
-                check::<Twitter>,
-                Ok("https://twitter.com/igorklepacki"),
-            ),
-            (
-                "https://x.com/igorklepacki",
-                check::<Twitter>,
-                Ok("https://x.com/igorklepacki"),
-            ),
-            (
-                "https://www.twitter.com/a",
-                check::<Twitter>,
-                Ok("https://www.twitter.com/a"),
-            ),
-            (
-                "https://mobile.twitter.com/a",
-                check::<Twitter>,
-                Ok("https://mobile.twitter.com/a"),
-            ),
-            (
-                "http://WWW.X.COM/a",
-                check::<Twitter>,
-                Ok("http://www.x.com/a"),
-            ),
-            (
-                "https://twitter.com.evil.io/a",
-                check::<Twitter>,
-                Err("wrong_host"),
-            ),
-            (
-                "https://eviltwitter.com/a",
-                check::<Twitter>,
-                Err("wrong_host"),
-            ),
-            (
-                "https://api.twitter.com/a",
-                check::<Twitter>,
-                Err("wrong_host"),
-            ),
-            (
-                "https://facebook.com/x",
-                check::<Twitter>,
-                Err("wrong_host"),
-            ),
+            ("https://twitter.com/igorklepacki", check::<Twitter>, Ok("https://twitter.com/igorklepacki")),
+            ("https://x.com/igorklepacki", check::<Twitter>, Ok("https://x.com/igorklepacki")),
+            ("https://www.twitter.com/a", check::<Twitter>, Ok("https://www.twitter.com/a")),
+            ("https://mobile.twitter.com/a", check::<Twitter>, Ok("https://mobile.twitter.com/a")),
+            ("http://WWW.X.COM/a", check::<Twitter>, Ok("http://www.x.com/a")),
+            ("https://twitter.com.evil.io/a", check::<Twitter>, Err("wrong_host")),
+            ("https://eviltwitter.com/a", check::<Twitter>, Err("wrong_host")),
+            ("https://api.twitter.com/a", check::<Twitter>, Err("wrong_host")),
+            ("https://facebook.com/x", check::<Twitter>, Err("wrong_host")),
             ("twitter.com/a", check::<Twitter>, Err("invalid_url")),
             (&long, check::<Twitter>, Err("too_long")),
-            (
-                "https://facebook.com/",
-                check::<Facebook>,
-                Ok("https://facebook.com/"),
-            ),
-            (
-                "https://m.facebook.com/zuck",
-                check::<Facebook>,
-                Ok("https://m.facebook.com/zuck"),
-            ),
-            (
-                "https://www.facebook.com/zuck",
-                check::<Facebook>,
-                Ok("https://www.facebook.com/zuck"),
-            ),
+            ("https://facebook.com/", check::<Facebook>, Ok("https://facebook.com/")),
+            ("https://m.facebook.com/zuck", check::<Facebook>, Ok("https://m.facebook.com/zuck")),
+            ("https://www.facebook.com/zuck", check::<Facebook>, Ok("https://www.facebook.com/zuck")),
             ("https://fb.com/zuck", check::<Facebook>, Err("wrong_host")),
-            (
-                "https://instagram.com/",
-                check::<Instagram>,
-                Ok("https://instagram.com/"),
-            ),
-            (
-                "https://www.instagram.com/nasa/",
-                check::<Instagram>,
-                Ok("https://www.instagram.com/nasa/"),
-            ),
-            (
-                "https://instagr.am/nasa",
-                check::<Instagram>,
-                Err("wrong_host"),
-            ),
-            (
-                "ftp://instagram.com/nasa",
-                check::<Instagram>,
-                Err("invalid_url"),
-            ),
+            ("https://instagram.com/", check::<Instagram>, Ok("https://instagram.com/")),
+            ("https://www.instagram.com/nasa/", check::<Instagram>, Ok("https://www.instagram.com/nasa/")),
+            ("https://instagr.am/nasa", check::<Instagram>, Err("wrong_host")),
+            ("ftp://instagram.com/nasa", check::<Instagram>, Err("invalid_url")),
         ];
         for (raw, check, expected) in cases {
             let got = check(raw);
@@ -224,10 +152,7 @@ mod tests {
     #[test]
     fn errors_name_each_network_field() {
         assert_eq!(check::<Twitter>("x").unwrap_err().0, "twitter_url");
-        assert_eq!(
-            check::<Facebook>("https://x.com/").unwrap_err().0,
-            "facebook_url"
-        );
+        assert_eq!(check::<Facebook>("https://x.com/").unwrap_err().0, "facebook_url");
         assert_eq!(check::<Instagram>("").unwrap_err().0, "instagram_url");
     }
 }

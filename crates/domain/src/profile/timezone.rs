@@ -68,9 +68,7 @@ mod tests {
             ("", Err("unknown_timezone")),
         ];
         for (raw, expected) in cases {
-            let got = TimeZone::try_from(*raw)
-                .map(|t| t.as_str())
-                .map_err(|e| e.code);
+            let got = TimeZone::try_from(*raw).map(|t| t.as_str()).map_err(|e| e.code);
             assert_eq!(&got, expected, "timezone {raw:?}");
         }
     }

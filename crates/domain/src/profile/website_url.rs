@@ -14,22 +14,17 @@ pub const MAX_LEN: usize = 2048;
 /// characters, reporting errors at `field`. Surrounding whitespace is
 /// ignored; the result is normalized by the `url` crate (lower-case host,
 /// `https://example.com` → `https://example.com/`).
-pub(crate) fn parse_http_url(
-    raw: &str,
-    field: impl Into<Cow<'static, str>>,
-) -> Result<Url, FieldError> {
+pub(crate) fn parse_http_url(raw: &str, field: impl Into<Cow<'static, str>>) -> Result<Url, FieldError> {
     let field = field.into();
     let trimmed = raw.trim();
     let too_long = |field| {
-        FieldError::new(field, "too_long")
-            .with_message(format!("A URL has at most {MAX_LEN} characters."))
+        FieldError::new(field, "too_long").with_message(format!("A URL has at most {MAX_LEN} characters."))
     };
     if trimmed.chars().count() > MAX_LEN {
         return Err(too_long(field));
     }
     let invalid = |field| {
-        FieldError::new(field, "invalid_url")
-            .with_message("This is not an absolute http:// or https:// URL.")
+        FieldError::new(field, "invalid_url").with_message("This is not an absolute http:// or https:// URL.")
     };
     let url = match Url::parse(trimmed) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
@@ -84,15 +79,9 @@ mod tests {
         // 2048 characters as typed, longer once the `ł`s are percent-encoded.
         let grows = format!("{prefix}{}", "ł".repeat(MAX_LEN - prefix.len()));
         let cases: Vec<(&str, Result<&str, &str>)> = vec![
-            (
-                "https://docs.license.rocks/",
-                Ok("https://docs.license.rocks/"),
-            ),
+            ("https://docs.license.rocks/", Ok("https://docs.license.rocks/")),
             ("http://mynewblog.com", Ok("http://mynewblog.com/")),
-            (
-                " https://Example.COM/Path?q=1#x ",
-                Ok("https://example.com/Path?q=1#x"),
-            ),
+            (" https://Example.COM/Path?q=1#x ", Ok("https://example.com/Path?q=1#x")),
             ("https://zażółć.pl/", Ok("https://xn--za-6ja4f8n1l.pl/")),
             (&max, Ok(&max)),
             (&over, Err("too_long")),

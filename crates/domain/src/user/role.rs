@@ -17,11 +17,8 @@ pub enum Privilege {
 
 impl Privilege {
     /// Every privilege, in a stable order.
-    pub const ALL: [Privilege; 3] = [
-        Privilege::ReadPrivateProfiles,
-        Privilege::WriteAnyProfile,
-        Privilege::ManageUsers,
-    ];
+    pub const ALL: [Privilege; 3] =
+        [Privilege::ReadPrivateProfiles, Privilege::WriteAnyProfile, Privilege::ManageUsers];
 
     /// The stored and published name (`profiles.read_private`, …).
     pub fn as_str(self) -> &'static str {
@@ -37,10 +34,7 @@ impl FromStr for Privilege {
     type Err = UnknownPrivilege;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Privilege::ALL
-            .into_iter()
-            .find(|p| p.as_str() == raw)
-            .ok_or_else(|| UnknownPrivilege(raw.to_owned()))
+        Privilege::ALL.into_iter().find(|p| p.as_str() == raw).ok_or_else(|| UnknownPrivilege(raw.to_owned()))
     }
 }
 

@@ -52,9 +52,7 @@ impl FromStr for UserRef {
             return Ok(UserRef::Me);
         }
         if let Some(name) = raw.strip_prefix('@') {
-            return Username::try_from(name)
-                .map(UserRef::Username)
-                .map_err(|_| invalid());
+            return Username::try_from(name).map(UserRef::Username).map_err(|_| invalid());
         }
         if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
             return match raw.parse::<i64>() {
@@ -88,32 +86,15 @@ mod tests {
             UserRef::Username(name) => assert_eq!(name.as_str(), "Alice"),
             other => panic!("{other:?}"),
         }
-        for bad in [
-            "",
-            "0",
-            "-1",
-            "+5",
-            "abc",
-            "@",
-            "@a",
-            "99999999999999999999",
-            "1.5",
-            "ME",
-        ] {
+        for bad in ["", "0", "-1", "+5", "abc", "@", "@a", "99999999999999999999", "1.5", "ME"] {
             assert!(bad.parse::<UserRef>().is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn me_resolves_to_the_caller() {
-        assert_eq!(
-            UserRef::Me.resolve_me(Some(UserId(7))),
-            Some(UserRef::Id(UserId(7)))
-        );
+        assert_eq!(UserRef::Me.resolve_me(Some(UserId(7))), Some(UserRef::Id(UserId(7))));
         assert_eq!(UserRef::Me.resolve_me(None), None);
-        assert_eq!(
-            UserRef::Id(UserId(3)).resolve_me(None),
-            Some(UserRef::Id(UserId(3)))
-        );
+        assert_eq!(UserRef::Id(UserId(3)).resolve_me(None), Some(UserRef::Id(UserId(3))));
     }
 }

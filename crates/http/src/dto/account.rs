@@ -29,12 +29,8 @@ impl TryFrom<RegisterRequest> for NewAccount {
         let email = body.email.optional("email", &mut type_errors);
         let password = body.password.optional("password", &mut type_errors);
         let name = body.name.optional("name", &mut type_errors);
-        let parsed = NewAccount::parse(
-            username.as_deref(),
-            email.as_deref(),
-            password.as_deref(),
-            name.as_deref(),
-        );
+        let parsed =
+            NewAccount::parse(username.as_deref(), email.as_deref(), password.as_deref(), name.as_deref());
         merge(type_errors, parsed)
     }
 }
@@ -53,15 +49,10 @@ impl TryFrom<ChangePasswordRequest> for ChangePasswordCommand {
 
     fn try_from(body: ChangePasswordRequest) -> Result<Self, Self::Error> {
         let mut errors = ValidationErrors::new();
-        let current_password = body
-            .current_password
-            .required("current_password", &mut errors);
+        let current_password = body.current_password.required("current_password", &mut errors);
         let new_password = body.new_password.required("new_password", &mut errors);
         match (current_password, new_password) {
-            (Some(current_password), Some(new_password)) => Ok(Self {
-                current_password,
-                new_password,
-            }),
+            (Some(current_password), Some(new_password)) => Ok(Self { current_password, new_password }),
             _ => Err(ApiError::validation(errors.errors())),
         }
     }
@@ -69,10 +60,7 @@ impl TryFrom<ChangePasswordRequest> for ChangePasswordCommand {
 
 /// Wrong-typed fields first; rule errors for the other fields after them
 /// (a wrong-typed field would otherwise also be reported as missing).
-fn merge<T>(
-    type_errors: ValidationErrors,
-    parsed: Result<T, ValidationErrors>,
-) -> Result<T, ApiError> {
+fn merge<T>(type_errors: ValidationErrors, parsed: Result<T, ValidationErrors>) -> Result<T, ApiError> {
     match parsed {
         Ok(value) if type_errors.is_empty() => Ok(value),
         Ok(_) => Err(ApiError::validation(type_errors.errors())),

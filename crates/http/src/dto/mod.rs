@@ -1,5 +1,5 @@
 //! Request and response bodies of the native API.
 
 pub mod account;
+pub mod profile;
 pub mod session;
-pub mod user;

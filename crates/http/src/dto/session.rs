@@ -45,10 +45,6 @@ pub struct SessionResponse {
 
 impl From<IssuedSession> for SessionResponse {
     fn from(session: IssuedSession) -> Self {
-        Self {
-            token: session.token,
-            token_type: "Bearer",
-            expires_at: session.expires_at,
-        }
+        Self { token: session.token, token_type: "Bearer", expires_at: session.expires_at }
     }
 }

@@ -1,14 +1,15 @@
 //! `POST /v1/accounts`: sign-up.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
+use profile_application::model::ProfileView;
 use profile_application::use_cases::NewAccount;
 use serde_json::json;
 
 use crate::dto::account::RegisterRequest;
+use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
-use crate::dto::user::UserResponse;
 use crate::problem::ApiError;
+use crate::routes::users::location;
 use crate::state::UseCases;
 
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
@@ -18,15 +19,15 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
     let registered = app.register_account.execute(account).await?;
-    let location = format!("/v1/users/{}", registered.user.id);
+    let location = location(registered.user.id.0);
     let session = SessionResponse::from(registered.session);
-    let user = UserResponse::new(registered.user, true);
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, location))
-        .json(json!({
-            "user": user,
-            "token": session.token,
-            "token_type": session.token_type,
-            "expires_at": session.expires_at,
-        })))
+    // A new profile's description is empty: nothing to resolve.
+    let description = registered.user.description.render(&());
+    let user = ProfileResponse::new(ProfileView { profile: registered.user, description }, true, false);
+    Ok(HttpResponse::Created().insert_header(location).json(json!({
+        "user": user,
+        "token": session.token,
+        "token_type": session.token_type,
+        "expires_at": session.expires_at,
+    })))
 }

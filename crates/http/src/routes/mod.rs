@@ -16,7 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/sessions").route(web::post().to(sessions::log_in)))
         .service(resource("/v1/sessions/current").route(web::delete().to(sessions::log_out)))
         .service(resource("/v1/users/me/password").route(web::put().to(users::change_password)))
-        .service(resource("/v1/users/{user}").route(web::get().to(users::get_user)))
+        .service(
+            resource("/v1/users/{user}")
+                .route(web::get().to(users::get_profile))
+                .route(web::put().to(users::put_profile))
+                .route(web::patch().to(users::patch_profile)),
+        )
+        .service(resource("/v1/users/{user}/annotations").route(web::get().to(users::get_annotations)))
         .service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
         .default_service(web::to(not_found));

@@ -19,10 +19,7 @@ pub async fn log_in(
 }
 
 /// Revokes the token of this request: 204.
-pub async fn log_out(
-    caller: Authenticated,
-    app: web::Data<UseCases>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn log_out(caller: Authenticated, app: web::Data<UseCases>) -> Result<HttpResponse, ApiError> {
     app.log_out.execute(&caller.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

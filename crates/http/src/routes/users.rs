@@ -1,30 +1,113 @@
-//! `/v1/users/{user}`: reading users, changing one's password.
+//! `/v1/users/{user}`: reading and changing profiles, annotations, passwords.
 
-use actix_web::{HttpResponse, web};
-use profile_application::use_cases::ChangePasswordCommand;
+use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, web};
+use profile_application::model::{Caller, ProfileView};
+use profile_application::use_cases::{ChangePasswordCommand, UpdateMode, UpdateProfileCommand};
+use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::Authenticated;
+use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
-use crate::dto::user::UserResponse;
+use crate::dto::profile::ProfileResponse;
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
 /// Parses the `{user}` path segment: a malformed reference names no one (404).
 pub fn user_ref(raw: &str) -> Result<UserRef, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::not_found("No such user."))
+    raw.parse().map_err(|_| ApiError::not_found("No such user."))
 }
 
-/// The user named by id, `me` or `@username`; needs a token.
-pub async fn get_user(
+/// `?include_annotations=1`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileQuery {
+    #[serde(default)]
+    include_annotations: Option<String>,
+}
+
+impl ProfileQuery {
+    fn annotations(&self) -> bool {
+        matches!(self.include_annotations.as_deref(), Some("1" | "true"))
+    }
+}
+
+/// A profile response with its `ETag`.
+pub fn profile_response(view: ProfileView, caller: &Caller, annotations: bool) -> HttpResponse {
+    let tag = etag(view.profile.version);
+    HttpResponse::Ok().insert_header((ETAG, tag)).json(ProfileResponse::for_viewer(
+        view,
+        Some(caller),
+        annotations,
+    ))
+}
+
+/// The profile named by id, `me` or `@username`; needs a token. 304 when
+/// `If-None-Match` names the current version.
+pub async fn get_profile(
+    caller: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<ProfileQuery>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    let who = user_ref(&path)?;
+    let view = app.get_profile.execute(Some(&caller.0), &who).await?;
+    if not_modified(&req, view.profile.version) {
+        return Ok(HttpResponse::NotModified().insert_header((ETAG, etag(view.profile.version))).finish());
+    }
+    Ok(profile_response(view, &caller.0, query.annotations()))
+}
+
+/// `PUT`: replaces the editable profile.
+pub async fn put_profile(
+    caller: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<ProfileQuery>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    update(caller, &path, &query, &req, &body, UpdateMode::Replace, &app).await
+}
+
+/// `PATCH`: JSON Merge Patch (RFC 7396).
+pub async fn patch_profile(
+    caller: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<ProfileQuery>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    update(caller, &path, &query, &req, &body, UpdateMode::MergePatch, &app).await
+}
+
+async fn update(
+    caller: Authenticated,
+    path: &str,
+    query: &ProfileQuery,
+    req: &HttpRequest,
+    body: &Value,
+    mode: UpdateMode,
+    app: &UseCases,
+) -> Result<HttpResponse, ApiError> {
+    let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
+    let command = UpdateProfileCommand { target: user_ref(path)?, input, mode, if_match: if_match(req) };
+    let view = app.update_profile.execute(&caller.0, command).await?;
+    Ok(profile_response(view, &caller.0, query.annotations()))
+}
+
+/// The profile's annotations, `[{type, value}]`.
+pub async fn get_annotations(
     caller: Authenticated,
     path: web::Path<String>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = user_ref(&path)?;
-    let user = app.get_user.execute(Some(&caller.0), &who).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::for_viewer(user, Some(&caller.0))))
+    let profile = app.get_profile.find(Some(&caller.0), &user_ref(&path)?).await?;
+    Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
 }
 
 /// Changes the caller's password and revokes their other sessions: 204.
@@ -36,4 +119,9 @@ pub async fn change_password(
     let command = ChangePasswordCommand::try_from(body.into_inner())?;
     app.change_password.execute(&caller.0, command).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `Location` of a user's profile.
+pub fn location(id: i64) -> (actix_web::http::header::HeaderName, String) {
+    (LOCATION, format!("/v1/users/{id}"))
 }

@@ -13,15 +13,11 @@ pub(crate) fn repo_error(error: DbErr) -> RepoError {
         } else {
             "value"
         };
-        return RepoError::Duplicate {
-            field: field.to_owned(),
-        };
+        return RepoError::Duplicate { field: field.to_owned() };
     }
     match &error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(error.to_string()),
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
-            if is_io(e) =>
-        {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) if is_io(e) => {
             RepoError::Unavailable(error.to_string())
         }
         _ => RepoError::Other(error.to_string()),
@@ -32,10 +28,6 @@ fn is_io(error: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     matches!(
         error,
-        Error::Io(_)
-            | Error::PoolTimedOut
-            | Error::PoolClosed
-            | Error::Tls(_)
-            | Error::WorkerCrashed
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed
     )
 }

@@ -2,6 +2,7 @@
 
 mod entities;
 mod errors;
+mod profile_mapping;
 pub mod roles;
 pub mod session_repository;
 pub mod user_repository;
@@ -62,12 +63,8 @@ impl Database {
             .sqlx_logging(false);
         let connection = sea_orm::Database::connect(options).await?;
         if is_sqlite {
-            connection
-                .execute_unprepared("PRAGMA journal_mode=WAL")
-                .await?;
-            connection
-                .execute_unprepared("PRAGMA foreign_keys=ON")
-                .await?;
+            connection.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+            connection.execute_unprepared("PRAGMA foreign_keys=ON").await?;
         }
         Ok(Self { connection })
     }
@@ -114,12 +111,8 @@ fn ensure_sqlite_folder(url: &str) -> Result<(), DatabaseError> {
         return Ok(());
     }
     match Path::new(path).parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => {
-            std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
-                path: folder.display().to_string(),
-                source,
-            })
-        }
+        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+            .map_err(|source| DatabaseError::Folder { path: folder.display().to_string(), source }),
         _ => Ok(()),
     }
 }

@@ -23,15 +23,9 @@ pub(crate) async fn load_role(db: &impl ConnectionTrait, id: i64) -> Result<Role
         .all(db)
         .await
         .map_err(repo_error)?;
-    let privileges: BTreeSet<Privilege> = links
-        .into_iter()
-        .filter_map(|(_, privilege)| privilege.and_then(|p| p.name.parse().ok()))
-        .collect();
-    Ok(Role {
-        id: role.id,
-        name: role.name,
-        privileges,
-    })
+    let privileges: BTreeSet<Privilege> =
+        links.into_iter().filter_map(|(_, privilege)| privilege.and_then(|p| p.name.parse().ok())).collect();
+    Ok(Role { id: role.id, name: role.name, privileges })
 }
 
 /// The id of the role named `name`.

@@ -37,10 +37,7 @@ impl SessionRepository for SeaSessionRepository {
             revoked_at: Set(None),
             ..Default::default()
         };
-        sessions::Entity::insert(row)
-            .exec(self.db.connection())
-            .await
-            .map_err(repo_error)?;
+        sessions::Entity::insert(row).exec(self.db.connection()).await.map_err(repo_error)?;
         Ok(())
     }
 
@@ -62,11 +59,7 @@ impl SessionRepository for SeaSessionRepository {
             return Ok(None);
         };
         let role = load_role(db, user.role_id).await?;
-        Ok(Some(Caller {
-            user_id: UserId(user.id),
-            role,
-            token_digest: digest.clone(),
-        }))
+        Ok(Some(Caller { user_id: UserId(user.id), role, token_digest: digest.clone() }))
     }
 
     async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError> {

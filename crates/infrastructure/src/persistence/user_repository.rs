@@ -1,20 +1,23 @@
-//! Accounts in SQLite or PostgreSQL.
+//! Accounts and profiles in SQLite or PostgreSQL.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_application::model::{Credentials, NewUser, TokenDigest, UserAccount};
+use profile_application::model::{Credentials, NewUser, TokenDigest, UsernameRetirement};
 use profile_application::ports::{RepoError, UserRepository};
-use profile_domain::account::{Email, Username};
-use profile_domain::user::{UserId, UserRef};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use profile_domain::profile::{Profile, Version};
+use profile_domain::user::{Role, UserId, UserRef};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     TransactionTrait,
 };
 
 use super::Database;
-use super::entities::{sessions, users};
+use super::entities::{retired_usernames, roles, sessions, users};
 use super::errors::repo_error;
+use super::profile_mapping::{profile_columns, to_profile};
 use super::roles::{load_role, role_id};
 
 /// [`UserRepository`] on SeaORM.
@@ -30,66 +33,150 @@ impl SeaUserRepository {
     }
 }
 
-/// Rebuilds the account from a stored row; a row that no longer satisfies the
-/// domain's rules is reported, not served.
-pub(crate) async fn to_account(
-    db: &impl ConnectionTrait,
-    row: users::Model,
-) -> Result<UserAccount, RepoError> {
+async fn with_role(db: &impl ConnectionTrait, row: users::Model) -> Result<Profile, RepoError> {
     let role = load_role(db, row.role_id).await?;
-    let corrupt =
-        |what: &str| RepoError::Other(format!("stored user {} has an invalid {what}", row.id));
-    Ok(UserAccount {
-        id: UserId(row.id),
-        username: Username::try_from(row.username.as_str()).map_err(|_| corrupt("username"))?,
-        email: Email::try_from(row.email.as_str()).map_err(|_| corrupt("email"))?,
-        name: row.name,
-        role,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        version: row.version,
-    })
+    to_profile(row, role)
+}
+
+/// Fails with a duplicate-username error when `key` was given up by another
+/// user and is still cooling down at `now`.
+async fn ensure_not_retired(
+    tx: &DatabaseTransaction,
+    key: &str,
+    claimant: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut query = retired_usernames::Entity::find()
+        .filter(retired_usernames::Column::UsernameKey.eq(key))
+        .filter(retired_usernames::Column::AvailableAt.gt(now));
+    if let Some(user) = claimant {
+        query = query.filter(retired_usernames::Column::UserId.ne(user));
+    }
+    match query.one(tx).await.map_err(repo_error)? {
+        Some(_) => Err(RepoError::Duplicate { field: "username".into() }),
+        None => Ok(()),
+    }
 }
 
 #[async_trait]
 impl UserRepository for SeaUserRepository {
-    async fn create(&self, user: &NewUser) -> Result<UserAccount, RepoError> {
-        let db = self.db.connection();
-        let role_id = role_id(db, &user.role).await?;
+    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
+        let tx = self.db.connection().begin().await.map_err(repo_error)?;
+        ensure_not_retired(&tx, &user.username.canonical(), None, user.created_at).await?;
+        let role_id = role_id(&tx, &user.role).await?;
         let row = users::ActiveModel {
             username: Set(user.username.as_str().to_owned()),
             username_key: Set(user.username.canonical()),
             email: Set(user.email.as_str().to_owned()),
             email_key: Set(user.email.canonical()),
             password_hash: Set(user.password_hash.clone()),
-            name: Set(user.name.clone()),
+            name: Set(user.name.as_str().to_owned()),
             role_id: Set(role_id),
             created_at: Set(user.created_at),
             updated_at: Set(user.created_at),
-            version: Set(1),
+            version: Set(Version::INITIAL.0),
             ..Default::default()
         };
-        let inserted = users::Entity::insert(row)
-            .exec_with_returning(db)
-            .await
-            .map_err(repo_error)?;
-        to_account(db, inserted).await
+        let inserted = users::Entity::insert(row).exec_with_returning(&tx).await.map_err(repo_error)?;
+        let profile = with_role(&tx, inserted).await?;
+        tx.commit().await.map_err(repo_error)?;
+        Ok(profile)
     }
 
-    async fn find(&self, who: &UserRef) -> Result<Option<UserAccount>, RepoError> {
+    async fn find(&self, who: &UserRef) -> Result<Option<Profile>, RepoError> {
         let db = self.db.connection();
         let filter = match who {
             UserRef::Id(id) => users::Column::Id.eq(id.0),
             UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
             UserRef::Me => return Ok(None),
         };
-        match users::Entity::find()
-            .filter(filter)
-            .one(db)
+        match users::Entity::find().filter(filter).one(db).await.map_err(repo_error)? {
+            Some(row) => Ok(Some(with_role(db, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn update(
+        &self,
+        profile: &Profile,
+        expected: Version,
+        retirement: Option<UsernameRetirement>,
+    ) -> Result<Profile, RepoError> {
+        let tx = self.db.connection().begin().await.map_err(repo_error)?;
+        // The version-checked write goes first: on SQLite it takes the write
+        // lock at once, so concurrent writers queue instead of deadlocking.
+        let updated = users::Entity::update_many()
+            .set(profile_columns(profile))
+            .filter(users::Column::Id.eq(profile.id.0))
+            .filter(users::Column::Version.eq(expected.0))
+            .exec(&tx)
+            .await
+            .map_err(repo_error)?;
+        if updated.rows_affected == 0 {
+            let exists =
+                users::Entity::find_by_id(profile.id.0).one(&tx).await.map_err(repo_error)?.is_some();
+            return Err(if exists {
+                RepoError::VersionConflict { expected: expected.0 }
+            } else {
+                RepoError::NotFound
+            });
+        }
+        if let Some(retirement) = retirement {
+            let new_key = profile.username.canonical();
+            ensure_not_retired(&tx, &new_key, Some(profile.id.0), profile.updated_at).await?;
+            retired_usernames::Entity::delete_many()
+                .filter(retired_usernames::Column::UsernameKey.eq(new_key))
+                .exec(&tx)
+                .await
+                .map_err(repo_error)?;
+            let row = retired_usernames::ActiveModel {
+                username_key: Set(retirement.old.canonical()),
+                user_id: Set(profile.id.0),
+                retired_at: Set(profile.updated_at),
+                available_at: Set(retirement.available_at),
+            };
+            retired_usernames::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(retired_usernames::Column::UsernameKey)
+                        .update_columns([
+                            retired_usernames::Column::UserId,
+                            retired_usernames::Column::RetiredAt,
+                            retired_usernames::Column::AvailableAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec(&tx)
+                .await
+                .map_err(repo_error)?;
+        }
+        let row = users::Entity::find_by_id(profile.id.0)
+            .one(&tx)
             .await
             .map_err(repo_error)?
-        {
-            Some(row) => Ok(Some(to_account(db, row).await?)),
+            .ok_or(RepoError::NotFound)?;
+        let saved = with_role(&tx, row).await?;
+        tx.commit().await.map_err(repo_error)?;
+        Ok(saved)
+    }
+
+    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
+        let rows = users::Entity::find()
+            .filter(users::Column::UsernameKey.is_in(usernames.iter().map(|n| n.to_lowercase())))
+            .all(self.db.connection())
+            .await
+            .map_err(repo_error)?;
+        Ok(rows.into_iter().map(|row| (row.username_key, UserId(row.id))).collect())
+    }
+
+    async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError> {
+        let db = self.db.connection();
+        let role = roles::Entity::find()
+            .filter(roles::Column::Name.eq(name.trim().to_lowercase()))
+            .one(db)
+            .await
+            .map_err(repo_error)?;
+        match role {
+            Some(role) => Ok(Some(load_role(db, role.id).await?)),
             None => Ok(None),
         }
     }
@@ -105,17 +192,11 @@ impl UserRepository for SeaUserRepository {
             .one(self.db.connection())
             .await
             .map_err(repo_error)?;
-        Ok(row.map(|row| Credentials {
-            user_id: UserId(row.id),
-            password_hash: row.password_hash,
-        }))
+        Ok(row.map(|row| Credentials { user_id: UserId(row.id), password_hash: row.password_hash }))
     }
 
     async fn password_hash(&self, user: UserId) -> Result<Option<String>, RepoError> {
-        let row = users::Entity::find_by_id(user.0)
-            .one(self.db.connection())
-            .await
-            .map_err(repo_error)?;
+        let row = users::Entity::find_by_id(user.0).one(self.db.connection()).await.map_err(repo_error)?;
         Ok(row.map(|row| row.password_hash))
     }
 
@@ -129,11 +210,6 @@ impl UserRepository for SeaUserRepository {
         let tx = self.db.connection().begin().await.map_err(repo_error)?;
         let updated = users::Entity::update_many()
             .col_expr(users::Column::PasswordHash, Expr::value(hash))
-            .col_expr(users::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                users::Column::Version,
-                Expr::col(users::Column::Version).add(1),
-            )
             .filter(users::Column::Id.eq(user.0))
             .exec(&tx)
             .await

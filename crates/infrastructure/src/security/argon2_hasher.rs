@@ -29,10 +29,7 @@ impl Argon2Hasher {
     /// A hasher allowing `concurrency` simultaneous hashes (at least one).
     pub fn new(concurrency: usize) -> Result<Self, HashError> {
         let dummy_hash = hash_blocking("dummy password for unknown logins")?;
-        Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy_hash: dummy_hash.into(),
-        })
+        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
     }
 
     /// One permit per available core.
@@ -44,11 +41,7 @@ impl Argon2Hasher {
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError(e.to_string()))?;
+        let _permit = self.permits.acquire().await.map_err(|e| HashError(e.to_string()))?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .instrument(tracing::Span::current())
@@ -59,8 +52,8 @@ impl Argon2Hasher {
 
 fn argon2() -> Argon2<'static> {
     // The constants are valid argon2 parameters; `Params::new` only rejects out-of-range values.
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-        .expect("OWASP argon2 parameters are valid");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("OWASP argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -73,9 +66,7 @@ fn hash_blocking(password: &str) -> Result<String, HashError> {
 
 fn verify_blocking(password: &str, stored: &str) -> Result<bool, HashError> {
     let parsed = PasswordHash::new(stored).map_err(|e| HashError(e.to_string()))?;
-    Ok(argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
+    Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[async_trait]
@@ -91,9 +82,7 @@ impl PasswordHasher for Argon2Hasher {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash.to_string(), false),
         };
-        let matches = self
-            .run(move || verify_blocking(&password, &target))
-            .await?;
+        let matches = self.run(move || verify_blocking(&password, &target)).await?;
         Ok(known && matches)
     }
 }
@@ -106,38 +95,16 @@ mod tests {
     async fn hashes_are_argon2id_phc_with_owasp_parameters_and_verify() {
         let hasher = Argon2Hasher::new(2).unwrap();
         let hash = hasher.hash("violet tractor 42").await.unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
-        assert!(
-            hasher
-                .verify("violet tractor 42", Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify("violet tractor 43", Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert_ne!(
-            hash,
-            hasher.hash("violet tractor 42").await.unwrap(),
-            "salts differ"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify("violet tractor 42", Some(&hash)).await.unwrap());
+        assert!(!hasher.verify("violet tractor 43", Some(&hash)).await.unwrap());
+        assert_ne!(hash, hasher.hash("violet tractor 42").await.unwrap(), "salts differ");
     }
 
     #[tokio::test]
     async fn unknown_account_never_verifies_even_with_the_dummy_password() {
         let hasher = Argon2Hasher::new(1).unwrap();
-        assert!(
-            !hasher
-                .verify("dummy password for unknown logins", None)
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify("dummy password for unknown logins", None).await.unwrap());
     }
 
     #[tokio::test]

@@ -6,9 +6,8 @@ pub mod raw;
 
 use crate::account::{Email, Username};
 use crate::profile::{
-    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress,
-    FacebookUrl, Gender, InstagramUrl, Locale, Location, RoleRequest, TimeZone, TwitterUrl,
-    WebsiteUrl,
+    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress, FacebookUrl, Gender,
+    InstagramUrl, Locale, Location, RoleRequest, TimeZone, TwitterUrl, WebsiteUrl,
 };
 
 pub use raw::{ParseContext, RawField, RawProfileInput};
@@ -128,11 +127,7 @@ impl ProfileChange {
             ("annotations", self.annotations.is_keep()),
             ("role", self.role.is_keep()),
         ];
-        fields
-            .into_iter()
-            .filter(|(_, keep)| !keep)
-            .map(|(name, _)| name)
-            .collect()
+        fields.into_iter().filter(|(_, keep)| !keep).map(|(name, _)| name).collect()
     }
 
     /// True when every field is `Keep`.

@@ -28,18 +28,14 @@ use crate::account::{Email, Username};
 use crate::error::{FieldError, ValidationErrors};
 use crate::profile::description::{MAX_LEN as MAX_DESCRIPTION_LEN, UserLinkInput};
 use crate::profile::{
-    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress,
-    FacebookUrl, Gender, InstagramUrl, Locale, Location, RoleName, RoleRequest, TimeZone,
-    TwitterUrl, WebsiteUrl,
+    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress, FacebookUrl, Gender,
+    InstagramUrl, Locale, Location, RoleName, RoleRequest, TimeZone, TwitterUrl, WebsiteUrl,
 };
 
 impl ProfileChange {
     /// Reads a JSON Merge Patch (RFC 7396; PATCH): absent keeps, `null`
     /// clears an optional field and is `not_nullable` on a required one.
-    pub fn merge_patch(
-        raw: &RawProfileInput,
-        ctx: &ParseContext,
-    ) -> Result<Self, ValidationErrors> {
+    pub fn merge_patch(raw: &RawProfileInput, ctx: &ParseContext) -> Result<Self, ValidationErrors> {
         parse(raw, ctx, Mode::MergePatch)
     }
 
@@ -89,9 +85,7 @@ impl Parser {
         let nullable = matches!(rule, Rule::Optional | Rule::OptionalSticky);
         let outcome = match (raw, self.mode, rule) {
             (RawField::Absent, Mode::MergePatch, _) => Ok(FieldUpdate::Keep),
-            (RawField::Absent, Mode::Replace, Rule::Required) => {
-                Err(FieldError::new(key, "required").into())
-            }
+            (RawField::Absent, Mode::Replace, Rule::Required) => Err(FieldError::new(key, "required").into()),
             (RawField::Absent, Mode::Replace, Rule::Optional) => Ok(FieldUpdate::Clear),
             (RawField::Absent, Mode::Replace, _) => Ok(FieldUpdate::Keep),
             (RawField::Null, _, _) if nullable => Ok(FieldUpdate::Clear),
@@ -105,44 +99,24 @@ impl Parser {
     }
 }
 
-fn parse(
-    raw: &RawProfileInput,
-    ctx: &ParseContext,
-    mode: Mode,
-) -> Result<ProfileChange, ValidationErrors> {
+fn parse(raw: &RawProfileInput, ctx: &ParseContext, mode: Mode) -> Result<ProfileChange, ValidationErrors> {
     use Rule::{Optional, OptionalSticky, Required, Sticky};
-    let mut p = Parser {
-        mode,
-        errors: ValidationErrors::new(),
-    };
+    let mut p = Parser { mode, errors: ValidationErrors::new() };
     let birthdate = |s: &str| Birthdate::parse(s, ctx.today, ctx.min_age_years);
     let change = ProfileChange {
-        username: p.field("username", &raw.username, Sticky, |v| {
-            text(v, "username", false, Username::try_from)
-        }),
-        email: p.field("email", &raw.email, Sticky, |v| {
-            text(v, "email", false, Email::try_from)
-        }),
-        name: p.field("name", &raw.name, Required, |v| {
-            text(v, "name", false, DisplayName::try_from)
-        }),
+        username: p
+            .field("username", &raw.username, Sticky, |v| text(v, "username", false, Username::try_from)),
+        email: p.field("email", &raw.email, Sticky, |v| text(v, "email", false, Email::try_from)),
+        name: p.field("name", &raw.name, Required, |v| text(v, "name", false, DisplayName::try_from)),
         description: p.field("description", &raw.description, Required, description),
-        location: p.field("location", &raw.location, Optional, |v| {
-            text(v, "location", true, Location::try_from)
-        }),
+        location: p
+            .field("location", &raw.location, Optional, |v| text(v, "location", true, Location::try_from)),
         country: p.field("country", &raw.country, Optional, country),
-        locale: p.field("locale", &raw.locale, Required, |v| {
-            text(v, "locale", false, Locale::try_from)
-        }),
-        timezone: p.field("timezone", &raw.timezone, Required, |v| {
-            text(v, "timezone", false, TimeZone::try_from)
-        }),
-        birthdate: p.field("birthdate", &raw.birthdate, Optional, |v| {
-            text(v, "birthdate", true, birthdate)
-        }),
-        gender: p.field("gender", &raw.gender, Optional, |v| {
-            text(v, "gender", true, Gender::try_from)
-        }),
+        locale: p.field("locale", &raw.locale, Required, |v| text(v, "locale", false, Locale::try_from)),
+        timezone: p
+            .field("timezone", &raw.timezone, Required, |v| text(v, "timezone", false, TimeZone::try_from)),
+        birthdate: p.field("birthdate", &raw.birthdate, Optional, |v| text(v, "birthdate", true, birthdate)),
+        gender: p.field("gender", &raw.gender, Optional, |v| text(v, "gender", true, Gender::try_from)),
         website_url: p.field("website_url", &raw.website_url, Optional, |v| {
             text(v, "website_url", true, WebsiteUrl::try_from)
         }),
@@ -249,19 +223,13 @@ fn description(value: &Value) -> Parsed<Description> {
 }
 
 /// The well-formed user links, or `None` after recording why they are not.
-fn user_links(
-    entities: Option<&Value>,
-    errors: &mut ValidationErrors,
-) -> Option<Vec<UserLinkInput>> {
+fn user_links(entities: Option<&Value>, errors: &mut ValidationErrors) -> Option<Vec<UserLinkInput>> {
     const AT: &str = "description.entities.links";
     let links = match entities {
         None | Some(Value::Null) => return Some(Vec::new()),
         Some(Value::Object(entities)) => entities.get("links"),
         Some(_) => {
-            errors.push(invalid_type(
-                "description.entities",
-                "an object {\"links\": […]}",
-            ));
+            errors.push(invalid_type("description.entities", "an object {\"links\": […]}"));
             return None;
         }
     };
@@ -311,12 +279,9 @@ fn user_link(item: &Value) -> Result<UserLinkInput, ValidationErrors> {
     let pos = errors.check(integer(link, "pos"));
     let len = errors.check(integer(link, "len"));
     match (url, text, pos, len) {
-        (Some(url), Some(text), Some(pos), Some(len)) if errors.is_empty() => Ok(UserLinkInput {
-            url,
-            text,
-            pos,
-            len,
-        }),
+        (Some(url), Some(text), Some(pos), Some(len)) if errors.is_empty() => {
+            Ok(UserLinkInput { url, text, pos, len })
+        }
         _ => Err(errors),
     }
 }

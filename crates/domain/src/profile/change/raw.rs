@@ -83,8 +83,10 @@ impl RawProfileInput {
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
         match body {
             Value::Object(object) => Ok(Self::from_object(object)),
-            _ => Err(FieldError::new("", "invalid_type")
-                .with_message("The request body must be a JSON object.")),
+            _ => {
+                Err(FieldError::new("", "invalid_type")
+                    .with_message("The request body must be a JSON object."))
+            }
         }
     }
 
@@ -128,9 +130,6 @@ pub struct ParseContext {
 impl ParseContext {
     /// A context for `today` with the default minimum age (13).
     pub fn new(today: NaiveDate) -> Self {
-        Self {
-            today,
-            min_age_years: DEFAULT_MIN_AGE_YEARS,
-        }
+        Self { today, min_age_years: DEFAULT_MIN_AGE_YEARS }
     }
 }

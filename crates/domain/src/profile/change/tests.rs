@@ -41,11 +41,7 @@ fn summary(c: &ProfileChange) -> Vec<String> {
     ];
     let touched = c.touched_fields();
     let tags: Vec<&str> = tags.into_iter().filter(|t| *t != "keep").collect();
-    touched
-        .iter()
-        .zip(tags)
-        .map(|(field, t)| format!("{field}={t}"))
-        .collect()
+    touched.iter().zip(tags).map(|(field, t)| format!("{field}={t}")).collect()
 }
 
 type Outcome = Result<Vec<String>, Vec<String>>;
@@ -55,11 +51,9 @@ fn run(
     body: &Value,
 ) -> Outcome {
     let raw = RawProfileInput::from_json(body).unwrap();
-    parse(&raw, &ctx()).map(|c| summary(&c)).map_err(|e| {
-        e.into_iter()
-            .map(|e| format!("{} {}", e.field, e.code))
-            .collect()
-    })
+    parse(&raw, &ctx())
+        .map(|c| summary(&c))
+        .map_err(|e| e.into_iter().map(|e| format!("{} {}", e.field, e.code)).collect())
 }
 
 fn ok(items: &[&str]) -> Outcome {
@@ -106,46 +100,16 @@ fn merge_patch_table() {
                 "annotations=clear",
             ]),
         ),
-        (
-            json!({"gender": "non_binary", "is_creator": true}),
-            ok(&["gender=set", "is_creator=set"]),
-        ),
-        (
-            json!({"is_creator": "yes"}),
-            err(&["is_creator invalid_type"]),
-        ),
-        (
-            json!({"location": ["Warsaw"]}),
-            err(&["location invalid_type"]),
-        ),
-        (
-            json!({"description": {"text": "new description"}}),
-            ok(&["description=set"]),
-        ),
-        (
-            json!({"description": {"text": ""}}),
-            ok(&["description=set"]),
-        ),
-        (
-            json!({"description": {"text": null}}),
-            err(&["description.text not_nullable"]),
-        ),
-        (
-            json!({"description": {}}),
-            err(&["description.text required"]),
-        ),
-        (
-            json!({"description": "hi"}),
-            err(&["description invalid_type"]),
-        ),
-        (
-            json!({"description": {"text": 1}}),
-            err(&["description.text invalid_type"]),
-        ),
-        (
-            json!({"description": {"text": "hi", "entities": {"links": [link]}}}),
-            ok(&["description=set"]),
-        ),
+        (json!({"gender": "non_binary", "is_creator": true}), ok(&["gender=set", "is_creator=set"])),
+        (json!({"is_creator": "yes"}), err(&["is_creator invalid_type"])),
+        (json!({"location": ["Warsaw"]}), err(&["location invalid_type"])),
+        (json!({"description": {"text": "new description"}}), ok(&["description=set"])),
+        (json!({"description": {"text": ""}}), ok(&["description=set"])),
+        (json!({"description": {"text": null}}), err(&["description.text not_nullable"])),
+        (json!({"description": {}}), err(&["description.text required"])),
+        (json!({"description": "hi"}), err(&["description invalid_type"])),
+        (json!({"description": {"text": 1}}), err(&["description.text invalid_type"])),
+        (json!({"description": {"text": "hi", "entities": {"links": [link]}}}), ok(&["description=set"])),
         (
             json!({"description": {"text": "hi", "entities": {"links": [{"url": 5, "pos": "0"}]}}}),
             err(&[
@@ -169,53 +133,23 @@ fn merge_patch_table() {
             json!({"description": {"text": "hi", "entities": {"links": [{"url": "https://a.b", "pos": 0, "len": u64::MAX}]}}}),
             err(&["description.entities.links[0].len out_of_range"]),
         ),
-        (
-            json!({"description": {"text": "hi", "entities": []}}),
-            err(&["description.entities invalid_type"]),
-        ),
+        (json!({"description": {"text": "hi", "entities": []}}), err(&["description.entities invalid_type"])),
         (json!({"country": "pl"}), ok(&["country=set"])),
-        (
-            json!({"country": {"label": "Albania", "value": "AL"}}),
-            ok(&["country=set"]),
-        ),
-        (
-            json!({"country": {"code": "PL", "label": "Poland"}}),
-            ok(&["country=set"]),
-        ),
-        (
-            json!({"country": {"label": "Poland"}}),
-            err(&["country invalid_type"]),
-        ),
-        (
-            json!({"country": "Poland"}),
-            err(&["country unknown_country"]),
-        ),
+        (json!({"country": {"label": "Albania", "value": "AL"}}), ok(&["country=set"])),
+        (json!({"country": {"code": "PL", "label": "Poland"}}), ok(&["country=set"])),
+        (json!({"country": {"label": "Poland"}}), err(&["country invalid_type"])),
+        (json!({"country": "Poland"}), err(&["country unknown_country"])),
         (
             json!({"annotations": [{"type": "bad"}]}),
-            err(&[
-                "annotations[0].type invalid_format",
-                "annotations[0].value required",
-            ]),
+            err(&["annotations[0].type invalid_format", "annotations[0].value required"]),
         ),
         (json!({"role": "admin"}), ok(&["role=set"])),
-        (
-            json!({"role": {"name": "admin", "privileges": []}}),
-            ok(&["role=set"]),
-        ),
+        (json!({"role": {"name": "admin", "privileges": []}}), ok(&["role=set"])),
         (json!({"role": ""}), err(&["role blank"])),
         (json!({"role": 2}), err(&["role invalid_type"])),
-        (
-            json!({"birthdate": "2021-09-22T03:23:23.275+00:00"}),
-            err(&["birthdate too_young"]),
-        ),
-        (
-            json!({"birthdate": "2001-09-22T03:23:23.275+00:00"}),
-            ok(&["birthdate=set"]),
-        ),
-        (
-            json!({"avatar_image": {"url": "x"}, "counts": {}, "id": "1"}),
-            ok(&[]),
-        ),
+        (json!({"birthdate": "2021-09-22T03:23:23.275+00:00"}), err(&["birthdate too_young"])),
+        (json!({"birthdate": "2001-09-22T03:23:23.275+00:00"}), ok(&["birthdate=set"])),
+        (json!({"avatar_image": {"url": "x"}, "counts": {}, "id": "1"}), ok(&[])),
         (
             json!({"username": "me", "email": "nope", "name": "\n", "locale": "e",
                    "timezone": "Mars/Base", "twitter_url": "https://facebook.com/x",
@@ -234,11 +168,7 @@ fn merge_patch_table() {
         ),
     ];
     for (body, expected) in cases {
-        assert_eq!(
-            run(ProfileChange::merge_patch, &body),
-            expected,
-            "PATCH {body}"
-        );
+        assert_eq!(run(ProfileChange::merge_patch, &body), expected, "PATCH {body}");
     }
 }
 
@@ -271,15 +201,7 @@ fn replace_table() {
         }),
     );
     let cases: Vec<(Value, Outcome)> = vec![
-        (
-            json!({}),
-            err(&[
-                "name required",
-                "description required",
-                "locale required",
-                "timezone required",
-            ]),
-        ),
+        (json!({}), err(&["name required", "description required", "locale required", "timezone required"])),
         (required.clone(), ok(&clears_all_optional)),
         (
             with_extras,
@@ -319,16 +241,13 @@ fn replace_table() {
 
 #[test]
 fn parsed_values_are_normalized() {
-    let body = json!({"country": {"label": "Atlantis", "value": "al"}, "locale": "en_us", "gender": "Female"});
-    let change =
-        ProfileChange::merge_patch(&RawProfileInput::from_json(&body).unwrap(), &ctx()).unwrap();
+    let body =
+        json!({"country": {"label": "Atlantis", "value": "al"}, "locale": "en_us", "gender": "Female"});
+    let change = ProfileChange::merge_patch(&RawProfileInput::from_json(&body).unwrap(), &ctx()).unwrap();
     let country = change.country.as_set().unwrap();
     assert_eq!((country.code(), country.label()), ("AL", "Albania"));
     assert_eq!(change.locale.as_set().unwrap().as_str(), "en-US");
-    assert_eq!(
-        change.gender.as_set(),
-        Some(&crate::profile::Gender::Female)
-    );
+    assert_eq!(change.gender.as_set(), Some(&crate::profile::Gender::Female));
 }
 
 #[test]

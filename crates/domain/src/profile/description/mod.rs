@@ -90,9 +90,8 @@ impl Description {
         if links.len() > MAX_LEN {
             // Links cover at least one character each and never overlap.
             errors.push(
-                FieldError::new("description.entities.links", "too_many").with_message(format!(
-                    "A description has at most {MAX_LEN} user-specified links."
-                )),
+                FieldError::new("description.entities.links", "too_many")
+                    .with_message(format!("A description has at most {MAX_LEN} user-specified links.")),
             );
             return Err(errors);
         }
@@ -109,26 +108,16 @@ impl Description {
                 errors.push(FieldError::new(format!("{at}.text"), "text_mismatch"));
                 continue;
             }
-            if accepted
-                .iter()
-                .any(|l| pos < l.pos + l.len && l.pos < pos + len)
-            {
+            if accepted.iter().any(|l| pos < l.pos + l.len && l.pos < pos + len) {
                 errors.push(FieldError::new(at, "overlapping"));
                 continue;
             }
             if let Some(url) = url {
-                accepted.push(UserLink {
-                    url: url.to_string(),
-                    pos,
-                    len,
-                });
+                accepted.push(UserLink { url: url.to_string(), pos, len });
             }
         }
         accepted.sort_by_key(|link| link.pos);
-        errors.into_result(Self {
-            text: text.to_owned(),
-            links: accepted,
-        })
+        errors.into_result(Self { text: text.to_owned(), links: accepted })
     }
 
     /// The text, exactly as given.
@@ -166,11 +155,7 @@ impl Description {
     pub fn render<L: MentionLookup + ?Sized>(&self, lookup: &L) -> RenderedDescription {
         let spans = scan::spans(&self.text, &self.links);
         let (html, entities) = render::render(&self.text, &spans, lookup);
-        RenderedDescription {
-            text: self.text.clone(),
-            html,
-            entities,
-        }
+        RenderedDescription { text: self.text.clone(), html, entities }
     }
 }
 
@@ -180,10 +165,7 @@ impl TryFrom<&str> for Description {
 
     fn try_from(text: &str) -> Result<Self, Self::Error> {
         check_text(text)?;
-        Ok(Self {
-            text: text.to_owned(),
-            links: Vec::new(),
-        })
+        Ok(Self { text: text.to_owned(), links: Vec::new() })
     }
 }
 
@@ -192,21 +174,14 @@ fn check_text(text: &str) -> Result<(), FieldError> {
         return Err(FieldError::new("description.text", "too_long")
             .with_message(format!("A description has at most {MAX_LEN} characters.")));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(FieldError::new("description.text", "control_characters"));
     }
     Ok(())
 }
 
 /// `(pos, len)` when the link starts inside the text and ends within it.
-fn check_bounds(
-    link: &UserLinkInput,
-    char_count: usize,
-    at: &str,
-) -> Result<(usize, usize), FieldError> {
+fn check_bounds(link: &UserLinkInput, char_count: usize, at: &str) -> Result<(usize, usize), FieldError> {
     let out_of_range = |part: &str, message: &'static str| {
         FieldError::new(format!("{at}.{part}"), "out_of_range").with_message(message)
     };

@@ -35,12 +35,7 @@ pub(super) fn render<L: MentionLookup + ?Sized>(
                 escape_into(&mut html, raw);
                 html.push_str("</a>");
                 let (url, text) = (url.clone(), raw.to_owned());
-                entities.links.push(Link {
-                    url,
-                    text,
-                    pos,
-                    len,
-                });
+                entities.links.push(Link { url, text, pos, len });
             }
             SpanKind::Mention { name } => {
                 let id = lookup.user_id(name).map(|id| id.0);
@@ -54,12 +49,7 @@ pub(super) fn render<L: MentionLookup + ?Sized>(
                 html.push_str("\" itemprop=\"mention\">");
                 escape_into(&mut html, raw);
                 html.push_str("</span>");
-                entities.mentions.push(Mention {
-                    name: name.clone(),
-                    id,
-                    pos,
-                    len,
-                });
+                entities.mentions.push(Mention { name: name.clone(), id, pos, len });
             }
             SpanKind::Hashtag { name } => {
                 html.push_str("<span data-hashtag-name=\"");
@@ -67,11 +57,7 @@ pub(super) fn render<L: MentionLookup + ?Sized>(
                 html.push_str("\" itemprop=\"hashtag\">");
                 escape_into(&mut html, raw);
                 html.push_str("</span>");
-                entities.hashtags.push(Hashtag {
-                    name: name.clone(),
-                    pos,
-                    len,
-                });
+                entities.hashtags.push(Hashtag { name: name.clone(), pos, len });
             }
         }
         (done_byte, done_char) = (span.end, pos + len);

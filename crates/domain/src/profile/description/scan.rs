@@ -37,23 +37,14 @@ impl Span {
 /// Every entity of `text`, sorted by position. User links win over detected
 /// links that overlap them; mentions and hashtags inside links are ignored.
 pub(super) fn spans(text: &str, user_links: &[UserLink]) -> Vec<Span> {
-    let boundaries: Vec<usize> = text
-        .char_indices()
-        .map(|(byte, _)| byte)
-        .chain(std::iter::once(text.len()))
-        .collect();
+    let boundaries: Vec<usize> =
+        text.char_indices().map(|(byte, _)| byte).chain(std::iter::once(text.len())).collect();
     let mut links: Vec<Span> = user_links
         .iter()
         .filter_map(|link| {
             let start = *boundaries.get(link.pos)?;
             let end = *boundaries.get(link.pos + link.len)?;
-            Some(Span {
-                start,
-                end,
-                kind: SpanKind::Link {
-                    url: link.url.clone(),
-                },
-            })
+            Some(Span { start, end, kind: SpanKind::Link { url: link.url.clone() } })
         })
         .collect();
     let detected: Vec<Span> = LinkFinder::new()
@@ -64,9 +55,7 @@ pub(super) fn spans(text: &str, user_links: &[UserLink]) -> Vec<Span> {
         .map(|found| Span {
             start: found.start(),
             end: found.end(),
-            kind: SpanKind::Link {
-                url: found.as_str().to_owned(),
-            },
+            kind: SpanKind::Link { url: found.as_str().to_owned() },
         })
         .collect();
     links.extend(detected);
@@ -102,13 +91,9 @@ fn words(text: &str, links: &[Span]) -> Vec<Span> {
         let followed_by_letter = chars.get(next).is_some_and(|(_, c)| c.is_alphanumeric());
         let kind = match sigil {
             '@' if (1..=username::MAX_LEN).contains(&name.len()) && !followed_by_letter => {
-                Some(SpanKind::Mention {
-                    name: name.to_owned(),
-                })
+                Some(SpanKind::Mention { name: name.to_owned() })
             }
-            '#' if name.chars().any(|c| !c.is_numeric()) => Some(SpanKind::Hashtag {
-                name: name.to_owned(),
-            }),
+            '#' if name.chars().any(|c| !c.is_numeric()) => Some(SpanKind::Hashtag { name: name.to_owned() }),
             _ => None,
         };
         match kind {
@@ -153,22 +138,13 @@ mod tests {
         let cases: Vec<(&str, Vec<String>)> = vec![
             ("hi @alice!", vec!["mention @alice alice".into()]),
             ("@Bob_99, hi", vec!["mention @Bob_99 Bob_99".into()]),
-            (
-                &twenty,
-                vec![format!("mention {twenty} {}", "a".repeat(20))],
-            ),
+            (&twenty, vec![format!("mention {twenty} {}", "a".repeat(20))]),
             (&twenty_one, vec![]),
             ("mail a@b.com", vec![]),
             ("@@alice", vec![]),
             ("@zoë", vec![]),
             ("@ alone", vec![]),
-            (
-                "#rust and #Zażółć_1",
-                vec![
-                    "hashtag #rust rust".into(),
-                    "hashtag #Zażółć_1 Zażółć_1".into(),
-                ],
-            ),
+            ("#rust and #Zażółć_1", vec!["hashtag #rust rust".into(), "hashtag #Zażółć_1 Zażółć_1".into()]),
             ("#1 in town", vec![]),
             ("#2024年", vec!["hashtag #2024年 2024年".into()]),
             ("c#sharp x#y &#39;", vec![]),
@@ -189,18 +165,9 @@ mod tests {
     #[test]
     fn user_links_win_over_detected_links() {
         let text = "read http://a.example/x now";
-        let user = UserLink {
-            url: "https://b.example/".into(),
-            pos: 0,
-            len: 6,
-        }; // "read h"
+        let user = UserLink { url: "https://b.example/".into(), pos: 0, len: 6 }; // "read h"
         let spans = spans(text, &[user]);
         assert_eq!(spans.len(), 1);
-        assert_eq!(
-            spans[0].kind,
-            SpanKind::Link {
-                url: "https://b.example/".into()
-            }
-        );
+        assert_eq!(spans[0].kind, SpanKind::Link { url: "https://b.example/".into() });
     }
 }

@@ -6,12 +6,7 @@ use super::*;
 use crate::user::UserId;
 
 fn link(url: &str, text: Option<&str>, pos: i64, len: i64) -> UserLinkInput {
-    UserLinkInput {
-        url: url.to_owned(),
-        text: text.map(str::to_owned),
-        pos,
-        len,
-    }
+    UserLinkInput { url: url.to_owned(), text: text.map(str::to_owned), pos, len }
 }
 
 type Errors = Vec<(String, &'static str)>;
@@ -19,11 +14,7 @@ type Errors = Vec<(String, &'static str)>;
 fn check(text: &str, links: &[UserLinkInput]) -> Result<usize, Errors> {
     Description::new(text, links)
         .map(|d| d.user_links().len())
-        .map_err(|e| {
-            e.into_iter()
-                .map(|e| (e.field.into_owned(), e.code))
-                .collect()
-        })
+        .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code)).collect())
 }
 
 fn err(field: &str, code: &'static str) -> Result<usize, Errors> {
@@ -46,76 +37,28 @@ fn rules_table() {
         (&max_emoji, vec![], Ok(0)),
         (&over_emoji, vec![], err("description.text", "too_long")),
         ("two\nlines\tand\r\n", vec![], Ok(0)),
-        (
-            "bell\u{7}",
-            vec![],
-            err("description.text", "control_characters"),
-        ),
-        (
-            "nul\u{0}",
-            vec![],
-            err("description.text", "control_characters"),
-        ),
+        ("bell\u{7}", vec![], err("description.text", "control_characters")),
+        ("nul\u{0}", vec![], err("description.text", "control_characters")),
         ("my blog", vec![link(url, Some("blog"), 3, 4)], Ok(1)),
         ("my blog", vec![link(url, None, 3, 4)], Ok(1)),
         ("my blog", vec![link(url, None, 0, 7)], Ok(1)),
         ("my blog", vec![link(url, None, 6, 1)], Ok(1)),
-        (
-            "my blog",
-            vec![link(url, None, 6, 2)],
-            err(&format!("{l0}.len"), "out_of_range"),
-        ),
-        (
-            "my blog",
-            vec![link(url, None, 7, 1)],
-            err(&format!("{l0}.pos"), "out_of_range"),
-        ),
-        (
-            "my blog",
-            vec![link(url, None, -1, 2)],
-            err(&format!("{l0}.pos"), "out_of_range"),
-        ),
-        (
-            "my blog",
-            vec![link(url, None, 0, 0)],
-            err(&format!("{l0}.len"), "out_of_range"),
-        ),
-        (
-            "",
-            vec![link(url, None, 0, 1)],
-            err(&format!("{l0}.pos"), "out_of_range"),
-        ),
+        ("my blog", vec![link(url, None, 6, 2)], err(&format!("{l0}.len"), "out_of_range")),
+        ("my blog", vec![link(url, None, 7, 1)], err(&format!("{l0}.pos"), "out_of_range")),
+        ("my blog", vec![link(url, None, -1, 2)], err(&format!("{l0}.pos"), "out_of_range")),
+        ("my blog", vec![link(url, None, 0, 0)], err(&format!("{l0}.len"), "out_of_range")),
+        ("", vec![link(url, None, 0, 1)], err(&format!("{l0}.pos"), "out_of_range")),
         ("żółw 🐢", vec![link(url, Some("🐢"), 5, 1)], Ok(1)),
-        (
-            "żółw 🐢",
-            vec![link(url, Some("🐢"), 5, 2)],
-            err(&format!("{l0}.len"), "out_of_range"),
-        ),
-        (
-            "my blog",
-            vec![link(url, Some("Blog"), 3, 4)],
-            err(&format!("{l0}.text"), "text_mismatch"),
-        ),
-        (
-            "my blog",
-            vec![link("ftp://example.com", None, 3, 4)],
-            err(&format!("{l0}.url"), "invalid_url"),
-        ),
-        (
-            "my blog",
-            vec![link("javascript:alert(1)", None, 3, 4)],
-            err(&format!("{l0}.url"), "invalid_url"),
-        ),
+        ("żółw 🐢", vec![link(url, Some("🐢"), 5, 2)], err(&format!("{l0}.len"), "out_of_range")),
+        ("my blog", vec![link(url, Some("Blog"), 3, 4)], err(&format!("{l0}.text"), "text_mismatch")),
+        ("my blog", vec![link("ftp://example.com", None, 3, 4)], err(&format!("{l0}.url"), "invalid_url")),
+        ("my blog", vec![link("javascript:alert(1)", None, 3, 4)], err(&format!("{l0}.url"), "invalid_url")),
         (
             "my blog",
             vec![link(url, None, 0, 4), link(url, None, 3, 4)],
             err("description.entities.links[1]", "overlapping"),
         ),
-        (
-            "my blog",
-            vec![link(url, None, 3, 4), link(url, None, 0, 3)],
-            Ok(2),
-        ),
+        ("my blog", vec![link(url, None, 3, 4), link(url, None, 0, 3)], Ok(2)),
     ];
     for (text, links, expected) in cases {
         assert_eq!(check(text, &links), expected, "{text:?} {links:?}");
@@ -125,23 +68,14 @@ fn rules_table() {
 #[test]
 fn every_error_is_collected() {
     let over = "d".repeat(MAX_LEN + 1);
-    let links = [
-        link("nope", None, 0, 1),
-        link("https://a.example", None, 9999, 1),
-    ];
+    let links = [link("nope", None, 0, 1), link("https://a.example", None, 9999, 1)];
     let got = check(&over, &links).unwrap_err();
     assert_eq!(
         got,
         [
             ("description.text".to_owned(), "too_long"),
-            (
-                "description.entities.links[0].url".to_owned(),
-                "invalid_url"
-            ),
-            (
-                "description.entities.links[1].pos".to_owned(),
-                "out_of_range"
-            ),
+            ("description.entities.links[0].url".to_owned(), "invalid_url"),
+            ("description.entities.links[1].pos".to_owned(), "out_of_range"),
         ]
     );
 }
@@ -169,28 +103,11 @@ fn renders_like_app_net() {
     assert_eq!(
         e.mentions,
         [
-            Mention {
-                name: "Alice".into(),
-                id: Some(7),
-                pos: 3,
-                len: 6
-            },
-            Mention {
-                name: "bob".into(),
-                id: None,
-                pos: 12,
-                len: 4
-            },
+            Mention { name: "Alice".into(), id: Some(7), pos: 3, len: 6 },
+            Mention { name: "bob".into(), id: None, pos: 12, len: 4 },
         ]
     );
-    assert_eq!(
-        e.hashtags,
-        [Hashtag {
-            name: "Rust".into(),
-            pos: 25,
-            len: 5
-        }]
-    );
+    assert_eq!(e.hashtags, [Hashtag { name: "Rust".into(), pos: 25, len: 5 }]);
     assert_eq!(
         e.links,
         [
@@ -200,30 +117,16 @@ fn renders_like_app_net() {
                 pos: 38,
                 len: 21
             },
-            Link {
-                url: "https://blog.example/".into(),
-                text: "my blog".into(),
-                pos: 61,
-                len: 7
-            },
+            Link { url: "https://blog.example/".into(), text: "my blog".into(), pos: 61, len: 7 },
         ]
     );
 }
 
 #[test]
 fn positions_count_characters_not_bytes() {
-    let rendered = Description::try_from("żółć 🐢 @zoe #żółw")
-        .unwrap()
-        .render(&());
+    let rendered = Description::try_from("żółć 🐢 @zoe #żółw").unwrap().render(&());
     assert_eq!(rendered.entities.mentions[0].pos, 7);
-    assert_eq!(
-        rendered.entities.hashtags[0],
-        Hashtag {
-            name: "żółw".into(),
-            pos: 12,
-            len: 5
-        }
-    );
+    assert_eq!(rendered.entities.hashtags[0], Hashtag { name: "żółw".into(), pos: 12, len: 5 });
 }
 
 #[test]
@@ -239,10 +142,7 @@ fn quotes_and_ampersands_are_escaped_everywhere() {
         )
     );
     let empty = Description::default().render(&());
-    assert_eq!(
-        empty.html,
-        r#"<span itemscope="https://app.net/schemas/Post"></span>"#
-    );
+    assert_eq!(empty.html, r#"<span itemscope="https://app.net/schemas/Post"></span>"#);
     assert_eq!(empty.entities, Entities::default());
 }
 
@@ -255,9 +155,7 @@ fn strip_markup(html: &str) -> Option<String> {
         out.push_str(&rest[..open]);
         let tag_len = rest[open..].find('>')? + 1;
         let tag = &rest[open..open + tag_len];
-        let ours = ["<span ", "</span>", "<a href=\"", "</a>"]
-            .iter()
-            .any(|p| tag.starts_with(p));
+        let ours = ["<span ", "</span>", "<a href=\"", "</a>"].iter().any(|p| tag.starts_with(p));
         if !ours {
             return None;
         }

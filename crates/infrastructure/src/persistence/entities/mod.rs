@@ -1,6 +1,7 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
 pub mod privileges;
+pub mod retired_usernames;
 pub mod role_privileges;
 pub mod roles;
 pub mod sessions;

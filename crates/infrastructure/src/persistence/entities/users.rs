@@ -15,6 +15,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,
+    pub description_text: String,
+    pub description_links: String,
+    pub location: Option<String>,
+    pub country: Option<String>,
+    pub locale: String,
+    pub timezone: String,
+    pub birthdate: Option<Date>,
+    pub gender: Option<String>,
+    pub website_url: Option<String>,
+    pub twitter_url: Option<String>,
+    pub facebook_url: Option<String>,
+    pub instagram_url: Option<String>,
+    pub eth_address: Option<String>,
+    pub bank_account: Option<String>,
+    pub is_creator: bool,
+    pub annotations: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,109 @@
+//! Reading a profile.
+
+use std::sync::Arc;
+
+use profile_domain::profile::Profile;
+use profile_domain::user::UserRef;
+
+use crate::AppError;
+use crate::model::{Caller, ProfileView};
+use crate::ports::UserRepository;
+
+/// Finds a profile by id, `me` or `@username` and processes its description.
+#[derive(Clone)]
+pub struct GetProfile {
+    users: Arc<dyn UserRepository>,
+}
+
+impl GetProfile {
+    /// Wires the use case.
+    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+        Self { users }
+    }
+
+    /// The profile named by `who`. Hiding private fields from `caller` is
+    /// the presenter's job ([`Profile::can_see_private`]).
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] when no such user exists;
+    /// [`AppError::Unauthenticated`] for `me` without a caller.
+    pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
+        let profile = self.find(caller, who).await?;
+        view(self.users.as_ref(), profile).await
+    }
+
+    /// The stored profile, without processing the description.
+    pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<Profile, AppError> {
+        let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
+        self.users.find(&who).await?.ok_or(AppError::NotFound)
+    }
+}
+
+/// Processes the description of `profile`, resolving mentions of users that exist.
+pub(crate) async fn view(users: &dyn UserRepository, profile: Profile) -> Result<ProfileView, AppError> {
+    let names = profile.description.mentioned_names();
+    let known = if names.is_empty() { Default::default() } else { users.user_ids(&names).await? };
+    let description = profile.description.render(&known);
+    Ok(ProfileView { profile, description })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TokenDigest;
+    use crate::ports::user_repository::MockUserRepository;
+    use crate::use_cases::test_support::noon;
+    use profile_domain::account::{Email, Username};
+    use profile_domain::profile::Description;
+    use profile_domain::user::{Role, UserId};
+
+    fn caller(id: i64) -> Caller {
+        Caller {
+            user_id: UserId(id),
+            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
+            token_digest: TokenDigest("t".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn me_is_looked_up_as_the_callers_id() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().withf(|who| *who == UserRef::Id(UserId(4))).times(1).returning(|_| Ok(None));
+
+        let result = GetProfile::new(Arc::new(users)).execute(Some(&caller(4)), &UserRef::Me).await;
+
+        assert!(matches!(result, Err(AppError::NotFound)));
+    }
+
+    #[tokio::test]
+    async fn me_without_a_caller_is_unauthenticated() {
+        let users = MockUserRepository::new(); // no lookup may happen
+        let result = GetProfile::new(Arc::new(users)).execute(None, &UserRef::Me).await;
+        assert!(matches!(result, Err(AppError::Unauthenticated)));
+    }
+
+    #[tokio::test]
+    async fn mentions_resolve_to_users_that_exist() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| {
+            let mut profile = Profile::new(
+                UserId(1),
+                Username::try_from("alice").unwrap(),
+                Email::try_from("a@example.com").unwrap(),
+                Role { id: 1, name: "user".into(), privileges: Default::default() },
+                noon(),
+            );
+            profile.description = Description::try_from("hi @Bob and @ghost").unwrap();
+            Ok(Some(profile))
+        });
+        users
+            .expect_user_ids()
+            .withf(|names| names == ["bob".to_owned(), "ghost".to_owned()])
+            .returning(|_| Ok([("bob".to_owned(), UserId(2))].into_iter().collect()));
+
+        let view = GetProfile::new(Arc::new(users)).execute(None, &UserRef::Id(UserId(1))).await.unwrap();
+
+        let ids: Vec<_> = view.description.entities.mentions.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [Some(2), None]);
+    }
+}

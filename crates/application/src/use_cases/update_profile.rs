@@ -1,0 +1,293 @@
+//! Replacing (PUT) or merge-patching (PATCH) a profile without losing
+//! concurrent updates.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use profile_domain::profile::{
+    FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
+};
+use profile_domain::user::UserRef;
+use profile_domain::{FieldError, ValidationErrors};
+
+use crate::AppError;
+use crate::model::{Caller, ProfileView, UsernameRetirement};
+use crate::ports::{Clock, RepoError, UserRepository};
+use crate::use_cases::get_profile::view;
+
+/// How many times a change without `If-Match` is re-applied on a fresh copy
+/// when another writer got in first.
+const MAX_ATTEMPTS: usize = 32;
+
+/// PUT semantics or JSON Merge Patch semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// Replace the editable profile: required fields must be present,
+    /// absent optional fields are cleared.
+    Replace,
+    /// RFC 7396: absent keys stay, `null` clears.
+    MergePatch,
+}
+
+/// A requested change to one profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateProfileCommand {
+    /// Whose profile.
+    pub target: UserRef,
+    /// The body as sent.
+    pub input: RawProfileInput,
+    /// PUT or PATCH.
+    pub mode: UpdateMode,
+    /// `If-Match`: the version the client last saw, if it sent one.
+    pub if_match: Option<Version>,
+}
+
+/// Profile rules that come from configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfilePolicy {
+    /// Youngest allowed age.
+    pub min_age_years: u32,
+    /// How long a given-up username stays reserved for its last owner.
+    pub username_cooldown: Duration,
+}
+
+/// Changes a profile under the domain's update rules.
+#[derive(Clone)]
+pub struct UpdateProfile {
+    users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
+    policy: ProfilePolicy,
+}
+
+impl UpdateProfile {
+    /// Wires the use case.
+    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>, policy: ProfilePolicy) -> Self {
+        Self { users, clock, policy }
+    }
+
+    /// Applies the change and stores it with a version check.
+    ///
+    /// Without `If-Match`, a concurrent writer's change is kept: the change is
+    /// re-applied to the fresh profile. With `If-Match`, a stale version is a
+    /// [`AppError::VersionConflict`] and nothing changes.
+    ///
+    /// # Errors
+    /// [`AppError::Validation`] naming every bad field, [`AppError::Forbidden`],
+    /// [`AppError::NotFound`], [`AppError::VersionConflict`],
+    /// [`AppError::Duplicate`] for a taken username or email.
+    pub async fn execute(
+        &self,
+        caller: &Caller,
+        command: UpdateProfileCommand,
+    ) -> Result<ProfileView, AppError> {
+        let now = self.clock.now();
+        let context = ParseContext { today: now.date_naive(), min_age_years: self.policy.min_age_years };
+        let mut change = match command.mode {
+            UpdateMode::Replace => ProfileChange::replace(&command.input, &context),
+            UpdateMode::MergePatch => ProfileChange::merge_patch(&command.input, &context),
+        }?;
+        self.resolve_role(&mut change).await?;
+        let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
+        let actor = caller.actor();
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+            if let Some(expected) = command.if_match
+                && expected != current.version
+            {
+                return Err(AppError::VersionConflict { expected: expected.0 });
+            }
+            let next = current.apply(&change, &actor, now).map_err(profile_error)?;
+            if next.version == current.version {
+                return view(self.users.as_ref(), current).await;
+            }
+            let retirement =
+                (next.username.canonical() != current.username.canonical()).then(|| UsernameRetirement {
+                    old: current.username.clone(),
+                    available_at: now + self.policy.username_cooldown,
+                });
+            match self.users.update(&next, current.version, retirement).await {
+                Ok(saved) => return view(self.users.as_ref(), saved).await,
+                Err(RepoError::VersionConflict { .. }) if command.if_match.is_none() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(AppError::Unavailable)
+    }
+
+    async fn resolve_role(&self, change: &mut ProfileChange) -> Result<(), AppError> {
+        if let FieldUpdate::Set(request) = &mut change.role {
+            match self.users.find_role(request.name().as_str()).await? {
+                Some(role) => request.resolve(role),
+                None => return Err(FieldError::new("role", "unknown_role").into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn profile_error(error: ProfileError) -> AppError {
+    match error {
+        ProfileError::Forbidden { field } => AppError::Forbidden(format!("change `{field}`")),
+        ProfileError::Invalid(errors) => AppError::Validation(errors),
+        ProfileError::UnresolvedRole { .. } => {
+            AppError::Validation(ValidationErrors::from(FieldError::new("role", "unknown_role")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TokenDigest;
+    use crate::ports::user_repository::MockUserRepository;
+    use crate::use_cases::test_support::{fixed_clock, noon};
+    use profile_domain::account::{Email, Username};
+    use profile_domain::profile::Profile;
+    use profile_domain::user::{Role, UserId};
+    use serde_json::json;
+
+    const POLICY: ProfilePolicy = ProfilePolicy { min_age_years: 13, username_cooldown: Duration::days(30) };
+
+    fn role() -> Role {
+        Role { id: 1, name: "user".into(), privileges: Default::default() }
+    }
+
+    fn caller(id: i64) -> Caller {
+        Caller { user_id: UserId(id), role: role(), token_digest: TokenDigest("t".into()) }
+    }
+
+    fn alice(version: i64) -> Profile {
+        let mut profile = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("alice@example.com").unwrap(),
+            role(),
+            noon(),
+        );
+        profile.version = Version(version);
+        profile
+    }
+
+    fn patch(body: serde_json::Value, if_match: Option<i64>) -> UpdateProfileCommand {
+        UpdateProfileCommand {
+            target: UserRef::Me,
+            input: RawProfileInput::from_json(&body).unwrap(),
+            mode: UpdateMode::MergePatch,
+            if_match: if_match.map(Version),
+        }
+    }
+
+    #[tokio::test]
+    async fn stale_version_is_rejected_and_nothing_is_saved() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice(3))));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY); // no update expected
+
+        let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
+
+        assert!(matches!(result, Err(AppError::VersionConflict { expected: 2 })));
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_write_without_if_match_is_retried_on_the_fresh_profile() {
+        let mut users = MockUserRepository::new();
+        let mut seq = mockall::Sequence::new();
+        users.expect_find().times(1).in_sequence(&mut seq).returning(|_| Ok(Some(alice(1))));
+        users
+            .expect_update()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
+        users.expect_find().times(1).in_sequence(&mut seq).returning(|_| Ok(Some(alice(2))));
+        users
+            .expect_update()
+            .withf(|p, expected, retirement| {
+                p.name.as_str() == "Al"
+                    && *expected == Version(2)
+                    && p.version == Version(3)
+                    && retirement.is_none()
+            })
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|p, _, _| Ok(p.clone()));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+
+        let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
+
+        assert_eq!(view.profile.version, Version(3));
+    }
+
+    #[tokio::test]
+    async fn with_if_match_a_lost_race_is_a_conflict_not_a_retry() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().times(1).returning(|_| Ok(Some(alice(1))));
+        users.expect_update().times(1).returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+
+        let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(1))).await;
+
+        assert!(matches!(result, Err(AppError::VersionConflict { .. })));
+    }
+
+    #[tokio::test]
+    async fn another_users_profile_is_forbidden_without_write_any() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice(1))));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+        let mut command = patch(json!({"name": "Mallory"}), None);
+        command.target = UserRef::Id(UserId(1));
+
+        let result = use_case.execute(&caller(2), command).await;
+
+        assert!(matches!(result, Err(AppError::Forbidden(_))));
+    }
+
+    #[tokio::test]
+    async fn every_bad_field_is_reported_before_anything_is_read() {
+        let users = MockUserRepository::new(); // no find, no update
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+
+        let Err(AppError::Validation(errors)) = use_case
+            .execute(&caller(1), patch(json!({"name": null, "timezone": "Mars/Base", "country": 5}), None))
+            .await
+        else {
+            panic!("expected a validation error");
+        };
+
+        let fields: Vec<_> = errors.errors().iter().map(|e| e.field.to_string()).collect();
+        assert_eq!(fields, ["name", "country", "timezone"]);
+    }
+
+    #[tokio::test]
+    async fn a_rename_retires_the_old_name_for_the_cool_down() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice(1))));
+        users
+            .expect_update()
+            .withf(|p, _, retirement| {
+                p.username.as_str() == "alice2"
+                    && retirement.as_ref().is_some_and(|r| {
+                        r.old.as_str() == "alice" && r.available_at == noon() + Duration::days(30)
+                    })
+            })
+            .times(1)
+            .returning(|p, _, _| Ok(p.clone()));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+
+        use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_role_is_a_validation_error() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_role().returning(|_| Ok(None));
+        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+
+        let Err(AppError::Validation(errors)) =
+            use_case.execute(&caller(1), patch(json!({"role": "wizard"}), None)).await
+        else {
+            panic!("expected a validation error");
+        };
+        assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("role", "unknown_role"));
+    }
+}
