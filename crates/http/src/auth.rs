@@ -99,9 +99,11 @@ mod tests {
         map
     }
 
+    type Case<'a> = (&'a [(&'a str, &'a str)], Result<Option<&'a str>, ()>);
+
     #[test]
     fn both_headers_and_their_forms() {
-        let cases: &[(&[(&str, &str)], Result<Option<&str>, ()>)] = &[
+        let cases: &[Case] = &[
             (&[], Ok(None)),
             (&[("authorization", "Bearer abc")], Ok(Some("abc"))),
             (&[("authorization", "bearer  abc ")], Ok(Some("abc"))),
