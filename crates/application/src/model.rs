@@ -100,14 +100,69 @@ pub struct NewUser {
     pub created_at: DateTime<Utc>,
 }
 
-/// A profile ready to show: the stored profile and its description
-/// processed (mentions resolved to the ids of users that exist now).
+/// A profile ready to show: the stored profile, its description processed
+/// (mentions resolved to the ids of users that exist now), and its images.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileView {
     /// The profile.
     pub profile: Profile,
     /// Description text, HTML and entities.
     pub description: RenderedDescription,
+    /// The uploaded avatar; `None` means the default image.
+    pub avatar: Option<ProfileImage>,
+    /// The uploaded cover; `None` means the default image.
+    pub cover: Option<ProfileImage>,
+}
+
+/// Which of a profile's two images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageKind {
+    /// Square picture, 200×200 primary.
+    Avatar,
+    /// Wide banner, at least 960 px wide.
+    Cover,
+}
+
+impl ImageKind {
+    /// `avatar` or `cover` (also the multipart field and route name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageKind::Avatar => "avatar",
+            ImageKind::Cover => "cover",
+        }
+    }
+}
+
+/// One stored rendition of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageVariant {
+    /// Media-store key (content-addressed).
+    pub key: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+}
+
+/// An uploaded image in all its stored sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileImage {
+    /// The rendition shown by default (200×200 for avatars).
+    pub primary: ImageVariant,
+    /// Every rendition, the primary included, narrowest first.
+    pub variants: Vec<ImageVariant>,
+}
+
+impl ProfileImage {
+    /// The rendition whose width is nearest to `width` (the wider one on a tie).
+    pub fn nearest(&self, width: u32) -> &ImageVariant {
+        self.variants
+            .iter()
+            .min_by_key(|v| (v.width.abs_diff(width), std::cmp::Reverse(v.width)))
+            .unwrap_or(&self.primary)
+    }
 }
 
 /// An old username kept from others until `available_at`.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod conditional;
 pub mod dto;
 pub mod json;
+pub mod media;
 pub mod problem;
 pub mod routes;
 pub mod state;
@@ -23,7 +24,8 @@ use actix_web::web;
 pub fn configure(settings: &HttpSettings) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
     let settings = settings.clone();
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(json::json_config(settings.json_limit))
+        cfg.app_data(web::Data::new(settings.clone()))
+            .app_data(json::json_config(settings.json_limit))
             .app_data(
                 web::PathConfig::default()
                     .error_handler(|err, _| problem::ApiError::not_found_path(&err).into()),

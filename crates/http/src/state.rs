@@ -35,10 +35,19 @@ pub struct UseCases {
 pub struct HttpSettings {
     /// Largest accepted JSON body, in bytes.
     pub json_limit: usize,
+    /// CDN base for image URLs (`media.public_base_url`); `None` = this service.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { json_limit: 64 * 1024 }
+        Self { json_limit: 64 * 1024, public_base_url: None }
+    }
+}
+
+impl HttpSettings {
+    /// Image URLs for a response to `req`.
+    pub fn media_urls(&self, req: &actix_web::HttpRequest) -> crate::media::MediaUrls {
+        crate::media::MediaUrls::for_request(req, self.public_base_url.as_deref())
     }
 }

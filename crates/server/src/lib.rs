@@ -36,7 +36,10 @@ impl Application {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let address = listener.local_addr()?;
-        let http = HttpSettings { json_limit: settings.server.json_limit };
+        let http = HttpSettings {
+            json_limit: settings.server.json_limit,
+            public_base_url: Some(settings.media.public_base_url.clone()).filter(|url| !url.is_empty()),
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(telemetry::trace_requests))

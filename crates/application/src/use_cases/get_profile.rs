@@ -44,7 +44,7 @@ pub(crate) async fn view(users: &dyn UserRepository, profile: Profile) -> Result
     let names = profile.description.mentioned_names();
     let known = if names.is_empty() { Default::default() } else { users.user_ids(&names).await? };
     let description = profile.description.render(&known);
-    Ok(ProfileView { profile, description })
+    Ok(ProfileView { profile, description, avatar: None, cover: None })
 }
 
 #[cfg(test)]

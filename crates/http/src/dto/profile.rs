@@ -1,10 +1,12 @@
 //! The profile as the native API shows it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use profile_application::model::{Caller, ProfileView};
+use profile_application::model::{Caller, ImageKind, ProfileView};
 use profile_domain::profile::{Profile, RenderedDescription};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::media::{ImageJson, MediaUrls};
 
 /// A role and what it allows.
 #[derive(Debug, Serialize)]
@@ -69,6 +71,10 @@ pub struct ProfileResponse {
     pub is_creator: bool,
     /// Role and privileges.
     pub role: RoleResponse,
+    /// The avatar (a default image until one is uploaded).
+    pub avatar_image: ImageJson,
+    /// The cover (a default image until one is uploaded).
+    pub cover_image: ImageJson,
     /// Present when asked for with `include_annotations=1`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
@@ -82,14 +88,19 @@ pub struct ProfileResponse {
 
 impl ProfileResponse {
     /// The profile as `viewer` may see it.
-    pub fn for_viewer(view: ProfileView, viewer: Option<&Caller>, with_annotations: bool) -> Self {
+    pub fn for_viewer(
+        view: ProfileView,
+        viewer: Option<&Caller>,
+        with_annotations: bool,
+        urls: &MediaUrls,
+    ) -> Self {
         let show_private = viewer.is_some_and(|v| v.may_read_private_of(view.profile.id));
-        Self::new(view, show_private, with_annotations)
+        Self::new(view, show_private, with_annotations, urls)
     }
 
     /// The profile, with private fields when `show_private`.
-    pub fn new(view: ProfileView, show_private: bool, with_annotations: bool) -> Self {
-        let ProfileView { profile: p, description } = view;
+    pub fn new(view: ProfileView, show_private: bool, with_annotations: bool, urls: &MediaUrls) -> Self {
+        let ProfileView { profile: p, description, avatar, cover } = view;
         let text = |value: Option<&str>| value.map(str::to_owned);
         Self {
             id: p.id.0,
@@ -111,6 +122,8 @@ impl ProfileResponse {
             bank_account: p.bank_account.as_ref().filter(|_| show_private).map(|b| b.as_str().to_owned()),
             is_creator: p.is_creator,
             role: role(&p),
+            avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
+            cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
             annotations: with_annotations.then(|| p.annotations.to_json()),
             created_at: p.created_at,
             updated_at: p.updated_at,

@@ -1,6 +1,6 @@
 //! `POST /v1/accounts`: sign-up.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::ProfileView;
 use profile_application::use_cases::NewAccount;
 use serde_json::json;
@@ -10,12 +10,14 @@ use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
 use crate::problem::ApiError;
 use crate::routes::users::location;
-use crate::state::UseCases;
+use crate::state::{HttpSettings, UseCases};
 
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
 pub async fn register(
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
     app: web::Data<UseCases>,
+    settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
     let registered = app.register_account.execute(account).await?;
@@ -23,7 +25,8 @@ pub async fn register(
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.
     let description = registered.user.description.render(&());
-    let user = ProfileResponse::new(ProfileView { profile: registered.user, description }, true, false);
+    let view = ProfileView { profile: registered.user, description, avatar: None, cover: None };
+    let user = ProfileResponse::new(view, true, false, &settings.media_urls(&req));
     Ok(HttpResponse::Created().insert_header(location).json(json!({
         "user": user,
         "token": session.token,

@@ -13,8 +13,9 @@ use crate::auth::Authenticated;
 use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
+use crate::media::MediaUrls;
 use crate::problem::ApiError;
-use crate::state::UseCases;
+use crate::state::{HttpSettings, UseCases};
 
 /// Parses the `{user}` path segment: a malformed reference names no one (404).
 pub fn user_ref(raw: &str) -> Result<UserRef, ApiError> {
@@ -35,13 +36,28 @@ impl ProfileQuery {
 }
 
 /// A profile response with its `ETag`.
-pub fn profile_response(view: ProfileView, caller: &Caller, annotations: bool) -> HttpResponse {
+pub fn profile_response(
+    req: &HttpRequest,
+    view: ProfileView,
+    caller: &Caller,
+    annotations: bool,
+) -> HttpResponse {
     let tag = etag(view.profile.version);
+    let urls = media_urls(req);
     HttpResponse::Ok().insert_header((ETAG, tag)).json(ProfileResponse::for_viewer(
         view,
         Some(caller),
         annotations,
+        &urls,
     ))
+}
+
+/// Image URLs for a response to `req`.
+pub fn media_urls(req: &HttpRequest) -> MediaUrls {
+    match req.app_data::<web::Data<HttpSettings>>() {
+        Some(settings) => settings.media_urls(req),
+        None => MediaUrls::for_request(req, None),
+    }
 }
 
 /// The profile named by id, `me` or `@username`; needs a token. 304 when
@@ -58,7 +74,7 @@ pub async fn get_profile(
     if not_modified(&req, view.profile.version) {
         return Ok(HttpResponse::NotModified().insert_header((ETAG, etag(view.profile.version))).finish());
     }
-    Ok(profile_response(view, &caller.0, query.annotations()))
+    Ok(profile_response(&req, view, &caller.0, query.annotations()))
 }
 
 /// `PUT`: replaces the editable profile.
@@ -97,7 +113,7 @@ async fn update(
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
     let command = UpdateProfileCommand { target: user_ref(path)?, input, mode, if_match: if_match(req) };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(profile_response(view, &caller.0, query.annotations()))
+    Ok(profile_response(req, view, &caller.0, query.annotations()))
 }
 
 /// The profile's annotations, `[{type, value}]`.

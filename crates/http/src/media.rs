@@ -1,0 +1,76 @@
+//! Image URLs and the `{url, width, height, is_default}` objects profiles show.
+
+use actix_web::HttpRequest;
+use profile_application::model::{ImageKind, ImageVariant, ProfileImage};
+use serde::Serialize;
+
+/// Width and height of the shipped default avatar.
+pub const DEFAULT_AVATAR_SIZE: (u32, u32) = (200, 200);
+/// Width and height of the shipped default cover.
+pub const DEFAULT_COVER_SIZE: (u32, u32) = (960, 320);
+
+/// Media key of the shipped default image of `kind`.
+pub fn default_key(kind: ImageKind) -> &'static str {
+    match kind {
+        ImageKind::Avatar => "default/avatar.png",
+        ImageKind::Cover => "default/cover.png",
+    }
+}
+
+/// Where image URLs point: a CDN (`media.public_base_url`) or this service's
+/// `/media/` as the client reached it (honouring `Forwarded`/`X-Forwarded-*`
+/// from the gateway).
+#[derive(Debug, Clone)]
+pub struct MediaUrls {
+    base: String,
+}
+
+impl MediaUrls {
+    /// URLs for a response to `req`.
+    pub fn for_request(req: &HttpRequest, public_base_url: Option<&str>) -> Self {
+        let base = match public_base_url {
+            Some(base) if !base.is_empty() => base.trim_end_matches('/').to_owned(),
+            _ => {
+                let info = req.connection_info();
+                format!("{}://{}/media", info.scheme(), info.host())
+            }
+        };
+        Self { base }
+    }
+
+    /// The URL of the object with `key`.
+    pub fn url(&self, key: &str) -> String {
+        format!("{}/{}", self.base, key)
+    }
+
+    /// The object a profile shows for its `kind` image.
+    pub fn image(&self, kind: ImageKind, image: Option<&ProfileImage>) -> ImageJson {
+        match image {
+            Some(image) => self.variant(&image.primary, false),
+            None => {
+                let (width, height) = match kind {
+                    ImageKind::Avatar => DEFAULT_AVATAR_SIZE,
+                    ImageKind::Cover => DEFAULT_COVER_SIZE,
+                };
+                ImageJson { url: self.url(default_key(kind)), width, height, is_default: true }
+            }
+        }
+    }
+
+    fn variant(&self, variant: &ImageVariant, is_default: bool) -> ImageJson {
+        ImageJson { url: self.url(&variant.key), width: variant.width, height: variant.height, is_default }
+    }
+}
+
+/// `{url, width, height, is_default}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageJson {
+    /// Where the image is.
+    pub url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// True for the shipped default image.
+    pub is_default: bool,
+}
