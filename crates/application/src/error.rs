@@ -2,7 +2,7 @@
 
 use profile_domain::{FieldError, ValidationErrors};
 
-use crate::ports::{HashError, RepoError};
+use crate::ports::{HashError, MediaError, RepoError};
 
 /// The outcome of a use case that did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,9 @@ pub enum AppError {
         /// The version the caller expected.
         expected: i64,
     },
+    /// The upload is not of a supported media type.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMedia(String),
     /// A dependency (the database) cannot be reached; retrying may help.
     #[error("service unavailable")]
     Unavailable,
@@ -68,6 +71,12 @@ impl From<RepoError> for AppError {
 
 impl From<HashError> for AppError {
     fn from(error: HashError) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+impl From<MediaError> for AppError {
+    fn from(error: MediaError) -> Self {
         AppError::Internal(error.to_string())
     }
 }

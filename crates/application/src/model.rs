@@ -100,6 +100,32 @@ pub struct NewUser {
     pub created_at: DateTime<Utc>,
 }
 
+/// A profile as stored, with its images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredProfile {
+    /// The profile.
+    pub profile: Profile,
+    /// The uploaded avatar; `None` means the default image.
+    pub avatar: Option<ProfileImage>,
+    /// The uploaded cover; `None` means the default image.
+    pub cover: Option<ProfileImage>,
+}
+
+impl StoredProfile {
+    /// A profile without uploaded images.
+    pub fn without_images(profile: Profile) -> Self {
+        Self { profile, avatar: None, cover: None }
+    }
+
+    /// The image of `kind`.
+    pub fn image(&self, kind: ImageKind) -> Option<&ProfileImage> {
+        match kind {
+            ImageKind::Avatar => self.avatar.as_ref(),
+            ImageKind::Cover => self.cover.as_ref(),
+        }
+    }
+}
+
 /// A profile ready to show: the stored profile, its description processed
 /// (mentions resolved to the ids of users that exist now), and its images.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +182,11 @@ pub struct ProfileImage {
 }
 
 impl ProfileImage {
+    /// Every media key of the image.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.variants.iter().map(|v| v.key.as_str())
+    }
+
     /// The rendition whose width is nearest to `width` (the wider one on a tie).
     pub fn nearest(&self, width: u32) -> &ImageVariant {
         self.variants

@@ -29,6 +29,15 @@ pub fn not_modified(req: &HttpRequest, current: Version) -> bool {
         .is_some_and(|value| value.trim() == "*" || tags(value).any(|tag| tag == current))
 }
 
+/// True when `If-None-Match` lists the entity tag `tag` (weak comparison) or is `*`.
+pub fn matches_if_none_match(req: &HttpRequest, tag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    req.headers()
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|value| value.trim() == "*" || value.split(',').any(|t| strip(t) == strip(tag)))
+}
+
 fn tags(value: &str) -> impl Iterator<Item = Version> + '_ {
     value.split(',').filter_map(|tag| {
         let tag = tag.trim();

@@ -11,6 +11,7 @@ pub mod conditional;
 pub mod dto;
 pub mod json;
 pub mod media;
+pub mod multipart;
 pub mod problem;
 pub mod routes;
 pub mod state;

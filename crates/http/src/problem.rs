@@ -128,6 +128,9 @@ impl From<AppError> for ApiError {
                 "version_conflict",
                 format!("The resource is no longer at version {expected}; fetch it again."),
             ),
+            AppError::UnsupportedMedia(detail) => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
+            }
             AppError::Unavailable => Self {
                 retry_after: Some(5),
                 ..Self::new(

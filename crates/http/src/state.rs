@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use profile_application::ports::HealthCheck;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, GetProfile, LogIn, LogOut, RegisterAccount, UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
+    RegisterAccount, ReplaceImage, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -26,6 +27,12 @@ pub struct UseCases {
     pub get_profile: GetProfile,
     /// Changing a profile.
     pub update_profile: UpdateProfile,
+    /// Uploading and removing avatars and covers.
+    pub replace_image: ReplaceImage,
+    /// The image a profile shows (redirects).
+    pub find_image: FindImage,
+    /// Stored image files.
+    pub fetch_media: FetchMedia,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -37,15 +44,32 @@ pub struct HttpSettings {
     pub json_limit: usize,
     /// CDN base for image URLs (`media.public_base_url`); `None` = this service.
     pub public_base_url: Option<String>,
+    /// Largest accepted avatar upload, in bytes.
+    pub avatar_max_bytes: usize,
+    /// Largest accepted cover upload, in bytes.
+    pub cover_max_bytes: usize,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { json_limit: 64 * 1024, public_base_url: None }
+        Self {
+            json_limit: 64 * 1024,
+            public_base_url: None,
+            avatar_max_bytes: 1024 * 1024 - 1,
+            cover_max_bytes: 4 * 1024 * 1024 - 1,
+        }
     }
 }
 
 impl HttpSettings {
+    /// The upload limit of `kind` images.
+    pub fn max_bytes(&self, kind: profile_application::model::ImageKind) -> usize {
+        match kind {
+            profile_application::model::ImageKind::Avatar => self.avatar_max_bytes,
+            profile_application::model::ImageKind::Cover => self.cover_max_bytes,
+        }
+    }
+
     /// Image URLs for a response to `req`.
     pub fn media_urls(&self, req: &actix_web::HttpRequest) -> crate::media::MediaUrls {
         crate::media::MediaUrls::for_request(req, self.public_base_url.as_deref())

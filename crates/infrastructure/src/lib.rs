@@ -6,6 +6,8 @@
 //! leave this crate.
 
 pub mod clock;
+pub mod images;
+pub mod media;
 pub mod persistence;
 pub mod security;
 

@@ -31,6 +31,7 @@ impl Application {
     /// listener and builds the server. Nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        install_crypto_provider();
         let database = open_database(&settings).await?;
         let use_cases = web::Data::new(wire(&settings, database)?);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -39,6 +40,8 @@ impl Application {
         let http = HttpSettings {
             json_limit: settings.server.json_limit,
             public_base_url: Some(settings.media.public_base_url.clone()).filter(|url| !url.is_empty()),
+            avatar_max_bytes: settings.media.avatar_max_bytes,
+            cover_max_bytes: settings.media.cover_max_bytes,
         };
         let mut server = HttpServer::new(move || {
             App::new()
@@ -75,4 +78,11 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
     }
     tracing::info!(backend = database.backend_name(), "database ready");
     Ok(database)
+}
+
+/// SeaORM's TLS uses rustls with ring and the S3 client with aws-lc-rs; with
+/// both compiled in, rustls needs the process-wide provider chosen explicitly.
+pub fn install_crypto_provider() {
+    // Err means one is installed already (tests build several applications).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }

@@ -58,10 +58,52 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MediaSettings {
+    /// Which store holds image files.
+    pub backend: MediaBackend,
     /// Folder of the filesystem media store.
     pub dir: PathBuf,
     /// CDN base URL for image links; empty = this service.
     pub public_base_url: String,
+    /// Largest avatar upload, bytes.
+    pub avatar_max_bytes: usize,
+    /// Largest cover upload, bytes.
+    pub cover_max_bytes: usize,
+    /// Largest declared width or height.
+    pub max_image_side: u32,
+    /// Largest declared width × height.
+    pub max_image_pixels: u64,
+    /// Images processed at once; 0 = one per core.
+    pub processing_concurrency: usize,
+    /// The S3-compatible bucket, for `backend = "s3"`.
+    pub s3: S3MediaSettings,
+}
+
+/// Where image files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaBackend {
+    /// Files under `media.dir`.
+    Fs,
+    /// An S3-compatible bucket.
+    S3,
+}
+
+/// `[media.s3]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3MediaSettings {
+    /// Bucket name.
+    pub bucket: String,
+    /// Region.
+    pub region: String,
+    /// Endpoint of an S3-compatible server; empty for AWS.
+    pub endpoint: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Key prefix.
+    pub prefix: String,
 }
 
 /// `[auth]`.
@@ -149,6 +191,14 @@ impl Settings {
         }
         if self.auth.token_ttl.is_zero() {
             return Err(SettingsError("auth.token_ttl must be longer than zero".into()));
+        }
+        if self.media.backend == MediaBackend::S3 && self.media.s3.bucket.is_empty() {
+            return Err(SettingsError("media.s3.bucket must be set when media.backend is \"s3\"".into()));
+        }
+        if self.media.avatar_max_bytes == 0 || self.media.cover_max_bytes == 0 {
+            return Err(SettingsError(
+                "media.avatar_max_bytes and media.cover_max_bytes must be at least 1".into(),
+            ));
         }
         if !self.media.public_base_url.is_empty() && !self.media.public_base_url.starts_with("http") {
             return Err(SettingsError("media.public_base_url must be an http(s) URL or empty".into()));

@@ -4,6 +4,8 @@
 
 pub mod clock;
 pub mod health;
+pub mod image_processor;
+pub mod media_store;
 pub mod password_hasher;
 pub mod session_repository;
 pub mod token_issuer;
@@ -11,6 +13,8 @@ pub mod user_repository;
 
 pub use clock::Clock;
 pub use health::HealthCheck;
+pub use image_processor::{ImageError, ImageProcessor};
+pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;

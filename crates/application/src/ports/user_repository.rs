@@ -8,7 +8,9 @@ use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Role, UserId, UserRef};
 
 use super::RepoError;
-use crate::model::{Credentials, NewUser, TokenDigest, UsernameRetirement};
+use crate::model::{
+    Credentials, ImageKind, NewUser, ProfileImage, StoredProfile, TokenDigest, UsernameRetirement,
+};
 
 /// Where accounts and profiles live.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -23,8 +25,9 @@ pub trait UserRepository: Send + Sync {
     /// and still cooling down at `user.created_at`; and store nothing.
     async fn create(&self, user: &NewUser) -> Result<Profile, RepoError>;
 
-    /// The profile named by `who`; `UserRef::Me` never matches (resolve it first).
-    async fn find(&self, who: &UserRef) -> Result<Option<Profile>, RepoError>;
+    /// The profile named by `who`, with its images; `UserRef::Me` never
+    /// matches (resolve it first).
+    async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError>;
 
     /// Stores `profile` if the stored version is still `expected`, and
     /// retires the old username when `retirement` is given, atomically.
@@ -38,7 +41,23 @@ pub trait UserRepository: Send + Sync {
         profile: &Profile,
         expected: Version,
         retirement: Option<UsernameRetirement>,
-    ) -> Result<Profile, RepoError>;
+    ) -> Result<StoredProfile, RepoError>;
+
+    /// Replaces the `kind` image of `user` (`None`: back to the default),
+    /// bumping version and `updated_at`, if the stored version is still
+    /// `expected`.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::VersionConflict`] when the stored version is
+    /// not `expected`, and change nothing.
+    async fn set_image(
+        &self,
+        user: UserId,
+        kind: ImageKind,
+        image: Option<ProfileImage>,
+        expected: Version,
+        now: DateTime<Utc>,
+    ) -> Result<StoredProfile, RepoError>;
 
     /// Ids of the existing users among `usernames` (lower-case), keyed by
     /// lower-case name.

@@ -50,6 +50,7 @@ impl ChangePassword {
     /// policy, or `current_password` (`incorrect_password`) when it is wrong.
     pub async fn execute(&self, caller: &Caller, command: ChangePasswordCommand) -> Result<(), AppError> {
         let user = self.users.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
+        let user = user.profile;
         let new_password = Password::new(&command.new_password, user.username.as_str(), user.email.as_str())
             .map_err(|e| e.renamed("new_password"));
         let stored = self.users.password_hash(caller.user_id).await?;
@@ -71,7 +72,7 @@ impl ChangePassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
+    use crate::model::{StoredProfile, TokenDigest};
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{fixed_clock, noon};
@@ -93,7 +94,7 @@ mod tests {
             let username = Username::try_from("alice_w").unwrap();
             let email = Email::try_from("alice@example.com").unwrap();
             let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
-            Ok(Some(Profile::new(UserId(5), username, email, role, noon())))
+            Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
         });
         users.expect_password_hash().returning(|_| Ok(Some("$argon2id$old".into())));
         users

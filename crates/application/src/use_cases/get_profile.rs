@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use profile_domain::profile::Profile;
 use profile_domain::user::UserRef;
 
 use crate::AppError;
-use crate::model::{Caller, ProfileView};
+use crate::model::{Caller, ProfileView, StoredProfile};
 use crate::ports::UserRepository;
 
 /// Finds a profile by id, `me` or `@username` and processes its description.
@@ -21,30 +20,32 @@ impl GetProfile {
         Self { users }
     }
 
-    /// The profile named by `who`. Hiding private fields from `caller` is
-    /// the presenter's job ([`Profile::can_see_private`]).
+    /// The profile named by `who`, ready to show. Hiding private fields from `caller` is
+    /// the presenter's job (`Profile::can_see_private`).
     ///
     /// # Errors
     /// [`AppError::NotFound`] when no such user exists;
     /// [`AppError::Unauthenticated`] for `me` without a caller.
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
-        let profile = self.find(caller, who).await?;
-        view(self.users.as_ref(), profile).await
+        let stored = self.find(caller, who).await?;
+        view(self.users.as_ref(), stored).await
     }
 
-    /// The stored profile, without processing the description.
-    pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<Profile, AppError> {
+    /// The stored profile and images, without processing the description.
+    pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<StoredProfile, AppError> {
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
         self.users.find(&who).await?.ok_or(AppError::NotFound)
     }
 }
 
-/// Processes the description of `profile`, resolving mentions of users that exist.
-pub(crate) async fn view(users: &dyn UserRepository, profile: Profile) -> Result<ProfileView, AppError> {
+/// Processes the description of a stored profile, resolving mentions of
+/// users that exist.
+pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> Result<ProfileView, AppError> {
+    let StoredProfile { profile, avatar, cover } = stored;
     let names = profile.description.mentioned_names();
     let known = if names.is_empty() { Default::default() } else { users.user_ids(&names).await? };
     let description = profile.description.render(&known);
-    Ok(ProfileView { profile, description, avatar: None, cover: None })
+    Ok(ProfileView { profile, description, avatar, cover })
 }
 
 #[cfg(test)]
@@ -54,7 +55,7 @@ mod tests {
     use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::noon;
     use profile_domain::account::{Email, Username};
-    use profile_domain::profile::Description;
+    use profile_domain::profile::{Description, Profile};
     use profile_domain::user::{Role, UserId};
 
     fn caller(id: i64) -> Caller {
@@ -94,7 +95,7 @@ mod tests {
                 noon(),
             );
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();
-            Ok(Some(profile))
+            Ok(Some(StoredProfile::without_images(profile)))
         });
         users
             .expect_user_ids()

@@ -3,20 +3,26 @@
 pub mod authenticate;
 pub mod change_password;
 pub mod create_account;
+pub mod fetch_media;
+pub mod find_image;
 pub mod get_profile;
 pub mod log_in;
 pub mod log_out;
 pub mod register_account;
+pub mod replace_image;
 pub mod start_session;
 pub mod update_profile;
 
 pub use authenticate::Authenticate;
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
+pub use fetch_media::FetchMedia;
+pub use find_image::FindImage;
 pub use get_profile::GetProfile;
 pub use log_in::{LogIn, LogInCommand};
 pub use log_out::LogOut;
 pub use register_account::{RegisterAccount, Registered};
+pub use replace_image::ReplaceImage;
 pub use start_session::StartSession;
 pub use update_profile::{ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 

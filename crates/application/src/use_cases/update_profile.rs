@@ -90,7 +90,8 @@ impl UpdateProfile {
         let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let actor = caller.actor();
         for _ in 0..MAX_ATTEMPTS {
-            let current = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+            let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+            let current = &stored.profile;
             if let Some(expected) = command.if_match
                 && expected != current.version
             {
@@ -98,7 +99,7 @@ impl UpdateProfile {
             }
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version == current.version {
-                return view(self.users.as_ref(), current).await;
+                return view(self.users.as_ref(), stored).await;
             }
             let retirement =
                 (next.username.canonical() != current.username.canonical()).then(|| UsernameRetirement {
@@ -138,7 +139,7 @@ fn profile_error(error: ProfileError) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
+    use crate::model::{StoredProfile, TokenDigest};
     use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{fixed_clock, noon};
     use profile_domain::account::{Email, Username};
@@ -180,7 +181,7 @@ mod tests {
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
         let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice(3))));
+        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(3)))));
         let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY); // no update expected
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
@@ -192,13 +193,21 @@ mod tests {
     async fn a_concurrent_write_without_if_match_is_retried_on_the_fresh_profile() {
         let mut users = MockUserRepository::new();
         let mut seq = mockall::Sequence::new();
-        users.expect_find().times(1).in_sequence(&mut seq).returning(|_| Ok(Some(alice(1))));
+        users
+            .expect_find()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
         users
             .expect_update()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
-        users.expect_find().times(1).in_sequence(&mut seq).returning(|_| Ok(Some(alice(2))));
+        users
+            .expect_find()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(Some(StoredProfile::without_images(alice(2)))));
         users
             .expect_update()
             .withf(|p, expected, retirement| {
@@ -209,7 +218,7 @@ mod tests {
             })
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|p, _, _| Ok(p.clone()));
+            .returning(|p, _, _| Ok(StoredProfile::without_images(p.clone())));
         let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
@@ -220,7 +229,7 @@ mod tests {
     #[tokio::test]
     async fn with_if_match_a_lost_race_is_a_conflict_not_a_retry() {
         let mut users = MockUserRepository::new();
-        users.expect_find().times(1).returning(|_| Ok(Some(alice(1))));
+        users.expect_find().times(1).returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
         users.expect_update().times(1).returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
         let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
 
@@ -232,7 +241,7 @@ mod tests {
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
         let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice(1))));
+        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
         let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
@@ -261,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
         let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice(1))));
+        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
         users
             .expect_update()
             .withf(|p, _, retirement| {
@@ -271,7 +280,7 @@ mod tests {
                     })
             })
             .times(1)
-            .returning(|p, _, _| Ok(p.clone()));
+            .returning(|p, _, _| Ok(StoredProfile::without_images(p.clone())));
         let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();

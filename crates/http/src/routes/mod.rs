@@ -2,10 +2,14 @@
 
 pub mod accounts;
 pub mod health;
+pub mod images;
+pub mod media;
 pub mod sessions;
 pub mod users;
 
 use actix_web::{HttpResponse, web};
+
+use profile_application::model::ImageKind;
 
 use crate::problem::ApiError;
 
@@ -23,9 +27,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(users::patch_profile)),
         )
         .service(resource("/v1/users/{user}/annotations").route(web::get().to(users::get_annotations)))
+        .service(image_resource(ImageKind::Avatar))
+        .service(image_resource(ImageKind::Cover))
+        .service(resource("/media/{key:.*}").route(web::get().to(media::serve)))
         .service(resource("/healthz").route(web::get().to(health::live)))
         .service(resource("/readyz").route(web::get().to(health::ready)))
         .default_service(web::to(not_found));
+}
+
+/// `/v1/users/{user}/avatar` or `/cover`: GET redirects, POST uploads, DELETE removes.
+fn image_resource(kind: ImageKind) -> actix_web::Resource {
+    resource(&format!("/v1/users/{{user}}/{}", kind.as_str()))
+        .route(web::get().to(move |caller, path, req, app| images::redirect(kind, caller, path, req, app)))
+        .route(web::post().to(move |caller, path, payload, req, app, settings| {
+            images::upload(kind, caller, path, payload, req, app, settings)
+        }))
+        .route(web::delete().to(move |caller, path, req, app| images::remove(kind, caller, path, req, app)))
 }
 
 /// A resource whose unsupported methods get a 405 problem.

@@ -122,7 +122,7 @@ pub async fn get_annotations(
     path: web::Path<String>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = app.get_profile.find(Some(&caller.0), &user_ref(&path)?).await?;
+    let profile = app.get_profile.find(Some(&caller.0), &user_ref(&path)?).await?.profile;
     Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
 }
 

@@ -1,5 +1,6 @@
 //! Between stored rows and the domain's `Profile`.
 
+use profile_application::model::{ImageVariant, ProfileImage, StoredProfile};
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
@@ -98,4 +99,43 @@ pub(crate) fn profile_columns(profile: &Profile) -> users::ActiveModel {
 /// An optional stored value, parsed by its domain type; `Err` when invalid.
 fn optional<T: for<'a> TryFrom<&'a str>>(raw: Option<String>) -> Result<Option<T>, ()> {
     raw.filter(|s| !s.is_empty()).map(|s| T::try_from(s.as_str()).map_err(|_| ())).transpose()
+}
+
+/// The profile and its images from their row.
+pub(crate) fn to_stored_profile(row: users::Model, role: Role) -> Result<StoredProfile, RepoError> {
+    let id = row.id;
+    let avatar = image_from_column(row.avatar_image.as_deref())
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image")))?;
+    let cover = image_from_column(row.cover_image.as_deref())
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image")))?;
+    Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover })
+}
+
+/// `[{key, width, height, content_type}]`, the primary first.
+pub(crate) fn image_to_column(image: Option<&ProfileImage>) -> Option<String> {
+    let image = image?;
+    let variant = |v: &ImageVariant| json!({"key": v.key, "width": v.width, "height": v.height, "content_type": v.content_type});
+    let mut list = vec![variant(&image.primary)];
+    list.extend(image.variants.iter().filter(|v| v.key != image.primary.key).map(variant));
+    Some(Value::Array(list).to_string())
+}
+
+fn image_from_column(raw: Option<&str>) -> Result<Option<ProfileImage>, ()> {
+    let Some(raw) = raw else { return Ok(None) };
+    let list: Vec<Value> = serde_json::from_str(raw).map_err(|_| ())?;
+    let mut variants = list
+        .iter()
+        .map(|v| {
+            Some(ImageVariant {
+                key: v["key"].as_str()?.to_owned(),
+                width: u32::try_from(v["width"].as_u64()?).ok()?,
+                height: u32::try_from(v["height"].as_u64()?).ok()?,
+                content_type: v["content_type"].as_str()?.to_owned(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or(())?;
+    let primary = variants.first().cloned().ok_or(())?;
+    variants.sort_by_key(|v| (v.width, v.height));
+    Ok(Some(ProfileImage { primary, variants }))
 }

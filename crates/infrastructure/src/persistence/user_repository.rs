@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_application::model::{Credentials, NewUser, TokenDigest, UsernameRetirement};
+use profile_application::model::{
+    Credentials, ImageKind, NewUser, ProfileImage, StoredProfile, TokenDigest, UsernameRetirement,
+};
 use profile_application::ports::{RepoError, UserRepository};
 use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Role, UserId, UserRef};
@@ -17,7 +19,7 @@ use sea_orm::{
 use super::Database;
 use super::entities::{retired_usernames, roles, sessions, users};
 use super::errors::repo_error;
-use super::profile_mapping::{profile_columns, to_profile};
+use super::profile_mapping::{image_to_column, profile_columns, to_profile, to_stored_profile};
 use super::roles::{load_role, role_id};
 
 /// [`UserRepository`] on SeaORM.
@@ -36,6 +38,11 @@ impl SeaUserRepository {
 async fn with_role(db: &impl ConnectionTrait, row: users::Model) -> Result<Profile, RepoError> {
     let role = load_role(db, row.role_id).await?;
     to_profile(row, role)
+}
+
+async fn stored(db: &impl ConnectionTrait, row: users::Model) -> Result<StoredProfile, RepoError> {
+    let role = load_role(db, row.role_id).await?;
+    to_stored_profile(row, role)
 }
 
 /// Fails with a duplicate-username error when `key` was given up by another
@@ -83,7 +90,7 @@ impl UserRepository for SeaUserRepository {
         Ok(profile)
     }
 
-    async fn find(&self, who: &UserRef) -> Result<Option<Profile>, RepoError> {
+    async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
         let db = self.db.connection();
         let filter = match who {
             UserRef::Id(id) => users::Column::Id.eq(id.0),
@@ -91,7 +98,7 @@ impl UserRepository for SeaUserRepository {
             UserRef::Me => return Ok(None),
         };
         match users::Entity::find().filter(filter).one(db).await.map_err(repo_error)? {
-            Some(row) => Ok(Some(with_role(db, row).await?)),
+            Some(row) => Ok(Some(stored(db, row).await?)),
             None => Ok(None),
         }
     }
@@ -101,7 +108,7 @@ impl UserRepository for SeaUserRepository {
         profile: &Profile,
         expected: Version,
         retirement: Option<UsernameRetirement>,
-    ) -> Result<Profile, RepoError> {
+    ) -> Result<StoredProfile, RepoError> {
         let tx = self.db.connection().begin().await.map_err(repo_error)?;
         // The version-checked write goes first: on SQLite it takes the write
         // lock at once, so concurrent writers queue instead of deadlocking.
@@ -154,7 +161,42 @@ impl UserRepository for SeaUserRepository {
             .await
             .map_err(repo_error)?
             .ok_or(RepoError::NotFound)?;
-        let saved = with_role(&tx, row).await?;
+        let saved = stored(&tx, row).await?;
+        tx.commit().await.map_err(repo_error)?;
+        Ok(saved)
+    }
+
+    async fn set_image(
+        &self,
+        user: UserId,
+        kind: ImageKind,
+        image: Option<ProfileImage>,
+        expected: Version,
+        now: DateTime<Utc>,
+    ) -> Result<StoredProfile, RepoError> {
+        let column = match kind {
+            ImageKind::Avatar => users::Column::AvatarImage,
+            ImageKind::Cover => users::Column::CoverImage,
+        };
+        let tx = self.db.connection().begin().await.map_err(repo_error)?;
+        let updated = users::Entity::update_many()
+            .col_expr(column, Expr::value(image_to_column(image.as_ref())))
+            .col_expr(users::Column::Version, Expr::value(expected.next().0))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .filter(users::Column::Id.eq(user.0))
+            .filter(users::Column::Version.eq(expected.0))
+            .exec(&tx)
+            .await
+            .map_err(repo_error)?;
+        if updated.rows_affected == 0 {
+            return Err(RepoError::VersionConflict { expected: expected.0 });
+        }
+        let row = users::Entity::find_by_id(user.0)
+            .one(&tx)
+            .await
+            .map_err(repo_error)?
+            .ok_or(RepoError::NotFound)?;
+        let saved = stored(&tx, row).await?;
         tx.commit().await.map_err(repo_error)?;
         Ok(saved)
     }

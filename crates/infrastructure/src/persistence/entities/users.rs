@@ -31,6 +31,8 @@ pub struct Model {
     pub bank_account: Option<String>,
     pub is_creator: bool,
     pub annotations: String,
+    pub avatar_image: Option<String>,
+    pub cover_image: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

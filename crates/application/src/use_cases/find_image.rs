@@ -1,0 +1,39 @@
+//! Which image a profile currently shows (for redirects).
+
+use std::sync::Arc;
+
+use profile_domain::user::UserRef;
+
+use crate::AppError;
+use crate::model::{Caller, ImageKind, ProfileImage};
+use crate::ports::UserRepository;
+
+/// Finds a profile's current avatar or cover; no authentication needed
+/// except to say `me`.
+#[derive(Clone)]
+pub struct FindImage {
+    users: Arc<dyn UserRepository>,
+}
+
+impl FindImage {
+    /// Wires the use case.
+    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+        Self { users }
+    }
+
+    /// The uploaded image, or `None` for the default one.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for an unknown user; [`AppError::Unauthenticated`]
+    /// for `me` without a caller.
+    pub async fn execute(
+        &self,
+        caller: Option<&Caller>,
+        who: &UserRef,
+        kind: ImageKind,
+    ) -> Result<Option<ProfileImage>, AppError> {
+        let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
+        let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+        Ok(stored.image(kind).cloned())
+    }
+}

@@ -1,0 +1,181 @@
+//! Uploading and removing avatar and cover images.
+//!
+//! Order of work, so a failure never loses the old image: store the new
+//! files → commit the database change → delete the replaced files. When
+//! anything fails before the commit, the new files are removed again.
+
+use std::sync::Arc;
+
+use profile_domain::FieldError;
+use profile_domain::user::{Privilege, UserId, UserRef};
+
+use crate::AppError;
+use crate::model::{Caller, ImageKind, ImageVariant, ProfileImage, ProfileView, StoredProfile};
+use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, RepoError, UserRepository};
+use crate::use_cases::get_profile::view;
+
+/// Attempts at the version-checked write when other changes get in first.
+const MAX_ATTEMPTS: usize = 16;
+
+/// Replaces or removes a profile's avatar or cover.
+#[derive(Clone)]
+pub struct ReplaceImage {
+    users: Arc<dyn UserRepository>,
+    media: Arc<dyn MediaStore>,
+    processor: Arc<dyn ImageProcessor>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ReplaceImage {
+    /// Wires the use case.
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        media: Arc<dyn MediaStore>,
+        processor: Arc<dyn ImageProcessor>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { users, media, processor, clock }
+    }
+
+    /// Processes `upload` into the `kind` image of `target`.
+    ///
+    /// # Errors
+    /// [`AppError::UnsupportedMedia`] for anything but JPEG, PNG, GIF and
+    /// WebP; [`AppError::Validation`] at `avatar`/`cover` for corrupt,
+    /// oversized or too narrow images; [`AppError::Forbidden`] unless the
+    /// caller owns the profile or holds `profiles.write_any`.
+    pub async fn upload(
+        &self,
+        caller: &Caller,
+        target: &UserRef,
+        kind: ImageKind,
+        upload: Vec<u8>,
+    ) -> Result<ProfileView, AppError> {
+        let user = self.authorized_target(caller, target, kind).await?;
+        let processed = self.processor.process(kind, upload).await.map_err(|e| image_error(kind, e))?;
+        let mut stored: Vec<ImageVariant> = Vec::with_capacity(processed.renditions.len());
+        for rendition in processed.renditions {
+            let (width, height, content_type) = (rendition.width, rendition.height, rendition.content_type);
+            match self.media.put(rendition.bytes, content_type).await {
+                Ok(key) => {
+                    stored.push(ImageVariant { key, width, height, content_type: content_type.to_owned() })
+                }
+                Err(error) => {
+                    self.remove_files(stored.iter().map(|v| v.key.as_str()), None).await;
+                    return Err(error.into());
+                }
+            }
+        }
+        let primary = stored
+            .get(processed.primary)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("the image processor returned no primary rendition".into()))?;
+        let image = ProfileImage { primary, variants: stored };
+        self.swap(user, kind, Some(image)).await
+    }
+
+    /// Puts the `kind` image of `target` back to the default.
+    pub async fn remove(
+        &self,
+        caller: &Caller,
+        target: &UserRef,
+        kind: ImageKind,
+    ) -> Result<ProfileView, AppError> {
+        let user = self.authorized_target(caller, target, kind).await?;
+        self.swap(user, kind, None).await
+    }
+
+    async fn authorized_target(
+        &self,
+        caller: &Caller,
+        target: &UserRef,
+        kind: ImageKind,
+    ) -> Result<UserId, AppError> {
+        let who = target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
+        let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+        let user = stored.profile.id;
+        if user != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
+            return Err(AppError::Forbidden(format!("change this user's {}", kind.as_str())));
+        }
+        Ok(user)
+    }
+
+    /// Commits `image` as the new `kind` image, then deletes the files of the
+    /// one it replaced; on failure before the commit, deletes the new files.
+    async fn swap(
+        &self,
+        user: UserId,
+        kind: ImageKind,
+        image: Option<ProfileImage>,
+    ) -> Result<ProfileView, AppError> {
+        let mut failure = AppError::Unavailable;
+        for _ in 0..MAX_ATTEMPTS {
+            let current = match self.users.find(&UserRef::Id(user)).await {
+                Ok(Some(current)) => current,
+                Ok(None) => {
+                    failure = AppError::NotFound;
+                    break;
+                }
+                Err(error) => {
+                    failure = error.into();
+                    break;
+                }
+            };
+            let previous = current.image(kind).cloned();
+            let version = current.profile.version;
+            match self.users.set_image(user, kind, image.clone(), version, self.clock.now()).await {
+                Ok(saved) => {
+                    if let Some(previous) = previous {
+                        self.remove_files(previous.keys(), image.as_ref()).await;
+                    }
+                    return view(self.users.as_ref(), saved).await;
+                }
+                Err(RepoError::VersionConflict { .. }) => continue,
+                Err(error) => {
+                    failure = error.into();
+                    break;
+                }
+            }
+        }
+        if let Some(image) = &image {
+            let current = self.users.find(&UserRef::Id(user)).await.ok().flatten();
+            let in_use = current.as_ref().and_then(|c: &StoredProfile| c.image(kind));
+            self.remove_files(image.keys(), in_use).await;
+        }
+        Err(failure)
+    }
+
+    /// Deletes `keys`, except those `keep` still uses (content addressing
+    /// makes a re-upload of the same picture share keys). Failures are
+    /// logged: an orphan file is harmless, a missing one is not.
+    async fn remove_files<'a>(&self, keys: impl Iterator<Item = &'a str>, keep: Option<&ProfileImage>) {
+        for key in keys {
+            if keep.is_some_and(|image| image.keys().any(|k| k == key)) {
+                continue;
+            }
+            if let Err(error) = self.media.delete(key).await {
+                tracing::warn!(%key, %error, "could not delete a replaced image file");
+            }
+        }
+    }
+}
+
+fn image_error(kind: ImageKind, error: ImageError) -> AppError {
+    let field = kind.as_str();
+    let invalid = |code: &'static str, message: String| {
+        AppError::from(FieldError::new(field, code).with_message(message))
+    };
+    match error {
+        ImageError::Unsupported => {
+            AppError::UnsupportedMedia("Upload a JPEG, PNG, GIF or WebP image.".into())
+        }
+        ImageError::Corrupt(_) => invalid("invalid_image", "The image is corrupt or truncated.".into()),
+        ImageError::TooLarge { width, height } => {
+            invalid("image_too_large", format!("The image is {width}×{height} pixels, more than allowed."))
+        }
+        ImageError::TooNarrow { width, min } => {
+            invalid("too_narrow", format!("The image is {width} px wide; at least {min} px are needed."))
+        }
+        ImageError::Internal(detail) => AppError::Internal(detail),
+    }
+}

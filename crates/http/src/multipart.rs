@@ -1,0 +1,62 @@
+//! Reading one file field of a `multipart/form-data` upload, with the size
+//! limit enforced while streaming: the upload is cut off at limit + 1 byte.
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::StatusCode;
+use futures_util::StreamExt;
+use profile_domain::FieldError;
+
+use crate::problem::ApiError;
+
+/// The bytes of the field named `name`, at most `limit` of them. Other
+/// fields are skipped but count toward the limit, so no request is read
+/// without bound.
+pub async fn read_file_field(mut payload: Multipart, name: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut seen = 0_usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let wanted = field.name() == Some(name);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            seen += chunk.len();
+            if seen > limit {
+                return Err(too_large(limit));
+            }
+            if wanted {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if wanted {
+            return Ok(bytes);
+        }
+    }
+    let missing = FieldError::new(name.to_owned(), "required")
+        .with_message(format!("Send the image as the multipart field `{name}`."));
+    Err(ApiError::validation([&missing]))
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The upload must be at most {limit} bytes."),
+    )
+}
+
+fn multipart_error(error: MultipartError) -> ApiError {
+    match error {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the image as `multipart/form-data`.",
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_multipart",
+            format!("The multipart body could not be read: {other}"),
+        ),
+    }
+}

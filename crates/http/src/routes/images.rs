@@ -1,0 +1,74 @@
+//! Avatars and covers: upload, removal, and redirects to the current image.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use profile_application::model::{ImageKind, ProfileImage};
+
+use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::media::{MediaUrls, default_key};
+use crate::multipart::read_file_field;
+use crate::problem::ApiError;
+use crate::routes::users::{media_urls, profile_response, user_ref};
+use crate::state::{HttpSettings, UseCases};
+
+/// `POST /v1/users/{user}/avatar` (field `avatar`) and `/cover` (field `cover`):
+/// the profile with its new image.
+pub async fn upload(
+    kind: ImageKind,
+    caller: Authenticated,
+    path: web::Path<String>,
+    payload: Multipart,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+    settings: web::Data<HttpSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let target = user_ref(&path)?;
+    let bytes = read_file_field(payload, kind.as_str(), settings.max_bytes(kind)).await?;
+    let view = app.replace_image.upload(&caller.0, &target, kind, bytes).await?;
+    Ok(profile_response(&req, view, &caller.0, false))
+}
+
+/// `DELETE /v1/users/{user}/avatar` and `/cover`: back to the default image.
+pub async fn remove(
+    kind: ImageKind,
+    caller: Authenticated,
+    path: web::Path<String>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    let view = app.replace_image.remove(&caller.0, &user_ref(&path)?, kind).await?;
+    Ok(profile_response(&req, view, &caller.0, false))
+}
+
+/// `GET /v1/users/{user}/avatar` and `/cover`: 302 to the current image
+/// (no token needed except for `me`), the query string passed along;
+/// `?w=N` picks the stored size nearest to N pixels wide.
+pub async fn redirect(
+    kind: ImageKind,
+    caller: MaybeAuthenticated,
+    path: web::Path<String>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    let image = app.find_image.execute(caller.0.as_ref(), &user_ref(&path)?, kind).await?;
+    let location = image_location(&media_urls(&req), kind, image.as_ref(), req.query_string());
+    Ok(HttpResponse::Found().insert_header((LOCATION, location)).finish())
+}
+
+/// The URL of the rendition `query` asks for (`w=N`), with `query` appended.
+pub fn image_location(
+    urls: &MediaUrls,
+    kind: ImageKind,
+    image: Option<&ProfileImage>,
+    query: &str,
+) -> String {
+    let width = query.split('&').find_map(|pair| pair.strip_prefix("w=")?.parse::<u32>().ok());
+    let key = match (image, width) {
+        (Some(image), Some(width)) => image.nearest(width).key.as_str(),
+        (Some(image), None) => image.primary.key.as_str(),
+        (None, _) => default_key(kind),
+    };
+    let url = urls.url(key);
+    if query.is_empty() { url } else { format!("{url}?{query}") }
+}

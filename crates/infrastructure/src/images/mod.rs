@@ -1,0 +1,8 @@
+//! Image processing with the `image` crate (decoding, orientation, encoding)
+//! and `fast_image_resize` (SIMD cropping and resizing).
+
+pub mod pipeline;
+pub mod processor;
+
+pub use pipeline::{ImageLimits, process};
+pub use processor::ImageRsProcessor;

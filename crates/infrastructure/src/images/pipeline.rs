@@ -1,0 +1,193 @@
+//! The synchronous pipeline: recognise, check limits, decode, orient, crop,
+//! resize, re-encode (which strips every byte of metadata).
+
+use std::io::Cursor;
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, RgbaImage};
+use profile_application::model::ImageKind;
+use profile_application::ports::image_processor::{EncodedImage, ImageError, ProcessedImage};
+
+/// Avatar renditions (square sides); 200 is the primary.
+pub const AVATAR_SIDES: [u32; 3] = [48, 96, 200];
+/// Side of the primary avatar.
+pub const AVATAR_PRIMARY: u32 = 200;
+/// The hi-dpi avatar, made when the source is at least this large.
+pub const AVATAR_HIDPI: u32 = 400;
+/// Narrowest accepted cover, and the primary cover width.
+pub const COVER_MIN_WIDTH: u32 = 960;
+/// Cover widths: a small one, the primary, and a wide one when the source allows.
+pub const COVER_WIDTHS: [u32; 3] = [480, 960, 1920];
+/// JPEG quality of every rendition.
+pub const JPEG_QUALITY: u8 = 85;
+
+/// Limits that keep hostile uploads from exhausting memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLimits {
+    /// Largest width or height accepted.
+    pub max_side: u32,
+    /// Largest width × height accepted.
+    pub max_pixels: u64,
+    /// Largest single allocation the decoder may make, in bytes.
+    pub max_alloc: u64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        Self { max_side: 12_000, max_pixels: 40_000_000, max_alloc: 256 * 1024 * 1024 }
+    }
+}
+
+/// Turns `upload` into the renditions of a `kind` image.
+pub fn process(kind: ImageKind, upload: &[u8], limits: ImageLimits) -> Result<ProcessedImage, ImageError> {
+    let image = decode(upload, limits)?;
+    match kind {
+        ImageKind::Avatar => avatar(&image),
+        ImageKind::Cover => cover(&image),
+    }
+}
+
+/// Recognises the format from the bytes, refuses oversized dimensions from
+/// the header alone, then decodes (GIF: first frame) and applies the EXIF
+/// orientation.
+fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError> {
+    let format = image::guess_format(upload).map_err(|_| ImageError::Unsupported)?;
+    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP) {
+        return Err(ImageError::Unsupported);
+    }
+    let (width, height) = ImageReader::with_format(Cursor::new(upload), format)
+        .into_dimensions()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if width > limits.max_side
+        || height > limits.max_side
+        || u64::from(width) * u64::from(height) > limits.max_pixels
+    {
+        return Err(ImageError::TooLarge { width, height });
+    }
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side);
+    decoder_limits.max_image_height = Some(limits.max_side);
+    decoder_limits.max_alloc = Some(limits.max_alloc);
+    let mut reader = ImageReader::with_format(Cursor::new(upload), format);
+    reader.limits(decoder_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(e, width, height))?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, width, height))?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+fn decode_error(error: image::ImageError, width: u32, height: u32) -> ImageError {
+    match error {
+        image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
+        image::ImageError::Unsupported(_) => ImageError::Unsupported,
+        other => ImageError::Corrupt(other.to_string()),
+    }
+}
+
+/// Pixels in a form the resizer and encoders share: RGB, or RGBA when the
+/// image has transparency that matters.
+struct Pixels {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+    alpha: bool,
+}
+
+impl Pixels {
+    fn from_image(image: &DynamicImage) -> Self {
+        let alpha = image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p.0[3] < u8::MAX);
+        let (width, height) = (image.width(), image.height());
+        let data = if alpha { image.to_rgba8().into_raw() } else { image.to_rgb8().into_raw() };
+        Self { width, height, data, alpha }
+    }
+
+    fn pixel_type(&self) -> PixelType {
+        if self.alpha { PixelType::U8x4 } else { PixelType::U8x3 }
+    }
+
+    /// The `crop` region (left, top, width, height) scaled to `width`×`height`.
+    fn resized(&self, crop: (f64, f64, f64, f64), width: u32, height: u32) -> Result<Pixels, ImageError> {
+        let internal = |e: &dyn std::fmt::Display| ImageError::Internal(e.to_string());
+        let source = ImageRef::new(self.width, self.height, &self.data, self.pixel_type())
+            .map_err(|e| internal(&e))?;
+        let mut target = Image::new(width, height, self.pixel_type());
+        let options = ResizeOptions::new()
+            .crop(crop.0, crop.1, crop.2, crop.3)
+            .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+        Resizer::new().resize(&source, &mut target, &options).map_err(|e| internal(&e))?;
+        Ok(Pixels { width, height, data: target.into_vec(), alpha: self.alpha })
+    }
+
+    fn whole(&self) -> (f64, f64, f64, f64) {
+        (0.0, 0.0, f64::from(self.width), f64::from(self.height))
+    }
+
+    /// JPEG when opaque, PNG when transparency matters.
+    fn encode(self) -> Result<EncodedImage, ImageError> {
+        let mut bytes = Vec::new();
+        let failed = |e: image::ImageError| ImageError::Internal(e.to_string());
+        let (width, height) = (self.width, self.height);
+        let content_type = if self.alpha {
+            let buffer = RgbaImage::from_raw(width, height, self.data)
+                .ok_or_else(|| ImageError::Internal("pixel buffer size".into()))?;
+            let encoder =
+                PngEncoder::new_with_quality(&mut bytes, CompressionType::Fast, PngFilter::Adaptive);
+            buffer.write_with_encoder(encoder).map_err(failed)?;
+            "image/png"
+        } else {
+            let buffer = RgbImage::from_raw(width, height, self.data)
+                .ok_or_else(|| ImageError::Internal("pixel buffer size".into()))?;
+            buffer
+                .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
+                .map_err(failed)?;
+            "image/jpeg"
+        };
+        Ok(EncodedImage { width, height, content_type, bytes })
+    }
+}
+
+/// Center-cropped squares of 48, 96 and 200 px, plus 400 px when the source
+/// is that large. The crop and the first (largest) resize happen in one pass;
+/// the smaller sizes are made from that intermediate.
+fn avatar(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
+    let pixels = Pixels::from_image(image);
+    let side = pixels.width.min(pixels.height);
+    let crop = (
+        f64::from((pixels.width - side) / 2),
+        f64::from((pixels.height - side) / 2),
+        f64::from(side),
+        f64::from(side),
+    );
+    let largest = if side >= AVATAR_HIDPI { AVATAR_HIDPI } else { AVATAR_PRIMARY };
+    let intermediate = pixels.resized(crop, largest, largest)?;
+    let mut renditions = Vec::with_capacity(AVATAR_SIDES.len() + 1);
+    for side in AVATAR_SIDES.into_iter().filter(|s| *s < largest) {
+        renditions.push(intermediate.resized(intermediate.whole(), side, side)?.encode()?);
+    }
+    renditions.push(intermediate.encode()?);
+    let primary = renditions.iter().position(|r| r.width == AVATAR_PRIMARY).unwrap_or(0);
+    Ok(ProcessedImage { primary, renditions })
+}
+
+/// Widths 480 and 960 (the primary), and 1920 when the source is that wide;
+/// the aspect ratio is kept.
+fn cover(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
+    let pixels = Pixels::from_image(image);
+    if pixels.width < COVER_MIN_WIDTH {
+        return Err(ImageError::TooNarrow { width: pixels.width, min: COVER_MIN_WIDTH });
+    }
+    let height_for = |width: u32| {
+        let scaled = u64::from(pixels.height) * u64::from(width) / u64::from(pixels.width);
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    };
+    let mut renditions = Vec::with_capacity(COVER_WIDTHS.len());
+    for width in COVER_WIDTHS.into_iter().filter(|w| *w <= pixels.width) {
+        renditions.push(pixels.resized(pixels.whole(), width, height_for(width))?.encode()?);
+    }
+    let primary = renditions.iter().position(|r| r.width == COVER_MIN_WIDTH).unwrap_or(0);
+    Ok(ProcessedImage { primary, renditions })
+}

@@ -1,0 +1,60 @@
+//! Media keys: the SHA-256 of the bytes plus an extension. Anything else is
+//! not a key, so a request can never name a path outside the store.
+
+use sha2::{Digest, Sha256};
+
+/// The key for `bytes` of `content_type`.
+pub fn key_for(bytes: &[u8], content_type: &str) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut key = String::with_capacity(68);
+    for byte in digest.iter() {
+        key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        key.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    }
+    key.push('.');
+    key.push_str(extension(content_type));
+    key
+}
+
+fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "image/png" => "png",
+        _ => "jpg",
+    }
+}
+
+/// The media type of a valid key; `None` for anything that is not a key.
+pub fn content_type(key: &str) -> Option<&'static str> {
+    let (hash, extension) = key.split_once('.')?;
+    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    match extension {
+        "jpg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_content_addressed_and_validated() {
+        let key = key_for(b"abc", "image/png");
+        assert_eq!(key, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.png");
+        assert_eq!(content_type(&key), Some("image/png"));
+        assert_eq!(content_type(&key_for(b"abc", "image/jpeg")), Some("image/jpeg"));
+        for bad in [
+            "",
+            "../etc/passwd",
+            "..%2f..%2fetc",
+            "abc.jpg",
+            &format!("{}.gif", &key[..64]),
+            &key.to_uppercase(),
+        ] {
+            assert_eq!(content_type(bad), None, "{bad}");
+        }
+    }
+}
