@@ -179,3 +179,188 @@ fn image_error(kind: ImageKind, error: ImageError) -> AppError {
         ImageError::Internal(detail) => AppError::Internal(detail),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TokenDigest;
+    use crate::ports::image_processor::{EncodedImage, MockImageProcessor, ProcessedImage};
+    use crate::ports::media_store::MockMediaStore;
+    use crate::ports::user_repository::MockUserRepository;
+    use crate::use_cases::test_support::{fixed_clock, noon};
+    use mockall::Sequence;
+    use profile_domain::account::{Email, Username};
+    use profile_domain::profile::{Profile, Version};
+    use profile_domain::user::Role;
+
+    fn caller(id: i64) -> Caller {
+        let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
+        Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()) }
+    }
+
+    fn old_avatar() -> ProfileImage {
+        let variant = ImageVariant {
+            key: "old.jpg".into(),
+            width: 200,
+            height: 200,
+            content_type: "image/jpeg".into(),
+        };
+        ProfileImage { primary: variant.clone(), variants: vec![variant] }
+    }
+
+    fn alice_with_old_avatar() -> StoredProfile {
+        let profile = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("a@example.com").unwrap(),
+            Role { id: 1, name: "user".into(), privileges: Default::default() },
+            noon(),
+        );
+        StoredProfile { profile, avatar: Some(old_avatar()), cover: None }
+    }
+
+    fn processor() -> MockImageProcessor {
+        let mut processor = MockImageProcessor::new();
+        processor.expect_process().returning(|_, _| {
+            let rendition =
+                |side| EncodedImage { width: side, height: side, content_type: "image/jpeg", bytes: vec![1] };
+            Ok(ProcessedImage { primary: 1, renditions: vec![rendition(96), rendition(200)] })
+        });
+        processor
+    }
+
+    fn media_storing_two_files(seq: &mut Sequence) -> MockMediaStore {
+        let mut media = MockMediaStore::new();
+        media.expect_put().times(1).in_sequence(seq).returning(|_, _| Ok("new-96.jpg".into()));
+        media.expect_put().times(1).in_sequence(seq).returning(|_, _| Ok("new-200.jpg".into()));
+        media
+    }
+
+    #[tokio::test]
+    async fn old_files_are_deleted_only_after_the_commit() {
+        let mut seq = Sequence::new();
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut media = media_storing_two_files(&mut seq);
+        users
+            .expect_set_image()
+            .withf(|user, kind, image, expected, _| {
+                *user == UserId(1)
+                    && *kind == ImageKind::Avatar
+                    && image.as_ref().is_some_and(|i| i.primary.key == "new-200.jpg" && i.variants.len() == 2)
+                    && *expected == Version(1)
+            })
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, image, _, _| {
+                let mut saved = alice_with_old_avatar();
+                saved.avatar = image;
+                Ok(saved)
+            });
+        media
+            .expect_delete()
+            .withf(|key| key == "old.jpg")
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(()));
+        let use_case =
+            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+
+        let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
+
+        assert_eq!(view.avatar.unwrap().primary.key, "new-200.jpg");
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_removes_the_new_files_and_keeps_the_old_image() {
+        let mut seq = Sequence::new();
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut media = media_storing_two_files(&mut seq);
+        users
+            .expect_set_image()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _, _, _| Err(RepoError::Unavailable("gone".into())));
+        media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
+        let use_case =
+            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+
+        assert!(matches!(result, Err(AppError::Unavailable)));
+    }
+
+    #[tokio::test]
+    async fn someone_elses_image_is_forbidden_before_any_processing() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let processor = MockImageProcessor::new(); // a call would panic
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(MockMediaStore::new()),
+            Arc::new(processor),
+            fixed_clock(),
+        );
+
+        let result = use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1]).await;
+
+        assert!(matches!(result, Err(AppError::Forbidden(_))));
+    }
+
+    #[tokio::test]
+    async fn a_rejected_upload_stores_nothing() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut processor = MockImageProcessor::new();
+        processor.expect_process().returning(|_, _| Err(ImageError::TooNarrow { width: 959, min: 960 }));
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(MockMediaStore::new()),
+            Arc::new(processor),
+            fixed_clock(),
+        );
+
+        let Err(AppError::Validation(errors)) =
+            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1]).await
+        else {
+            panic!("expected a validation error");
+        };
+        assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("cover", "too_narrow"));
+        assert!(errors.errors()[0].message.contains("959"));
+    }
+
+    #[tokio::test]
+    async fn removing_puts_back_the_default_and_deletes_the_files_after_the_commit() {
+        let mut seq = Sequence::new();
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        users
+            .expect_set_image()
+            .withf(|_, kind, image, _, _| *kind == ImageKind::Avatar && image.is_none())
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _, _, _| {
+                let mut saved = alice_with_old_avatar();
+                saved.avatar = None;
+                Ok(saved)
+            });
+        let mut media = MockMediaStore::new();
+        media
+            .expect_delete()
+            .withf(|key| key == "old.jpg")
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(()));
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(MockImageProcessor::new()),
+            fixed_clock(),
+        );
+
+        let view = use_case.remove(&caller(1), &UserRef::Me, ImageKind::Avatar).await.unwrap();
+
+        assert!(view.avatar.is_none());
+    }
+}

@@ -58,6 +58,9 @@ fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP) {
         return Err(ImageError::Unsupported);
     }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(upload) {
+        return Err(ImageError::Corrupt("the JPEG ends before its end-of-image marker".into()));
+    }
     let (width, height) = ImageReader::with_format(Cursor::new(upload), format)
         .into_dimensions()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
@@ -78,6 +81,16 @@ fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, width, height))?;
     image.apply_orientation(orientation);
     Ok(image)
+}
+
+/// True when an end-of-image marker (FF D9) follows the last start-of-scan
+/// (FF DA). The decoder fills a truncated scan with grey instead of failing;
+/// inside entropy-coded data 0xFF is always stuffed, so the marker cannot
+/// occur by chance, and an embedded EXIF thumbnail's EOI comes before the
+/// main scan.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else { return false };
+    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 fn decode_error(error: image::ImageError, width: u32, height: u32) -> ImageError {
@@ -191,3 +204,7 @@ fn cover(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
     let primary = renditions.iter().position(|r| r.width == COVER_MIN_WIDTH).unwrap_or(0);
     Ok(ProcessedImage { primary, renditions })
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;
