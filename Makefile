@@ -26,6 +26,10 @@ fmt:
 migrate:
 	$(CARGO) run --bin profiled -- migrate
 
+## Benchmarks: the avatar pipeline against vipsthumbnail in the same run (see BENCHMARKS.md).
+bench:
+	scripts/bench.sh
+
 ## Build the container image (needs a Docker engine).
 docker:
 	docker build -t profiled:latest .

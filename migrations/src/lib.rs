@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts;
 mod m20261123_000002_profiles;
 mod m20261123_000003_images;
+mod m20261123_000004_login_failures;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_profiles::Migration),
             Box::new(m20261123_000003_images::Migration),
+            Box::new(m20261123_000004_login_failures::Migration),
         ]
     }
 }

@@ -34,6 +34,12 @@ pub enum AppError {
         /// The version the caller expected.
         expected: i64,
     },
+    /// Too many failed attempts; retry after the given number of seconds.
+    #[error("too many attempts; retry in {retry_after} s")]
+    TooManyAttempts {
+        /// Seconds until the window frees up.
+        retry_after: u64,
+    },
     /// The upload is not of a supported media type.
     #[error("unsupported media type: {0}")]
     UnsupportedMedia(String),

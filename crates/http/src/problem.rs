@@ -128,6 +128,14 @@ impl From<AppError> for ApiError {
                 "version_conflict",
                 format!("The resource is no longer at version {expected}; fetch it again."),
             ),
+            AppError::TooManyAttempts { retry_after } => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    "Too many failed attempts; try again later.",
+                )
+            },
             AppError::UnsupportedMedia(detail) => {
                 Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
             }

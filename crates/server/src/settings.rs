@@ -115,6 +115,13 @@ pub struct AuthSettings {
     pub token_ttl: Duration,
     /// Concurrent password hashes; 0 = one per core.
     pub hash_concurrency: usize,
+    /// Failed logins allowed per account within the window.
+    pub max_failed_logins_per_account: u32,
+    /// Failed logins allowed per client address within the window.
+    pub max_failed_logins_per_client: u32,
+    /// The failed-login window.
+    #[serde(with = "humantime_serde")]
+    pub failed_login_window: Duration,
 }
 
 /// `[profile]`.

@@ -8,13 +8,14 @@ use profile_application::ports::{
 };
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    ProfilePolicy, RegisterAccount, ReplaceImage, StartSession, UpdateProfile,
+    LoginPolicy, ProfilePolicy, RegisterAccount, ReplaceImage, StartSession, UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaSessionRepository, SeaUserRepository, SystemClock,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaLoginThrottle, SeaSessionRepository, SeaUserRepository,
+    SystemClock,
 };
 
 use crate::Settings;
@@ -74,7 +75,19 @@ pub fn wire(settings: &Settings, database: Database) -> anyhow::Result<UseCases>
     Ok(UseCases {
         register_account: RegisterAccount::new(create_account.clone(), start_session.clone()),
         create_account,
-        log_in: LogIn::new(users.clone(), hasher.clone(), start_session),
+        log_in: LogIn::new(
+            users.clone(),
+            hasher.clone(),
+            start_session,
+            Arc::new(SeaLoginThrottle::new(database.clone())),
+            clock.clone(),
+            LoginPolicy {
+                max_failures_per_account: settings.auth.max_failed_logins_per_account,
+                max_failures_per_client: settings.auth.max_failed_logins_per_client,
+                window: chrono::Duration::from_std(settings.auth.failed_login_window)
+                    .context("auth.failed_login_window is too long")?,
+            },
+        ),
         log_out: LogOut::new(sessions.clone(), clock.clone()),
         authenticate: Authenticate::new(sessions, tokens, clock.clone()),
         change_password: ChangePassword::new(users.clone(), hasher, clock.clone()),

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod health;
 pub mod image_processor;
+pub mod login_throttle;
 pub mod media_store;
 pub mod password_hasher;
 pub mod session_repository;
@@ -14,6 +15,7 @@ pub mod user_repository;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};
+pub use login_throttle::LoginThrottle;
 pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use session_repository::SessionRepository;

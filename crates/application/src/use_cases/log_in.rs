@@ -1,10 +1,13 @@
-//! Logging in with a username or email and a password.
+//! Logging in with a username or email and a password, with failed attempts
+//! limited per account and per client address.
 
 use std::sync::Arc;
 
+use chrono::Duration;
+
 use crate::AppError;
 use crate::model::IssuedSession;
-use crate::ports::{PasswordHasher, UserRepository};
+use crate::ports::{Clock, LoginThrottle, PasswordHasher, UserRepository};
 use crate::use_cases::StartSession;
 
 /// A login attempt.
@@ -14,11 +17,30 @@ pub struct LogInCommand {
     pub login: String,
     /// The password as typed.
     pub password: String,
+    /// The client's address as the gateway reports it, if known.
+    pub client: Option<String>,
 }
 
 impl std::fmt::Debug for LogInCommand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogInCommand").field("login", &self.login).finish_non_exhaustive()
+    }
+}
+
+/// How many failures are allowed, and over which window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    /// Failed attempts allowed per account within the window.
+    pub max_failures_per_account: u32,
+    /// Failed attempts allowed per client address within the window.
+    pub max_failures_per_client: u32,
+    /// The sliding window.
+    pub window: Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        Self { max_failures_per_account: 10, max_failures_per_client: 50, window: Duration::minutes(15) }
     }
 }
 
@@ -28,6 +50,9 @@ pub struct LogIn {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     start_session: StartSession,
+    throttle: Arc<dyn LoginThrottle>,
+    clock: Arc<dyn Clock>,
+    policy: LoginPolicy,
 }
 
 impl LogIn {
@@ -36,8 +61,11 @@ impl LogIn {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         start_session: StartSession,
+        throttle: Arc<dyn LoginThrottle>,
+        clock: Arc<dyn Clock>,
+        policy: LoginPolicy,
     ) -> Self {
-        Self { users, hasher, start_session }
+        Self { users, hasher, start_session, throttle, clock, policy }
     }
 
     /// A new session when the credentials match.
@@ -45,15 +73,38 @@ impl LogIn {
     /// # Errors
     /// [`AppError::InvalidCredentials`], the same for an unknown login and a
     /// wrong password; an unknown login is verified against a dummy hash so
-    /// both take the same time.
+    /// both take the same time. [`AppError::TooManyAttempts`] once the
+    /// account or the client address has too many recent failures; the
+    /// password is then not even checked.
     pub async fn execute(&self, command: LogInCommand) -> Result<IssuedSession, AppError> {
         let login = command.login.trim().to_lowercase();
+        let now = self.clock.now();
+        let window_start = now - self.policy.window;
+        let account_key = format!("account:{login}");
+        let mut keys = vec![account_key.clone()];
+        let mut limits = vec![self.policy.max_failures_per_account];
+        if let Some(client) = &command.client {
+            keys.push(format!("client:{client}"));
+            limits.push(self.policy.max_failures_per_client);
+        }
+        for (key, limit) in keys.iter().zip(&limits) {
+            if self.throttle.failures(key, window_start).await? >= *limit {
+                let retry_after = u64::try_from(self.policy.window.num_seconds()).unwrap_or(60);
+                return Err(AppError::TooManyAttempts { retry_after });
+            }
+        }
         let credentials = self.users.find_credentials(&login).await?;
         let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {
-            Some(credentials) if matches => self.start_session.execute(credentials.user_id).await,
-            _ => Err(AppError::InvalidCredentials),
+            Some(credentials) if matches => {
+                self.throttle.clear(&account_key).await?;
+                self.start_session.execute(credentials.user_id).await
+            }
+            _ => {
+                self.throttle.record_failure(&keys, now, window_start).await?;
+                Err(AppError::InvalidCredentials)
+            }
         }
     }
 }
@@ -62,15 +113,40 @@ impl LogIn {
 mod tests {
     use super::*;
     use crate::model::Credentials;
+    use crate::ports::login_throttle::MockLoginThrottle;
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::session_repository::MockSessionRepository;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{fixed_clock, fixed_tokens, start_session_with};
+    use crate::use_cases::test_support::{fixed_clock, fixed_tokens, noon, start_session_with};
     use mockall::predicate::eq;
     use profile_domain::user::UserId;
 
     fn command(login: &str, password: &str) -> LogInCommand {
-        LogInCommand { login: login.into(), password: password.into() }
+        LogInCommand { login: login.into(), password: password.into(), client: Some("203.0.113.9".into()) }
+    }
+
+    fn open_throttle() -> MockLoginThrottle {
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().returning(|_, _| Ok(0));
+        throttle.expect_record_failure().returning(|_, _, _| Ok(()));
+        throttle.expect_clear().returning(|_| Ok(()));
+        throttle
+    }
+
+    fn log_in(
+        users: MockUserRepository,
+        hasher: MockPasswordHasher,
+        start: StartSession,
+        throttle: MockLoginThrottle,
+    ) -> LogIn {
+        LogIn::new(
+            Arc::new(users),
+            Arc::new(hasher),
+            start,
+            Arc::new(throttle),
+            fixed_clock(),
+            LoginPolicy::default(),
+        )
     }
 
     #[tokio::test]
@@ -80,15 +156,15 @@ mod tests {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().withf(|_, stored| stored.is_none()).times(1).returning(|_, _| Ok(false));
         let sessions = MockSessionRepository::new(); // no session may be created
-        let log_in = LogIn::new(Arc::new(users), Arc::new(hasher), start_session_with(sessions));
+        let use_case = log_in(users, hasher, start_session_with(sessions), open_throttle());
 
-        let result = log_in.execute(command(" NoBody ", "whatever pass")).await;
+        let result = use_case.execute(command(" NoBody ", "whatever pass")).await;
 
         assert!(matches!(result, Err(AppError::InvalidCredentials)));
     }
 
     #[tokio::test]
-    async fn wrong_password_gives_the_same_error_as_unknown_login() {
+    async fn wrong_password_gives_the_same_error_and_counts_for_account_and_client() {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
             Ok(Some(Credentials { user_id: UserId(1), password_hash: "$argon2id$stored".into() }))
@@ -98,14 +174,43 @@ mod tests {
             .expect_verify()
             .withf(|_, stored| *stored == Some("$argon2id$stored"))
             .returning(|_, _| Ok(false));
-        let log_in =
-            LogIn::new(Arc::new(users), Arc::new(hasher), start_session_with(MockSessionRepository::new()));
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().returning(|_, _| Ok(3));
+        throttle
+            .expect_record_failure()
+            .withf(|keys, now, start| {
+                keys == ["account:alice".to_owned(), "client:203.0.113.9".to_owned()]
+                    && *now == noon()
+                    && *start == noon() - Duration::minutes(15)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let use_case = log_in(users, hasher, start_session_with(MockSessionRepository::new()), throttle);
 
-        assert!(matches!(log_in.execute(command("alice", "wrong")).await, Err(AppError::InvalidCredentials)));
+        assert!(matches!(
+            use_case.execute(command("Alice", "wrong")).await,
+            Err(AppError::InvalidCredentials)
+        ));
     }
 
     #[tokio::test]
-    async fn right_password_stores_only_the_token_digest() {
+    async fn a_throttled_account_is_refused_before_any_password_check() {
+        let users = MockUserRepository::new(); // no lookup
+        let hasher = MockPasswordHasher::new(); // no hashing: the throttle also protects the CPU
+        let mut throttle = MockLoginThrottle::new();
+        throttle
+            .expect_failures()
+            .with(eq("account:alice"), mockall::predicate::always())
+            .returning(|_, _| Ok(10));
+        let use_case = log_in(users, hasher, start_session_with(MockSessionRepository::new()), throttle);
+
+        let result = use_case.execute(command("alice", "right")).await;
+
+        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 900 })));
+    }
+
+    #[tokio::test]
+    async fn right_password_stores_only_the_token_digest_and_clears_the_account_count() {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
             Ok(Some(Credentials { user_id: UserId(7), password_hash: "$argon2id$stored".into() }))
@@ -120,11 +225,13 @@ mod tests {
             })
             .times(1)
             .returning(|_| Ok(()));
-        let start =
-            StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), chrono::Duration::hours(1));
-        let log_in = LogIn::new(Arc::new(users), Arc::new(hasher), start);
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().returning(|_, _| Ok(0));
+        throttle.expect_clear().with(eq("account:alice@example.com")).times(1).returning(|_| Ok(()));
+        let start = StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), Duration::hours(1));
+        let use_case = log_in(users, hasher, start, throttle);
 
-        let session = log_in.execute(command("alice@example.com", "right")).await.unwrap();
+        let session = use_case.execute(command("alice@example.com", "right")).await.unwrap();
 
         assert_eq!(session.token, "secret");
     }

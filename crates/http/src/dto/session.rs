@@ -18,15 +18,14 @@ pub struct LogInRequest {
     password: JsonField<String>,
 }
 
-impl TryFrom<LogInRequest> for LogInCommand {
-    type Error = ApiError;
-
-    fn try_from(body: LogInRequest) -> Result<Self, Self::Error> {
+impl LogInRequest {
+    /// The command for a login from `client` (the caller's address).
+    pub fn into_command(self, client: Option<String>) -> Result<LogInCommand, ApiError> {
         let mut errors = ValidationErrors::new();
-        let login = body.login.required("login", &mut errors);
-        let password = body.password.required("password", &mut errors);
+        let login = self.login.required("login", &mut errors);
+        let password = self.password.required("password", &mut errors);
         match (login, password) {
-            (Some(login), Some(password)) => Ok(Self { login, password }),
+            (Some(login), Some(password)) => Ok(LogInCommand { login, password, client }),
             _ => Err(ApiError::validation(errors.errors())),
         }
     }

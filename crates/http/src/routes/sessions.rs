@@ -1,7 +1,6 @@
 //! `POST /v1/sessions` (login) and `DELETE /v1/sessions/current` (logout).
 
-use actix_web::{HttpResponse, web};
-use profile_application::use_cases::LogInCommand;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::Authenticated;
 use crate::dto::session::{LogInRequest, SessionResponse};
@@ -10,10 +9,11 @@ use crate::state::UseCases;
 
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
 pub async fn log_in(
+    req: HttpRequest,
     body: web::Json<LogInRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = LogInCommand::try_from(body.into_inner())?;
+    let command = body.into_inner().into_command(client_address(&req))?;
     let session = app.log_in.execute(command).await?;
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
@@ -22,4 +22,17 @@ pub async fn log_in(
 pub async fn log_out(caller: Authenticated, app: web::Data<UseCases>) -> Result<HttpResponse, ApiError> {
     app.log_out.execute(&caller.0).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The client's IP address: from `Forwarded` / `X-Forwarded-For` (set by the
+/// gateway in front of the service), else the peer; the port is dropped so
+/// one client is one key.
+pub fn client_address(req: &HttpRequest) -> Option<String> {
+    let info = req.connection_info();
+    let raw = info.realip_remote_addr()?;
+    let address = raw
+        .parse::<std::net::SocketAddr>()
+        .map(|socket| socket.ip().to_string())
+        .unwrap_or_else(|_| raw.trim_start_matches('[').trim_end_matches(']').to_owned());
+    Some(address)
 }

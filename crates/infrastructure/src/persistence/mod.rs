@@ -2,6 +2,7 @@
 
 mod entities;
 mod errors;
+pub mod login_throttle;
 mod profile_mapping;
 pub mod roles;
 pub mod session_repository;
@@ -15,6 +16,7 @@ use migration::{Migrator, MigratorTrait};
 use profile_application::ports::HealthCheck;
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 
+pub use login_throttle::SeaLoginThrottle;
 pub use session_repository::SeaSessionRepository;
 pub use user_repository::SeaUserRepository;
 

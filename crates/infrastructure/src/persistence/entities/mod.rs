@@ -1,5 +1,6 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
+pub mod login_failures;
 pub mod privileges;
 pub mod retired_usernames;
 pub mod role_privileges;
