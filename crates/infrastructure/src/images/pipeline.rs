@@ -45,8 +45,8 @@ impl Default for ImageLimits {
 pub fn process(kind: ImageKind, upload: &[u8], limits: ImageLimits) -> Result<ProcessedImage, ImageError> {
     let image = decode(upload, limits)?;
     match kind {
-        ImageKind::Avatar => avatar(&image),
-        ImageKind::Cover => cover(&image),
+        ImageKind::Avatar => avatar(Pixels::from_image(image)),
+        ImageKind::Cover => cover(Pixels::from_image(image)),
     }
 }
 
@@ -111,11 +111,19 @@ struct Pixels {
 }
 
 impl Pixels {
-    fn from_image(image: &DynamicImage) -> Self {
-        let alpha = image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p.0[3] < u8::MAX);
+    /// Takes the decoded image over; an 8-bit RGB image (every JPEG) is used
+    /// in place, without a copy.
+    fn from_image(image: DynamicImage) -> Self {
         let (width, height) = (image.width(), image.height());
-        let data = if alpha { image.to_rgba8().into_raw() } else { image.to_rgb8().into_raw() };
-        Self { width, height, data, alpha }
+        if !image.color().has_alpha() {
+            return Self { width, height, data: image.into_rgb8().into_raw(), alpha: false };
+        }
+        let rgba = image.into_rgba8();
+        if rgba.pixels().any(|p| p.0[3] < u8::MAX) {
+            return Self { width, height, data: rgba.into_raw(), alpha: true };
+        }
+        let data = DynamicImage::ImageRgba8(rgba).into_rgb8().into_raw();
+        Self { width, height, data, alpha: false }
     }
 
     fn pixel_type(&self) -> PixelType {
@@ -166,8 +174,7 @@ impl Pixels {
 /// Center-cropped squares of 48, 96 and 200 px, plus 400 px when the source
 /// is that large. The crop and the first (largest) resize happen in one pass;
 /// the smaller sizes are made from that intermediate.
-fn avatar(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
-    let pixels = Pixels::from_image(image);
+fn avatar(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
     let side = pixels.width.min(pixels.height);
     let crop = (
         f64::from((pixels.width - side) / 2),
@@ -188,8 +195,7 @@ fn avatar(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
 
 /// Widths 480 and 960 (the primary), and 1920 when the source is that wide;
 /// the aspect ratio is kept.
-fn cover(image: &DynamicImage) -> Result<ProcessedImage, ImageError> {
-    let pixels = Pixels::from_image(image);
+fn cover(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
     if pixels.width < COVER_MIN_WIDTH {
         return Err(ImageError::TooNarrow { width: pixels.width, min: COVER_MIN_WIDTH });
     }
