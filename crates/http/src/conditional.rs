@@ -10,15 +10,20 @@ pub fn etag(version: Version) -> String {
     format!("\"{}\"", version.0)
 }
 
-/// The version `If-Match` names. `None` when the header is absent or `*`
-/// (any current representation); a tag that is not one of ours names a
-/// version that never existed, so it can only fail the precondition.
-pub fn if_match(req: &HttpRequest) -> Option<Version> {
+/// The versions `If-Match` accepts. `None` when the header is absent or `*`
+/// (any current representation). `If-Match` compares strongly (RFC 9110
+/// §13.1.1), so weak tags and tags that are not ours match nothing: a list of
+/// only those is `Some(vec![])`, which fails the precondition.
+pub fn if_match(req: &HttpRequest) -> Option<Vec<Version>> {
     let value = req.headers().get(IF_MATCH)?.to_str().unwrap_or_default().trim();
     if value == "*" {
         return None;
     }
-    Some(tags(value).next().unwrap_or(Version(-1)))
+    Some(value.split(',').filter_map(|tag| strong_tag(tag.trim())).collect())
+}
+
+fn strong_tag(tag: &str) -> Option<Version> {
+    tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok().map(Version)
 }
 
 /// True when `If-None-Match` lists `current` (weak comparison) or is `*`.
@@ -56,9 +61,10 @@ mod tests {
         let with = |v: &str| if_match(&TestRequest::default().insert_header((IF_MATCH, v)).to_http_request());
         assert_eq!(if_match(&TestRequest::default().to_http_request()), None);
         assert_eq!(with("*"), None);
-        assert_eq!(with("\"3\""), Some(Version(3)));
-        assert_eq!(with("W/\"3\""), Some(Version(3)));
-        assert_eq!(with("garbage"), Some(Version(-1)));
+        assert_eq!(with("\"3\""), Some(vec![Version(3)]));
+        assert_eq!(with("\"1\", \"3\""), Some(vec![Version(1), Version(3)]));
+        assert_eq!(with("W/\"3\""), Some(vec![]));
+        assert_eq!(with("garbage"), Some(vec![]));
     }
 
     #[test]

@@ -2,9 +2,14 @@
 //! lets a DTO report every missing or mistyped field at once instead of
 //! failing on the first.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
-use actix_web::web::JsonConfig;
+use actix_web::web::{self, JsonConfig};
+use actix_web::{FromRequest, HttpRequest};
 use profile_domain::{FieldError, ValidationErrors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -53,6 +58,49 @@ pub fn json_error(error: &JsonPayloadError) -> ApiError {
         ),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The body could not be read."),
     }
+}
+
+/// A JSON request body that must be an object, decoded into `T`.
+///
+/// `web::Json<T>` alone would let a struct be filled from a JSON array by
+/// position; every body of this API is an object, so anything else is a 422
+/// `invalid_body`. Reading errors are those of [`json_config`].
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    /// The decoded body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = body.await?.into_inner();
+            if !value.is_object() {
+                return Err(not_an_object().into());
+            }
+            serde_json::from_value(value).map(JsonObject).map_err(|_| not_an_object().into())
+        })
+    }
+}
+
+fn not_an_object() -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "The body must be a JSON object.")
 }
 
 /// One key of a JSON object, as sent: absent, `null`, of the wrong type, or a value.

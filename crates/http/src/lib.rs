@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod conditional;
+pub mod dialects;
 pub mod dto;
 pub mod json;
 pub mod media;

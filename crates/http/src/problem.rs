@@ -46,12 +46,14 @@ pub struct ApiError {
     pub errors: Vec<FieldProblem>,
     /// Seconds to wait before retrying (429, 503).
     pub retry_after: Option<u64>,
+    /// The methods a 405's resource supports (`Allow`).
+    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
     /// An error with no field list.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None, allow: None }
     }
 
     /// 422 listing `errors`.
@@ -90,9 +92,17 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("The query string is invalid: {error}"))
     }
 
-    /// 405 for a known path with an unsupported method.
-    pub fn method_not_allowed() -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not supported here.")
+    /// 405 for a known path with an unsupported method; `allow` lists the
+    /// supported ones (`GET, PUT`).
+    pub fn method_not_allowed(allow: Option<&'static str>) -> Self {
+        Self {
+            allow,
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This method is not supported here.",
+            )
+        }
     }
 
     /// Human title of the status.
@@ -126,7 +136,11 @@ impl From<AppError> for ApiError {
             AppError::VersionConflict { expected } => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 "version_conflict",
-                format!("The resource is no longer at version {expected}; fetch it again."),
+                if expected < 0 {
+                    "No current version matches If-Match; fetch the resource again.".to_owned()
+                } else {
+                    format!("The resource is no longer at version {expected}; fetch it again.")
+                },
             ),
             AppError::TooManyAttempts { retry_after } => Self {
                 retry_after: Some(retry_after),
@@ -191,6 +205,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
         }
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));

@@ -15,15 +15,19 @@ use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 /// The contract every media store keeps.
 async fn media_store_contract(store: &dyn MediaStore) {
     let jpeg = b"\xFF\xD8 pretend jpeg bytes".to_vec();
-    let key = store.put(jpeg.clone(), "image/jpeg").await.unwrap();
+    let key = store.put("user-1", jpeg.clone(), "image/jpeg").await.unwrap();
     assert!(key.ends_with(".jpg") && key.len() == 68, "{key}");
-    assert_eq!(store.put(jpeg.clone(), "image/jpeg").await.unwrap(), key, "content-addressed");
+    assert_eq!(store.put("user-1", jpeg.clone(), "image/jpeg").await.unwrap(), key, "content-addressed");
+    let other_owner = store.put("user-2", jpeg.clone(), "image/jpeg").await.unwrap();
+    assert_ne!(other_owner, key, "owners never share a key");
+    store.delete(&other_owner).await.unwrap();
+    assert!(store.get(&key).await.unwrap().is_some(), "deleting another owner's copy keeps this one");
 
     let object = store.get(&key).await.unwrap().expect("stored object");
     assert_eq!(object.bytes, jpeg);
     assert_eq!(object.content_type, "image/jpeg");
 
-    let png_key = store.put(b"\x89PNG pretend".to_vec(), "image/png").await.unwrap();
+    let png_key = store.put("user-1", b"\x89PNG pretend".to_vec(), "image/png").await.unwrap();
     assert!(png_key.ends_with(".png"));
     assert_eq!(store.get(&png_key).await.unwrap().unwrap().content_type, "image/png");
 

@@ -1,8 +1,5 @@
 //! Starting the service for a test, and typed request helpers.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use profile_server::{Application, Settings};
@@ -31,13 +28,17 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// Which database this instance runs on, for tests whose expectations differ.
+    #[allow(dead_code)]
     pub backend: Backend,
     pub database_url: String,
     guard: DatabaseGuard,
+    /// Holds the media folder (unless a test chose its own) for the app's lifetime.
+    _scratch: tempfile::TempDir,
 }
 
 enum DatabaseGuard {
-    Sqlite(tempfile::TempDir),
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { name: String },
 }
 
@@ -107,13 +108,15 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
     settings.database.url = database_url.clone();
     settings.database.migrate_on_start = true;
     settings.database.max_connections = 5;
+    let scratch = tempfile::tempdir().expect("temp dir");
+    settings.media.dir = scratch.path().join("media");
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { address, client, backend, database_url, guard })
+    Some(TestApp { address, client, backend, database_url, guard, _scratch: scratch })
 }
 
 /// Runs each listed test once on SQLite and once on PostgreSQL.
@@ -246,11 +249,16 @@ impl TestApp {
         rows
     }
 
-    /// The single integer `sql` returns (`SELECT COUNT(*) AS n …`, the column named `n`).
+    /// The single integer `sql` returns (`SELECT COUNT(*) …`).
     pub async fn count(&self, sql: &str) -> i64 {
-        let rows = self.rows(sql).await;
-        assert_eq!(rows.len(), 1, "{sql}");
-        rows[0]["n"].as_i64().unwrap_or_else(|| panic!("{sql}: {}", rows[0]))
+        let db = self.database().await;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"));
+        let _ = db.close().await;
+        row.try_get_by_index::<i64>(0).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Takes the service's database away while the service keeps running:
@@ -269,122 +277,6 @@ impl TestApp {
             .expect("drop the test database");
         let _ = admin.close().await;
     }
-
-    /// The folder holding the SQLite file (`None` on PostgreSQL).
-    pub fn sqlite_folder(&self) -> Option<&Path> {
-        match &self.guard {
-            DatabaseGuard::Sqlite(folder) => Some(folder.path()),
-            DatabaseGuard::Postgres { .. } => None,
-        }
-    }
-
-    /// Runs the real `profiled` binary with `args` against this test's
-    /// database. `PROFILED_ADMIN_PASSWORD` is set only when `admin_password`
-    /// is given; `stdin`, when given, is piped to the process.
-    pub async fn run_profiled(
-        &self,
-        args: &[&str],
-        admin_password: Option<&str>,
-        stdin: Option<&str>,
-    ) -> Output {
-        let mut command = Command::new(profiled_binary());
-        command
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", &self.database_url)
-            .env_remove("PROFILED__DATABASE__URL")
-            .env_remove("PROFILED_ADMIN_PASSWORD")
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(password) = admin_password {
-            command.env("PROFILED_ADMIN_PASSWORD", password);
-        }
-        let stdin = stdin.map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
-            let mut child = command.spawn().expect("profiled starts");
-            if let Some(text) = stdin {
-                let mut pipe = child.stdin.take().expect("stdin is piped");
-                pipe.write_all(text.as_bytes()).expect("write stdin");
-            }
-            child.wait_with_output().expect("profiled finishes")
-        })
-        .await
-        .expect("profiled task")
-    }
-
-    /// Creates an admin with `profiled admin create` (password from the
-    /// environment), logs in as them and returns them.
-    pub async fn create_admin(&self, username: &str) -> TestUser {
-        let email = format!("{username}@example.com");
-        let output = self
-            .run_profiled(
-                &["admin", "create", "--username", username, "--email", &email],
-                Some(PASSWORD),
-                None,
-            )
-            .await;
-        assert_success(&output);
-        let token = self.log_in(username, PASSWORD).await;
-        let me: Value = self.get("/v1/users/me", Some(&token)).await.json().await.expect("json body");
-        TestUser {
-            id: me["id"].as_i64().expect("admin id"),
-            username: username.to_owned(),
-            email,
-            password: PASSWORD.to_owned(),
-            token,
-        }
-    }
-}
-
-/// Asserts that a `profiled` run exited successfully, showing its output otherwise.
-pub fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "profiled failed ({}):\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// The `profiled` binary of this build.
-///
-/// `CARGO_BIN_EXE_profiled` wins when set. Otherwise the binary is built
-/// (`cargo build -p profile-server --bin profiled`, a no-op when it is up to
-/// date) with the test binary's profile, next to the test binary's
-/// `target/<profile>/deps`, so the tests never run a stale binary.
-fn profiled_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        if let Some(path) = std::env::var_os("CARGO_BIN_EXE_profiled") {
-            return PathBuf::from(path);
-        }
-        let test_binary = std::env::current_exe().expect("path of the test binary");
-        let profile_dir = test_binary
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test binary lives in target/<profile>/deps")
-            .to_owned();
-        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => "dev",
-            Some(other) => other,
-        };
-        let cargo = std::env::var("CARGO")
-            .ok()
-            .or_else(|| option_env!("CARGO").map(str::to_owned))
-            .unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--package", "profile-server"])
-            .args(["--bin", "profiled", "--profile", profile])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building profiled failed");
-        let binary = profile_dir.join(format!("profiled{}", std::env::consts::EXE_SUFFIX));
-        assert!(binary.is_file(), "{} was not built", binary.display());
-        binary
-    })
 }
 
 /// Asserts an RFC 9457 problem response with `status` and `code`; returns the body.
@@ -414,6 +306,11 @@ pub async fn assert_unauthenticated(response: Response) -> Value {
 /// The value of header `name`, if present and text.
 pub fn header(response: &Response, name: &str) -> Option<String> {
     response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// `(field, code)` pairs as [`field_errors`] returns them, for comparing.
+pub fn expected_errors(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(field, code)| ((*field).to_owned(), (*code).to_owned())).collect()
 }
 
 /// The `(field, code)` pairs of a validation problem, in order.

@@ -7,8 +7,28 @@
 
 #[macro_use]
 mod helpers;
+mod cli_helpers;
 
 mod accounts;
+mod dialect_000;
+mod dialect_001;
+mod dialect_002;
+mod dialect_003;
+mod dialect_shape;
 mod errors;
+mod image_files;
+#[macro_use]
+mod image_helpers;
+mod images_hostile;
+mod images_serving;
+mod images_upload;
+mod passwords;
+mod profile_helpers;
+mod profiles_access;
+mod profiles_concurrency;
+mod profiles_description;
+mod profiles_read;
+mod profiles_rules;
+mod profiles_update;
 mod sessions;
 mod users;

@@ -3,7 +3,11 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, assert_problem, assert_unauthenticated, field_errors};
+use crate::helpers::{
+    PASSWORD, TestApp, assert_problem, assert_unauthenticated, expected_errors, field_errors,
+};
+
+const VALIDATION: &str = "validation_failed";
 
 const NEW_PASSWORD: &str = "copper kettle meadow 7";
 
@@ -12,9 +16,7 @@ async fn change_password(app: &TestApp, token: Option<&str>, body: &Value) -> Re
 }
 
 async fn login_status(app: &TestApp, login: &str, password: &str) -> StatusCode {
-    app.post_json("/v1/sessions", None, &json!({"login": login, "password": password}))
-        .await
-        .status()
+    app.post_json("/v1/sessions", None, &json!({"login": login, "password": password})).await.status()
 }
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
@@ -23,41 +25,35 @@ async fn me_status(app: &TestApp, token: &str) -> StatusCode {
 
 /// The stored password hash of the only user with `username`.
 async fn stored_hash(app: &TestApp, username: &str) -> String {
-    let rows = app
-        .rows(&format!("SELECT password_hash FROM users WHERE username = '{username}'"))
-        .await;
+    let rows = app.rows(&format!("SELECT password_hash FROM users WHERE username = '{username}'")).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     rows[0]["password_hash"].as_str().expect("password_hash").to_owned()
 }
 
 async fn revoked_sessions(app: &TestApp) -> i64 {
-    app.count("SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NOT NULL").await
-}
-
-fn expected(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect()
+    app.count("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NOT NULL").await
 }
 
 both_databases! {
     async fn changing_the_password_keeps_this_session_and_revokes_the_others(app) {
         let user = app.register("liam_parker").await;
-        let other = app.log_in("liam_parker", PASSWORD).await;
-        let another = app.log_in("liam_parker@example.com", PASSWORD).await;
+        let other = app.log_in(&user.username, &user.password).await;
+        let another = app.log_in(&user.email, &user.password).await;
         let bystander = app.register("mia_stone").await;
         let hash_before = stored_hash(&app, "liam_parker").await;
 
         let response = change_password(&app, Some(&user.token), &json!({
-            "current_password": PASSWORD, "new_password": NEW_PASSWORD
+            "current_password": user.password, "new_password": NEW_PASSWORD
         })).await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert_eq!(response.text().await.unwrap(), "");
 
-        assert_eq!(login_status(&app, "liam_parker", PASSWORD).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(login_status(&app, &user.username, &user.password).await, StatusCode::UNAUTHORIZED);
         assert_eq!(login_status(&app, "liam_parker", NEW_PASSWORD).await, StatusCode::CREATED);
         assert_eq!(me_status(&app, &user.token).await, StatusCode::OK, "the session that changed it stays");
         assert_unauthenticated(app.get("/v1/users/me", Some(&other)).await).await;
         assert_unauthenticated(app.get("/v1/users/me", Some(&another)).await).await;
-        assert_eq!(me_status(&app, &bystander.token).await, StatusCode::OK, "other users keep their sessions");
+        assert_eq!(me_status(&app, &bystander.token).await, StatusCode::OK, "other users are untouched");
 
         let hash_after = stored_hash(&app, "liam_parker").await;
         assert_ne!(hash_after, hash_before);
@@ -71,9 +67,10 @@ both_databases! {
         let other = app.log_in("nora_quinn", PASSWORD).await;
         let hash_before = stored_hash(&app, "nora_quinn").await;
 
+        let almost = PASSWORD.strip_suffix('a').unwrap();
         let cases = [
             ("not my password", NEW_PASSWORD, vec![("current_password", "incorrect_password")]),
-            (PASSWORD.strip_suffix('a').unwrap(), NEW_PASSWORD, vec![("current_password", "incorrect_password")]),
+            (almost, NEW_PASSWORD, vec![("current_password", "incorrect_password")]),
             (
                 "not my password",
                 "nora_quinn",
@@ -84,8 +81,8 @@ both_databases! {
             let response = change_password(&app, Some(&user.token), &json!({
                 "current_password": current, "new_password": new
             })).await;
-            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(field_errors(&problem), expected(&errors), "{current:?} → {new:?}");
+            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, VALIDATION).await;
+            assert_eq!(field_errors(&problem), expected_errors(&errors), "{current:?} → {new:?}");
         }
 
         assert_eq!(login_status(&app, "nora_quinn", PASSWORD).await, StatusCode::CREATED);
@@ -114,8 +111,8 @@ both_databases! {
             let response = change_password(&app, Some(&user.token), &json!({
                 "current_password": PASSWORD, "new_password": new
             })).await;
-            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(field_errors(&problem), expected(&[("new_password", code)]), "{new:?}");
+            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, VALIDATION).await;
+            assert_eq!(field_errors(&problem), expected_errors(&[("new_password", code)]), "{new:?}");
             assert_ne!(login_status(&app, "oliver_ray", new).await, StatusCode::CREATED, "{new:?}");
         }
         assert_eq!(login_status(&app, "oliver_ray", PASSWORD).await, StatusCode::CREATED);
@@ -133,12 +130,15 @@ both_databases! {
                 json!({"current_password": 5, "new_password": null}),
                 vec![("current_password", "invalid_type"), ("new_password", "required")],
             ),
-            (json!({"current_password": PASSWORD, "new_password": [NEW_PASSWORD]}), vec![("new_password", "invalid_type")]),
+            (
+                json!({"current_password": PASSWORD, "new_password": [NEW_PASSWORD]}),
+                vec![("new_password", "invalid_type")],
+            ),
         ];
         for (body, errors) in cases {
             let response = change_password(&app, Some(&user.token), &body).await;
-            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(field_errors(&problem), expected(&errors), "{body}");
+            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, VALIDATION).await;
+            assert_eq!(field_errors(&problem), expected_errors(&errors), "{body}");
         }
         assert_eq!(login_status(&app, "paula_s", PASSWORD).await, StatusCode::CREATED);
     }

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, assert_problem, assert_unauthenticated, field_errors, header};
+use crate::helpers::{
+    PASSWORD, TestApp, assert_problem, assert_unauthenticated, expected_errors, field_errors, header,
+};
 
 /// Checks a login response: 201, exactly `{token, token_type, expires_at}`,
 /// expiring `ttl` after the request. Returns the token.
@@ -42,6 +44,10 @@ async fn log_in_raw(app: &TestApp, login: &str, password: &str) -> Response {
     app.post_json("/v1/sessions", None, &json!({"login": login, "password": password})).await
 }
 
+async fn log_out(app: &TestApp, token: &str) -> Response {
+    app.request(Method::DELETE, "/v1/sessions/current", Some(token)).send().await.expect("request sent")
+}
+
 /// `GET /v1/users/me` with the token in `header_name: header_value`.
 async fn me_with_header(app: &TestApp, header_name: &str, header_value: &str) -> Response {
     app.client
@@ -71,9 +77,10 @@ async fn timed_failed_login(app: &TestApp, login: &str) -> Duration {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
-    if samples.len() % 2 == 0 { (samples[mid - 1] + samples[mid]) / 2 } else { samples[mid] }
+    if samples.len().is_multiple_of(2) { (samples[mid - 1] + samples[mid]) / 2 } else { samples[mid] }
 }
 
+const VALIDATION: &str = "validation_failed";
 const THIRTY_DAYS: chrono::Duration = chrono::Duration::days(30);
 
 both_databases! {
@@ -91,7 +98,7 @@ both_databases! {
         for token in &tokens {
             assert_eq!(id_of_me(&app, token).await, user.id);
         }
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions").await, 6);
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 6);
     }
 
     async fn wrong_password_and_unknown_login_get_the_same_401(app) {
@@ -114,7 +121,7 @@ both_databases! {
         }
         assert!(bodies[0].get("errors").is_none(), "no hint which part was wrong: {}", bodies[0]);
         // Only the two sign-ups made sessions.
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 2);
     }
 
     async fn an_unknown_login_takes_as_long_as_a_wrong_password(app) {
@@ -139,32 +146,36 @@ both_databases! {
         let cases = [
             (json!({}), vec![("login", "required"), ("password", "required")]),
             (json!({"login": null, "password": PASSWORD}), vec![("login", "required")]),
-            (json!({"login": 5, "password": null}), vec![("login", "invalid_type"), ("password", "required")]),
+            (
+                json!({"login": 5, "password": null}),
+                vec![("login", "invalid_type"), ("password", "required")],
+            ),
             (json!({"login": "someone", "password": ["x"]}), vec![("password", "invalid_type")]),
-            (json!({"login": {"name": "x"}, "password": true}), vec![("login", "invalid_type"), ("password", "invalid_type")]),
+            (
+                json!({"login": {"name": "x"}, "password": true}),
+                vec![("login", "invalid_type"), ("password", "invalid_type")],
+            ),
         ];
         for (body, expected) in cases {
             let response = app.post_json("/v1/sessions", None, &body).await;
-            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            let expected: Vec<(String, String)> =
-                expected.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect();
-            assert_eq!(field_errors(&problem), expected, "{body}");
+            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, VALIDATION).await;
+            assert_eq!(field_errors(&problem), expected_errors(&expected), "{body}");
         }
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM sessions").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     }
 
     async fn logout_revokes_only_the_token_it_was_sent_with(app) {
         let user = app.register("hannah").await;
         let other = app.log_in("hannah", PASSWORD).await;
 
-        let response = app.request(Method::DELETE, "/v1/sessions/current", Some(&user.token)).send().await.unwrap();
+        let response = log_out(&app, &user.token).await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert_eq!(response.text().await.unwrap(), "");
 
         assert_unauthenticated(app.get("/v1/users/me", Some(&user.token)).await).await;
         assert_eq!(id_of_me(&app, &other).await, user.id, "the other session survives");
         // The revoked token cannot log out again.
-        let again = app.request(Method::DELETE, "/v1/sessions/current", Some(&user.token)).send().await.unwrap();
+        let again = log_out(&app, &user.token).await;
         assert_unauthenticated(again).await;
 
         let rows = app.rows("SELECT user_id, revoked_at FROM sessions").await;
@@ -175,7 +186,8 @@ both_databases! {
 
     async fn logout_without_a_token_is_401(app) {
         let user = app.register("isaac").await;
-        let response = app.request(Method::DELETE, "/v1/sessions/current", None).send().await.unwrap();
+        let response = app.request(Method::DELETE, "/v1/sessions/current", None).send().await;
+        let response = response.expect("request sent");
         assert_unauthenticated(response).await;
         assert_eq!(id_of_me(&app, &user.token).await, user.id);
     }
@@ -232,7 +244,7 @@ both_databases! {
 
         assert_unauthenticated(app.get("/v1/users/me", Some(&token)).await).await;
         assert_unauthenticated(app.get("/v1/users/me", Some(&user.token)).await).await;
-        let logout = app.request(Method::DELETE, "/v1/sessions/current", Some(&token)).send().await.unwrap();
+        let logout = log_out(&app, &token).await;
         assert_unauthenticated(logout).await;
         // Logging in again gives a fresh, working token.
         let fresh = app.log_in("leo_m", PASSWORD).await;

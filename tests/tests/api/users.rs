@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    PASSWORD, TestApp, TestUser, assert_problem, assert_success, assert_unauthenticated, header,
-};
+use crate::cli_helpers::assert_success;
+use crate::helpers::{PASSWORD, TestApp, TestUser, assert_problem, assert_unauthenticated, header};
 
 const ADMIN_PRIVILEGES: [&str; 3] = ["profiles.read_private", "profiles.write_any", "users.manage"];
 
@@ -57,9 +56,13 @@ fn assert_no_secrets(body: &Value) {
     assert!(!text.contains(PASSWORD), "{body}");
 }
 
+/// The owner's view without the private fields (email, birthdate, bank account).
 fn without_email(body: &Value) -> Value {
     let mut body = body.clone();
-    body.as_object_mut().expect("object").remove("email");
+    let object = body.as_object_mut().expect("object");
+    for private in ["email", "birthdate", "bank_account"] {
+        object.remove(private);
+    }
     body
 }
 
@@ -143,15 +146,15 @@ both_databases! {
         assert_eq!(me["email"], "Stdin_Admin@Example.com");
         assert_eq!(me["role"]["name"], "admin");
         // The line break ended the password; it is not part of it.
-        let response = app
-            .post_json("/v1/sessions", None, &json!({"login": "stdin_admin", "password": format!("{password}\n")}))
-            .await;
+        let with_newline = json!({"login": "stdin_admin", "password": format!("{password}\n")});
+        let response = app.post_json("/v1/sessions", None, &with_newline).await;
         assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     }
 
     async fn the_cli_refuses_a_weak_or_missing_admin_password_and_creates_nobody(app) {
         let args = ["admin", "create", "--username", "weak_admin", "--email", "weak_admin@example.com"];
-        for (env, stdin) in [(Some("short"), None), (Some("weak_admin"), None), (None, Some("\n")), (None, None)] {
+        let sources = [(Some("short"), None), (Some("weak_admin"), None), (None, Some("\n")), (None, None)];
+        for (env, stdin) in sources {
             let output = app.run_profiled(&args, env, stdin).await;
             assert!(!output.status.success(), "{env:?} {stdin:?}: {output:?}");
         }
@@ -161,7 +164,7 @@ both_databases! {
                 .await;
             assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         }
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM users").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
     }
 
     async fn unknown_and_malformed_user_references_are_404(app) {
@@ -189,9 +192,11 @@ both_databases! {
 
     async fn reading_users_needs_a_token(app) {
         let user = app.register("oscar_t").await;
-        for path in [format!("/v1/users/{}", user.id), "/v1/users/me".to_owned(), "/v1/users/@oscar_t".to_owned()] {
-            assert_unauthenticated(app.get(&path, None).await).await;
-            assert_unauthenticated(app.get(&path, Some("pfd_not_a_real_token")).await).await;
+        let by_id = format!("/v1/users/{}", user.id);
+        let paths = [by_id.as_str(), "/v1/users/me", "/v1/users/@oscar_t"];
+        for path in paths {
+            assert_unauthenticated(app.get(path, None).await).await;
+            assert_unauthenticated(app.get(path, Some("pfd_not_a_real_token")).await).await;
         }
     }
 }

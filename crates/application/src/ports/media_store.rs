@@ -20,10 +20,11 @@ pub struct MediaObject {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MediaStore: Send + Sync {
-    /// Stores `bytes` under a key derived from their content and returns the
-    /// key. Storing the same bytes twice gives the same key. A reader never
-    /// sees a partly written object.
-    async fn put(&self, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError>;
+    /// Stores `bytes` under a key derived from `owner` and their content, and
+    /// returns the key. The same bytes from the same owner give the same key;
+    /// different owners never share a key, so deleting one owner's file never
+    /// takes another's. A reader never sees a partly written object.
+    async fn put(&self, owner: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError>;
 
     /// The object with `key`; `None` for a key that is not a stored object
     /// (including keys that are not of the store's form).

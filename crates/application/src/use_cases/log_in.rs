@@ -80,7 +80,8 @@ impl LogIn {
         let login = command.login.trim().to_lowercase();
         let now = self.clock.now();
         let window_start = now - self.policy.window;
-        let account_key = format!("account:{login}");
+        // Control characters (NUL is refused by PostgreSQL) never reach storage.
+        let account_key = format!("account:{}", login.replace(char::is_control, "\u{FFFD}"));
         let mut keys = vec![account_key.clone()];
         let mut limits = vec![self.policy.max_failures_per_account];
         if let Some(client) = &command.client {
@@ -93,7 +94,13 @@ impl LogIn {
                 return Err(AppError::TooManyAttempts { retry_after });
             }
         }
-        let credentials = self.users.find_credentials(&login).await?;
+        // A login no account can have (control characters such as NUL, which
+        // PostgreSQL refuses in text) is not looked up, but still costs a hash.
+        let credentials = if login.chars().any(char::is_control) {
+            None
+        } else {
+            self.users.find_credentials(&login).await?
+        };
         let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {

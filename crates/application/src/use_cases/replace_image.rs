@@ -56,7 +56,7 @@ impl ReplaceImage {
         let mut stored: Vec<ImageVariant> = Vec::with_capacity(processed.renditions.len());
         for rendition in processed.renditions {
             let (width, height, content_type) = (rendition.width, rendition.height, rendition.content_type);
-            match self.media.put(rendition.bytes, content_type).await {
+            match self.media.put(&format!("user-{}", user.0), rendition.bytes, content_type).await {
                 Ok(key) => {
                     stored.push(ImageVariant { key, width, height, content_type: content_type.to_owned() })
                 }
@@ -231,8 +231,13 @@ mod tests {
 
     fn media_storing_two_files(seq: &mut Sequence) -> MockMediaStore {
         let mut media = MockMediaStore::new();
-        media.expect_put().times(1).in_sequence(seq).returning(|_, _| Ok("new-96.jpg".into()));
-        media.expect_put().times(1).in_sequence(seq).returning(|_, _| Ok("new-200.jpg".into()));
+        media
+            .expect_put()
+            .withf(|owner, _, _| owner == "user-1")
+            .times(1)
+            .in_sequence(seq)
+            .returning(|_, _, _| Ok("new-96.jpg".into()));
+        media.expect_put().times(1).in_sequence(seq).returning(|_, _, _| Ok("new-200.jpg".into()));
         media
     }
 

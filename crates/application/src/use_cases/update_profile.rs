@@ -27,6 +27,11 @@ pub enum UpdateMode {
     Replace,
     /// RFC 7396: absent keys stay, `null` clears.
     MergePatch,
+    /// PUT from a client that knows only the core fields (App.net): the
+    /// required fields must be present as for [`UpdateMode::Replace`], but
+    /// fields the client did not send are kept, not cleared, since it cannot
+    /// know them.
+    ReplaceCore,
 }
 
 /// A requested change to one profile.
@@ -38,8 +43,9 @@ pub struct UpdateProfileCommand {
     pub input: RawProfileInput,
     /// PUT or PATCH.
     pub mode: UpdateMode,
-    /// `If-Match`: the version the client last saw, if it sent one.
-    pub if_match: Option<Version>,
+    /// `If-Match`: the versions the client accepts (the one it last saw), if
+    /// it sent any; an empty list matches nothing.
+    pub if_match: Option<Vec<Version>>,
 }
 
 /// Profile rules that come from configuration.
@@ -85,6 +91,8 @@ impl UpdateProfile {
         let mut change = match command.mode {
             UpdateMode::Replace => ProfileChange::replace(&command.input, &context),
             UpdateMode::MergePatch => ProfileChange::merge_patch(&command.input, &context),
+            UpdateMode::ReplaceCore => ProfileChange::replace(&command.input, &context)
+                .and_then(|_| ProfileChange::merge_patch(&command.input, &context)),
         }?;
         self.resolve_role(&mut change).await?;
         let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
@@ -92,10 +100,11 @@ impl UpdateProfile {
         for _ in 0..MAX_ATTEMPTS {
             let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
             let current = &stored.profile;
-            if let Some(expected) = command.if_match
-                && expected != current.version
+            if let Some(accepted) = &command.if_match
+                && !accepted.contains(&current.version)
             {
-                return Err(AppError::VersionConflict { expected: expected.0 });
+                let expected = accepted.first().map_or(-1, |v| v.0);
+                return Err(AppError::VersionConflict { expected });
             }
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version == current.version {
@@ -174,7 +183,7 @@ mod tests {
             target: UserRef::Me,
             input: RawProfileInput::from_json(&body).unwrap(),
             mode: UpdateMode::MergePatch,
-            if_match: if_match.map(Version),
+            if_match: if_match.map(|v| vec![Version(v)]),
         }
     }
 

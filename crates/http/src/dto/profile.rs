@@ -49,9 +49,9 @@ pub struct ProfileResponse {
     pub locale: String,
     /// IANA time zone.
     pub timezone: String,
-    /// Private.
+    /// Private: absent for viewers who may not see it, else the date or `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub birthdate: Option<NaiveDate>,
+    pub birthdate: Option<Option<NaiveDate>>,
     /// Gender.
     pub gender: Option<String>,
     /// Web site.
@@ -64,9 +64,9 @@ pub struct ProfileResponse {
     pub instagram_url: Option<String>,
     /// Ethereum address.
     pub eth_address: Option<String>,
-    /// Private.
+    /// Private: absent for viewers who may not see it, else the IBAN or `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bank_account: Option<String>,
+    pub bank_account: Option<Option<String>>,
     /// Creator flag.
     pub is_creator: bool,
     /// Role and privileges.
@@ -112,14 +112,14 @@ impl ProfileResponse {
             country: p.country.as_ref().map(|c| CountryResponse { code: c.code(), label: c.label() }),
             locale: p.locale.as_str().to_owned(),
             timezone: p.timezone.as_str().to_owned(),
-            birthdate: p.birthdate.as_ref().filter(|_| show_private).map(|b| b.date()),
+            birthdate: show_private.then(|| p.birthdate.as_ref().map(|b| b.date())),
             gender: text(p.gender.as_ref().map(|v| v.as_str())),
             website_url: text(p.website_url.as_ref().map(|v| v.as_str())),
             twitter_url: text(p.twitter_url.as_ref().map(|v| v.as_str())),
             facebook_url: text(p.facebook_url.as_ref().map(|v| v.as_str())),
             instagram_url: text(p.instagram_url.as_ref().map(|v| v.as_str())),
             eth_address: text(p.eth_address.as_ref().map(|v| v.as_str())),
-            bank_account: p.bank_account.as_ref().filter(|_| show_private).map(|b| b.as_str().to_owned()),
+            bank_account: show_private.then(|| p.bank_account.as_ref().map(|b| b.as_str().to_owned())),
             is_creator: p.is_creator,
             role: role(&p),
             avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),

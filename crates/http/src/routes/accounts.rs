@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::dto::account::RegisterRequest;
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
+use crate::json::JsonObject;
 use crate::problem::ApiError;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
@@ -15,7 +16,7 @@ use crate::state::{HttpSettings, UseCases};
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
 pub async fn register(
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: JsonObject<RegisterRequest>,
     app: web::Data<UseCases>,
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {

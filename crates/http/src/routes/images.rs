@@ -3,7 +3,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::model::{ImageKind, ProfileImage};
+use profile_application::model::{ImageKind, ProfileImage, ProfileView};
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::media::{MediaUrls, default_key};
@@ -23,10 +23,23 @@ pub async fn upload(
     app: web::Data<UseCases>,
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let target = user_ref(&path)?;
-    let bytes = read_file_field(payload, kind.as_str(), settings.max_bytes(kind)).await?;
-    let view = app.replace_image.upload(&caller.0, &target, kind, bytes).await?;
+    let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
     Ok(profile_response(&req, view, &caller.0, false))
+}
+
+/// Reads the `kind` field of the upload (within its size limit) and makes it
+/// the image of the user named by `path`; shared with the dialects.
+pub async fn upload_image(
+    kind: ImageKind,
+    caller: &Authenticated,
+    path: &str,
+    payload: Multipart,
+    app: &UseCases,
+    settings: &HttpSettings,
+) -> Result<ProfileView, ApiError> {
+    let target = user_ref(path)?;
+    let bytes = read_file_field(payload, kind.as_str(), settings.max_bytes(kind)).await?;
+    Ok(app.replace_image.upload(&caller.0, &target, kind, bytes).await?)
 }
 
 /// `DELETE /v1/users/{user}/avatar` and `/cover`: back to the default image.

@@ -4,13 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::Authenticated;
 use crate::dto::session::{LogInRequest, SessionResponse};
+use crate::json::JsonObject;
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
 pub async fn log_in(
     req: HttpRequest,
-    body: web::Json<LogInRequest>,
+    body: JsonObject<LogInRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let command = body.into_inner().into_command(client_address(&req))?;

@@ -1,6 +1,6 @@
 //! `/v1/users/{user}`: reading and changing profiles, annotations, passwords.
 
-use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ProfileView};
 use profile_application::use_cases::{ChangePasswordCommand, UpdateMode, UpdateProfileCommand};
@@ -13,6 +13,7 @@ use crate::auth::Authenticated;
 use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
+use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
@@ -44,12 +45,12 @@ pub fn profile_response(
 ) -> HttpResponse {
     let tag = etag(view.profile.version);
     let urls = media_urls(req);
-    HttpResponse::Ok().insert_header((ETAG, tag)).json(ProfileResponse::for_viewer(
-        view,
-        Some(caller),
-        annotations,
-        &urls,
-    ))
+    HttpResponse::Ok()
+        .insert_header((ETAG, tag))
+        // The body depends on who asks (private fields); the tag does not.
+        .insert_header((VARY, "Authorization, Authentication"))
+        .insert_header((CACHE_CONTROL, "private, no-cache"))
+        .json(ProfileResponse::for_viewer(view, Some(caller), annotations, &urls))
 }
 
 /// Image URLs for a response to `req`.
@@ -83,10 +84,10 @@ pub async fn put_profile(
     path: web::Path<String>,
     query: web::Query<ProfileQuery>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: JsonObject<Value>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(caller, &path, &query, &req, &body, UpdateMode::Replace, &app).await
+    update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::Replace, &app).await
 }
 
 /// `PATCH`: JSON Merge Patch (RFC 7396).
@@ -95,10 +96,10 @@ pub async fn patch_profile(
     path: web::Path<String>,
     query: web::Query<ProfileQuery>,
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: JsonObject<Value>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(caller, &path, &query, &req, &body, UpdateMode::MergePatch, &app).await
+    update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::MergePatch, &app).await
 }
 
 async fn update(
@@ -129,7 +130,7 @@ pub async fn get_annotations(
 /// Changes the caller's password and revokes their other sessions: 204.
 pub async fn change_password(
     caller: Authenticated,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonObject<ChangePasswordRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let command = ChangePasswordCommand::try_from(body.into_inner())?;

@@ -36,8 +36,8 @@ fn io(error: std::io::Error, path: &Path) -> MediaError {
 
 #[async_trait]
 impl MediaStore for FsMediaStore {
-    async fn put(&self, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
-        let key = key_for(&bytes, content_type);
+    async fn put(&self, owner: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
+        let key = key_for(owner, &bytes, content_type);
         let path = self.path(&key);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(key);

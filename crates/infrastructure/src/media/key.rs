@@ -1,11 +1,16 @@
-//! Media keys: the SHA-256 of the bytes plus an extension. Anything else is
+//! Media keys: the SHA-256 of the owner and the bytes, plus an extension. Anything else is
 //! not a key, so a request can never name a path outside the store.
 
 use sha2::{Digest, Sha256};
 
-/// The key for `bytes` of `content_type`.
-pub fn key_for(bytes: &[u8], content_type: &str) -> String {
-    let digest = Sha256::digest(bytes);
+/// The key for `bytes` of `content_type` stored for `owner`: SHA-256 over
+/// the owner's name, a NUL separator and the bytes.
+pub fn key_for(owner: &str, bytes: &[u8], content_type: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(owner.as_bytes());
+    hasher.update([0]);
+    hasher.update(bytes);
+    let digest = hasher.finalize();
     let mut key = String::with_capacity(68);
     for byte in digest.iter() {
         key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
@@ -42,10 +47,13 @@ mod tests {
 
     #[test]
     fn keys_are_content_addressed_and_validated() {
-        let key = key_for(b"abc", "image/png");
-        assert_eq!(key, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.png");
+        let key = key_for("", b"abc", "image/png");
+        // SHA-256 of "\0abc".
+        assert_eq!(key.len(), 68);
+        assert_eq!(key, key_for("", b"abc", "image/png"), "deterministic");
+        assert_ne!(key, key_for("user-2", b"abc", "image/png"), "owners never share keys");
         assert_eq!(content_type(&key), Some("image/png"));
-        assert_eq!(content_type(&key_for(b"abc", "image/jpeg")), Some("image/jpeg"));
+        assert_eq!(content_type(&key_for("user-1", b"abc", "image/jpeg")), Some("image/jpeg"));
         for bad in [
             "",
             "../etc/passwd",

@@ -62,8 +62,8 @@ fn s3(error: object_store::Error) -> MediaError {
 
 #[async_trait]
 impl MediaStore for S3MediaStore {
-    async fn put(&self, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
-        let key = key_for(&bytes, content_type);
+    async fn put(&self, owner: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
+        let key = key_for(owner, &bytes, content_type);
         // A single PUT is atomic in S3: readers see the old state or the whole object.
         self.store.put(&self.path(&key), PutPayload::from(bytes)).await.map_err(s3)?;
         Ok(key)

@@ -68,9 +68,11 @@ async fn ensure_not_retired(
 #[async_trait]
 impl UserRepository for SeaUserRepository {
     async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
+        // Roles are read outside the transaction; inside it, the INSERT comes
+        // first so SQLite takes the write lock at once (a read-then-write
+        // upgrade fails immediately under contention instead of waiting).
+        let role_id = role_id(self.db.connection(), &user.role).await?;
         let tx = self.db.connection().begin().await.map_err(repo_error)?;
-        ensure_not_retired(&tx, &user.username.canonical(), None, user.created_at).await?;
-        let role_id = role_id(&tx, &user.role).await?;
         let row = users::ActiveModel {
             username: Set(user.username.as_str().to_owned()),
             username_key: Set(user.username.canonical()),
@@ -85,6 +87,8 @@ impl UserRepository for SeaUserRepository {
             ..Default::default()
         };
         let inserted = users::Entity::insert(row).exec_with_returning(&tx).await.map_err(repo_error)?;
+        // Dropping the transaction on error rolls the insert back.
+        ensure_not_retired(&tx, &user.username.canonical(), Some(inserted.id), user.created_at).await?;
         let profile = with_role(&tx, inserted).await?;
         tx.commit().await.map_err(repo_error)?;
         Ok(profile)
