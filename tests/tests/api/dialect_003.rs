@@ -139,6 +139,29 @@ both_databases! {
         assert_eq!(native["locale"], "en-US");
     }
 
+    async fn dialect_003_annotations_sent_replace_only_their_type(app) {
+        let mark = app.register("mark_ann").await;
+        let theme = json!({"type": "com.example.theme", "value": {"dark": true}});
+        let old_blog = json!({"type": "net.app.core.directory.blog", "value": {"url": "http://old.example"}});
+        let response = app
+            .send_json(Method::PATCH, "/v1/users/me", Some(&mark.token), &json!({"annotations": [old_blog, theme]}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+
+        let (status, body) = send(&app, Method::PUT, "/stream/0/users/me?include_user_annotations=1", &mark, &put_data()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let expected = json!([put_data()["annotations"][0], theme]);
+        assert_eq!(body["data"]["annotations"], expected, "the blog annotation changed, the theme stayed");
+
+        let pets = json!({"type": "com.example.pets", "value": {"cats": 2}});
+        let (status, body) =
+            send(&app, Method::PATCH, "/stream/0/users/me?include_user_annotations=1", &mark, &json!({"annotations": [pets]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["annotations"], json!([put_data()["annotations"][0], theme, pets]));
+        let stored: Value = app.get("/v1/users/me/annotations", Some(&mark.token)).await.json().await.unwrap();
+        assert_eq!(stored, body["data"]["annotations"]);
+    }
+
     async fn dialect_003_put_requires_the_core_fields_and_keeps_the_rest(app) {
         let mark = app.register("mark_rep").await;
         app.send_json(Method::PATCH, "/v1/users/me", Some(&mark.token), &json!({"location": "Austin"})).await;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use profile_domain::profile::{
-    FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
+    Annotation, Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
 };
 use profile_domain::user::UserRef;
 use profile_domain::{FieldError, ValidationErrors};
@@ -46,6 +46,10 @@ pub struct UpdateProfileCommand {
     /// `If-Match`: the versions the client accepts (the one it last saw), if
     /// it sent any; an empty list matches nothing.
     pub if_match: Option<Vec<Version>>,
+    /// Sent annotations replace only those of the same `type` (App.net:
+    /// "pass in the annotations that are changing"); otherwise the list
+    /// replaces the whole list.
+    pub merge_annotations_by_type: bool,
 }
 
 /// Profile rules that come from configuration.
@@ -106,6 +110,11 @@ impl UpdateProfile {
                 let expected = accepted.first().map_or(-1, |v| v.0);
                 return Err(AppError::VersionConflict { expected });
             }
+            let change = if command.merge_annotations_by_type {
+                merged_annotations(change.clone(), &current.annotations)?
+            } else {
+                change.clone()
+            };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version == current.version {
                 return view(self.users.as_ref(), stored).await;
@@ -133,6 +142,23 @@ impl UpdateProfile {
         }
         Ok(())
     }
+}
+
+/// `change` with its annotations laid over `current`: an annotation of a
+/// type already present takes that one's place, new types are appended.
+fn merged_annotations(mut change: ProfileChange, current: &Annotations) -> Result<ProfileChange, AppError> {
+    if let FieldUpdate::Set(sent) = &change.annotations {
+        let mut merged: Vec<Annotation> = current.as_slice().to_vec();
+        for annotation in sent.as_slice() {
+            match merged.iter_mut().find(|a| a.kind() == annotation.kind()) {
+                Some(existing) => *existing = annotation.clone(),
+                None => merged.push(annotation.clone()),
+            }
+        }
+        change.annotations =
+            FieldUpdate::Set(Annotations::new(merged).map_err(|e| e.renamed("annotations"))?);
+    }
+    Ok(change)
 }
 
 fn profile_error(error: ProfileError) -> AppError {
@@ -184,6 +210,7 @@ mod tests {
             input: RawProfileInput::from_json(&body).unwrap(),
             mode: UpdateMode::MergePatch,
             if_match: if_match.map(|v| vec![Version(v)]),
+            merge_annotations_by_type: false,
         }
     }
 
@@ -307,5 +334,56 @@ mod tests {
             panic!("expected a validation error");
         };
         assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("role", "unknown_role"));
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn annotations(value: serde_json::Value) -> Annotations {
+        Annotations::from_json(&value).unwrap()
+    }
+
+    #[test]
+    fn sent_annotations_replace_their_type_and_keep_the_others() {
+        let current = annotations(json!([
+            {"type": "net.app.core.directory.blog", "value": {"url": "http://old.example"}},
+            {"type": "com.example.theme", "value": {"dark": true}}
+        ]));
+        let change = ProfileChange {
+            annotations: FieldUpdate::Set(annotations(json!([
+                {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
+                {"type": "com.example.pets", "value": {"cats": 2}}
+            ]))),
+            ..ProfileChange::default()
+        };
+
+        let merged = merged_annotations(change, &current).unwrap();
+
+        let FieldUpdate::Set(merged) = merged.annotations else { panic!("annotations are set") };
+        assert_eq!(
+            merged.to_json(),
+            json!([
+                {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
+                {"type": "com.example.theme", "value": {"dark": true}},
+                {"type": "com.example.pets", "value": {"cats": 2}}
+            ])
+        );
+    }
+
+    #[test]
+    fn merging_past_the_limit_is_a_validation_error() {
+        let many: Vec<_> =
+            (0..20).map(|i| json!({"type": format!("com.example.t{i}"), "value": {}})).collect();
+        let change = ProfileChange {
+            annotations: FieldUpdate::Set(annotations(json!([{"type": "com.example.extra", "value": {}}]))),
+            ..ProfileChange::default()
+        };
+
+        let result = merged_annotations(change, &annotations(json!(many)));
+
+        assert!(matches!(result, Err(AppError::Validation(e)) if e.errors()[0].field == "annotations"));
     }
 }

@@ -133,8 +133,13 @@ async fn update(
     mode: UpdateMode,
     app: &UseCases,
 ) -> Result<HttpResponse, ApiError> {
-    let command =
-        UpdateProfileCommand { target: UserRef::Me, input: raw_input(body)?, mode, if_match: if_match(req) };
+    let command = UpdateProfileCommand {
+        target: UserRef::Me,
+        input: raw_input(body)?,
+        mode,
+        if_match: if_match(req),
+        merge_annotations_by_type: true,
+    };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(ok(&user(view, query.options(), &media_urls(req))))
 }

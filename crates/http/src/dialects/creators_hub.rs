@@ -97,6 +97,7 @@ async fn update(
         input: input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
+        merge_annotations_by_type: false,
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view, &caller.0) }))

@@ -40,6 +40,7 @@ async fn update(
         input: raw_input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
+        merge_annotations_by_type: false,
     };
     app.update_profile.execute(&caller.0, command).await?;
     Ok(envelope(StatusCode::OK, None, "success".into()))

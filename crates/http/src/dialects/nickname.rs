@@ -93,6 +93,7 @@ async fn edit(
         input: input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: None,
+        merge_annotations_by_type: false,
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(HttpResponse::Ok().json(profile(view, Some(&caller.0), &media_urls(&req))?))

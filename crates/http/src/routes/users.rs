@@ -112,7 +112,13 @@ async fn update(
     app: &UseCases,
 ) -> Result<HttpResponse, ApiError> {
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
-    let command = UpdateProfileCommand { target: user_ref(path)?, input, mode, if_match: if_match(req) };
+    let command = UpdateProfileCommand {
+        target: user_ref(path)?,
+        input,
+        mode,
+        if_match: if_match(req),
+        merge_annotations_by_type: false,
+    };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(profile_response(req, view, &caller.0, query.annotations()))
 }
