@@ -294,14 +294,10 @@ fn slug(status: StatusCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::body::to_bytes;
     use profile_domain::FieldError;
     use serde_json::json;
 
-    async fn body(response: HttpResponse) -> (u16, Value) {
-        let status = response.status().as_u16();
-        (status, serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap())
-    }
+    use crate::dialects::test_support::status_and_json as body;
 
     #[actix_web::test]
     async fn validation_is_an_invalid_request_without_data() {

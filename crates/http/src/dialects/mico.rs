@@ -85,13 +85,9 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::body::to_bytes;
     use profile_domain::FieldError;
 
-    async fn body(response: HttpResponse) -> (u16, Value) {
-        let status = response.status().as_u16();
-        (status, serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap())
-    }
+    use crate::dialects::test_support::status_and_json as body;
 
     #[actix_web::test]
     async fn validation_is_400_with_the_fields_in_data() {

@@ -183,3 +183,18 @@ mod tests {
         assert_eq!((error.status, error.code), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     }
 }
+
+/// Shared by the dialects' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use actix_web::HttpResponse;
+    use actix_web::body::to_bytes;
+    use serde_json::Value;
+
+    /// The status and JSON body of a response.
+    pub(crate) async fn status_and_json(response: HttpResponse) -> (u16, Value) {
+        let status = response.status().as_u16();
+        let bytes = to_bytes(response.into_body()).await.expect("response body");
+        (status, serde_json::from_slice(&bytes).expect("JSON body"))
+    }
+}

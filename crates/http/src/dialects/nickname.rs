@@ -152,12 +152,11 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::body::to_bytes;
     use actix_web::http::StatusCode;
     use profile_domain::FieldError;
 
     async fn body(response: HttpResponse) -> Value {
-        serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap()
+        crate::dialects::test_support::status_and_json(response).await.1
     }
 
     #[actix_web::test]
