@@ -51,7 +51,8 @@ impl ReplaceImage {
         kind: ImageKind,
         upload: Vec<u8>,
     ) -> Result<ProfileView, AppError> {
-        let user = self.authorized_target(caller, target, kind).await?;
+        let current = self.authorized_target(caller, target, kind).await?;
+        let user = current.profile.id;
         let processed = self.processor.process(kind, upload).await.map_err(|e| image_error(kind, e))?;
         let mut stored: Vec<ImageVariant> = Vec::with_capacity(processed.renditions.len());
         for rendition in processed.renditions {
@@ -61,7 +62,8 @@ impl ReplaceImage {
                     stored.push(ImageVariant { key, width, height, content_type: content_type.to_owned() })
                 }
                 Err(error) => {
-                    self.remove_files(stored.iter().map(|v| v.key.as_str()), None).await;
+                    // Re-uploading the same picture shares keys with the current image.
+                    self.remove_files(stored.iter().map(|v| v.key.as_str()), current.image(kind)).await;
                     return Err(error.into());
                 }
             }
@@ -81,23 +83,23 @@ impl ReplaceImage {
         target: &UserRef,
         kind: ImageKind,
     ) -> Result<ProfileView, AppError> {
-        let user = self.authorized_target(caller, target, kind).await?;
-        self.swap(user, kind, None).await
+        let current = self.authorized_target(caller, target, kind).await?;
+        self.swap(current.profile.id, kind, None).await
     }
 
+    /// The target's stored profile, when the caller may change its images.
     async fn authorized_target(
         &self,
         caller: &Caller,
         target: &UserRef,
         kind: ImageKind,
-    ) -> Result<UserId, AppError> {
+    ) -> Result<StoredProfile, AppError> {
         let who = target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
-        let user = stored.profile.id;
-        if user != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
+        if stored.profile.id != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
             return Err(AppError::Forbidden(format!("change this user's {}", kind.as_str())));
         }
-        Ok(user)
+        Ok(stored)
     }
 
     /// Commits `image` as the new `kind` image, then deletes the files of the
@@ -294,6 +296,28 @@ mod tests {
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
         assert!(matches!(result, Err(AppError::Unavailable)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_store_during_a_reupload_keeps_the_files_the_current_image_shares() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut media = MockMediaStore::new();
+        let mut seq = Sequence::new();
+        // The same picture again: the first rendition's key is the current one.
+        media.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok("old.jpg".into()));
+        media
+            .expect_put()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _| Err(crate::ports::MediaError("disk full".into())));
+        media.expect_delete().never();
+        let use_case =
+            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+
+        assert!(matches!(result, Err(AppError::Internal(_))));
     }
 
     #[tokio::test]
