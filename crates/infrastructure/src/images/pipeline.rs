@@ -5,11 +5,12 @@ use std::io::Cursor;
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, RgbaImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
 use profile_application::model::ImageKind;
 use profile_application::ports::image_processor::{EncodedImage, ImageError, ProcessedImage};
+
+use super::jpeg;
 
 /// Avatar renditions (square sides); 200 is the primary.
 pub const AVATAR_SIDES: [u32; 3] = [48, 96, 200];
@@ -43,17 +44,63 @@ impl Default for ImageLimits {
 
 /// Turns `upload` into the renditions of a `kind` image.
 pub fn process(kind: ImageKind, upload: &[u8], limits: ImageLimits) -> Result<ProcessedImage, ImageError> {
-    let image = decode(upload, limits)?;
+    let (format, width, height) = recognise(upload, limits)?;
+    let decoded = match format {
+        ImageFormat::Jpeg => {
+            jpeg::decode(upload, |width, height| Ok(Plan::new(kind, width, height)?.jpeg_scale()))?
+        }
+        _ => None,
+    };
+    let jpeg::Decoded { image, source } = match decoded {
+        Some(decoded) => decoded,
+        None => decode(upload, format, limits).map_err(|e| decode_error(e, width, height))?,
+    };
+    let plan = Plan::new(kind, source.0, source.1)?;
+    let pixels = Pixels::from_image(image);
     match kind {
-        ImageKind::Avatar => avatar(Pixels::from_image(image)),
-        ImageKind::Cover => cover(Pixels::from_image(image)),
+        ImageKind::Avatar => avatar(pixels, plan),
+        ImageKind::Cover => cover(pixels, plan),
     }
 }
 
-/// Recognises the format from the bytes, refuses oversized dimensions from
-/// the header alone, then decodes (GIF: first frame) and applies the EXIF
-/// orientation.
-fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError> {
+/// What the renditions need of the (upright) source: its size decides which
+/// renditions exist, and the largest of them how far decoding may scale down.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// Width or side of the largest rendition.
+    largest: u32,
+    /// The source dimension `largest` is taken from: an avatar's shorter
+    /// side, a cover's width.
+    deciding: u32,
+}
+
+impl Plan {
+    fn new(kind: ImageKind, width: u32, height: u32) -> Result<Self, ImageError> {
+        match kind {
+            ImageKind::Avatar => {
+                let side = width.min(height);
+                let largest = if side >= AVATAR_HIDPI { AVATAR_HIDPI } else { AVATAR_PRIMARY };
+                Ok(Self { largest, deciding: side })
+            }
+            ImageKind::Cover if width < COVER_MIN_WIDTH => {
+                Err(ImageError::TooNarrow { width, min: COVER_MIN_WIDTH })
+            }
+            ImageKind::Cover => {
+                let largest =
+                    COVER_WIDTHS.into_iter().filter(|w| *w <= width).max().unwrap_or(COVER_MIN_WIDTH);
+                Ok(Self { largest, deciding: width })
+            }
+        }
+    }
+
+    fn jpeg_scale(self) -> u8 {
+        jpeg::scale_for(self.deciding, self.largest)
+    }
+}
+
+/// Recognises the format from the bytes and refuses oversized dimensions
+/// from the header alone, before anything is decoded.
+fn recognise(upload: &[u8], limits: ImageLimits) -> Result<(ImageFormat, u32, u32), ImageError> {
     let format = image::guess_format(upload).map_err(|_| ImageError::Unsupported)?;
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP) {
         return Err(ImageError::Unsupported);
@@ -70,17 +117,24 @@ fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError
     {
         return Err(ImageError::TooLarge { width, height });
     }
+    Ok((format, width, height))
+}
+
+/// Decodes any accepted format in full with the `image` crate (GIF: the
+/// first frame) under its allocation limits, and applies the EXIF orientation.
+fn decode(upload: &[u8], format: ImageFormat, limits: ImageLimits) -> image::ImageResult<jpeg::Decoded> {
     let mut decoder_limits = Limits::default();
     decoder_limits.max_image_width = Some(limits.max_side);
     decoder_limits.max_image_height = Some(limits.max_side);
     decoder_limits.max_alloc = Some(limits.max_alloc);
     let mut reader = ImageReader::with_format(Cursor::new(upload), format);
     reader.limits(decoder_limits);
-    let mut decoder = reader.into_decoder().map_err(|e| decode_error(e, width, height))?;
+    let mut decoder = reader.into_decoder()?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, width, height))?;
+    let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
-    Ok(image)
+    let source = (image.width(), image.height());
+    Ok(jpeg::Decoded { image, source })
 }
 
 /// True when an end-of-image marker (FF D9) follows the last start-of-scan
@@ -88,9 +142,13 @@ fn decode(upload: &[u8], limits: ImageLimits) -> Result<DynamicImage, ImageError
 /// inside entropy-coded data 0xFF is always stuffed, so the marker cannot
 /// occur by chance, and an embedded EXIF thumbnail's EOI comes before the
 /// main scan.
+///
+/// Said the cheap way round, as the last end-of-image marker with no scan
+/// after it: the search from the end stops at once for a whole file.
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let Some(scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else { return false };
-    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+    const SCAN: [u8; 2] = [0xFF, 0xDA];
+    let Some(end) = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]) else { return false };
+    !bytes[end..].windows(2).any(|w| w == SCAN) && bytes[..end].windows(2).any(|w| w == SCAN)
 }
 
 fn decode_error(error: image::ImageError, width: u32, height: u32) -> ImageError {
@@ -160,11 +218,7 @@ impl Pixels {
             buffer.write_with_encoder(encoder).map_err(failed)?;
             "image/png"
         } else {
-            let buffer = RgbImage::from_raw(width, height, self.data)
-                .ok_or_else(|| ImageError::Internal("pixel buffer size".into()))?;
-            buffer
-                .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
-                .map_err(failed)?;
+            bytes = jpeg::encode(width, height, &self.data, JPEG_QUALITY)?;
             "image/jpeg"
         };
         Ok(EncodedImage { width, height, content_type, bytes })
@@ -174,7 +228,7 @@ impl Pixels {
 /// Center-cropped squares of 48, 96 and 200 px, plus 400 px when the source
 /// is that large. The crop and the first (largest) resize happen in one pass;
 /// the smaller sizes are made from that intermediate.
-fn avatar(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
+fn avatar(pixels: Pixels, plan: Plan) -> Result<ProcessedImage, ImageError> {
     let side = pixels.width.min(pixels.height);
     let crop = (
         f64::from((pixels.width - side) / 2),
@@ -182,10 +236,9 @@ fn avatar(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
         f64::from(side),
         f64::from(side),
     );
-    let largest = if side >= AVATAR_HIDPI { AVATAR_HIDPI } else { AVATAR_PRIMARY };
-    let intermediate = pixels.resized(crop, largest, largest)?;
+    let intermediate = pixels.resized(crop, plan.largest, plan.largest)?;
     let mut renditions = Vec::with_capacity(AVATAR_SIDES.len() + 1);
-    for side in AVATAR_SIDES.into_iter().filter(|s| *s < largest) {
+    for side in AVATAR_SIDES.into_iter().filter(|s| *s < plan.largest) {
         renditions.push(intermediate.resized(intermediate.whole(), side, side)?.encode()?);
     }
     renditions.push(intermediate.encode()?);
@@ -195,16 +248,13 @@ fn avatar(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
 
 /// Widths 480 and 960 (the primary), and 1920 when the source is that wide;
 /// the aspect ratio is kept.
-fn cover(pixels: Pixels) -> Result<ProcessedImage, ImageError> {
-    if pixels.width < COVER_MIN_WIDTH {
-        return Err(ImageError::TooNarrow { width: pixels.width, min: COVER_MIN_WIDTH });
-    }
+fn cover(pixels: Pixels, plan: Plan) -> Result<ProcessedImage, ImageError> {
     let height_for = |width: u32| {
         let scaled = u64::from(pixels.height) * u64::from(width) / u64::from(pixels.width);
         u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
     };
     let mut renditions = Vec::with_capacity(COVER_WIDTHS.len());
-    for width in COVER_WIDTHS.into_iter().filter(|w| *w <= pixels.width) {
+    for width in COVER_WIDTHS.into_iter().filter(|w| *w <= plan.largest) {
         renditions.push(pixels.resized(pixels.whole(), width, height_for(width))?.encode()?);
     }
     let primary = renditions.iter().position(|r| r.width == COVER_MIN_WIDTH).unwrap_or(0);

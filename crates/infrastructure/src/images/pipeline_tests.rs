@@ -8,7 +8,7 @@ use image::codecs::gif::GifEncoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
-use image::{Delay, Frame, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
+use image::{Delay, Frame, GenericImageView, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 
 use super::*;
 
@@ -272,4 +272,36 @@ fn oriented_dimensions_decide_the_cover_width() {
     let processed = process(ImageKind::Cover, &source, ImageLimits::default()).unwrap();
     assert_eq!((primary(&processed).width, primary(&processed).height), (960, 480));
     let _ = Cursor::new(());
+}
+
+#[test]
+fn a_cmyk_jpeg_is_decoded_in_full_and_still_makes_an_avatar() {
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_CMYK);
+    compress.set_size(300, 300);
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&[0_u8; 300 * 300 * 4]).unwrap();
+    let cmyk = started.finish().unwrap();
+    let processed = process(ImageKind::Avatar, &cmyk, ImageLimits::default()).unwrap();
+    assert_eq!((primary(&processed).width, primary(&processed).height), (200, 200));
+    assert_eq!(decoded(primary(&processed)).dimensions(), (200, 200));
+}
+
+#[test]
+fn a_jpeg_is_complete_only_with_an_end_marker_after_its_last_scan() {
+    let whole = jpeg(&halves(64, 64));
+    assert!(jpeg_is_complete(&whole));
+    // Bytes after the end marker (some cameras append them) are harmless.
+    assert!(jpeg_is_complete(&[whole.as_slice(), b"trailing"].concat()));
+    assert!(!jpeg_is_complete(&whole[..whole.len() - 2]));
+    // An EXIF thumbnail is a whole JPEG inside APP1, ahead of the main scan:
+    // its end marker must not vouch for a main image cut short.
+    let thumbnail = jpeg(&halves(8, 8));
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(u16::try_from(thumbnail.len() + 8).unwrap().to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(&thumbnail);
+    let with_thumbnail = [&whole[..2], app1.as_slice(), &whole[2..]].concat();
+    assert!(jpeg_is_complete(&with_thumbnail));
+    assert!(!jpeg_is_complete(&with_thumbnail[..with_thumbnail.len() - 20]));
+    assert!(!jpeg_is_complete(b"\xFF\xD8\xFF\xD9"));
 }
