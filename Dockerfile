@@ -4,6 +4,10 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# NASM gives the bundled libjpeg-turbo its SIMD code.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nasm=* \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cargo build --release --locked --bin profiled \
     && install -m 0755 target/release/profiled /usr/local/bin/profiled
