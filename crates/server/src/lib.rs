@@ -4,6 +4,7 @@
 //! [`Application::build`].
 
 pub mod cli;
+pub mod metrics;
 pub mod settings;
 pub mod telemetry;
 mod wiring;
@@ -43,16 +44,19 @@ impl Application {
             avatar_max_bytes: settings.media.avatar_max_bytes,
             cover_max_bytes: settings.media.cover_max_bytes,
         };
+        metrics::handle();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(telemetry::trace_requests))
                 .app_data(use_cases.clone())
+                .configure(metrics::configure)
                 .configure(profile_http::configure(&http))
         })
         .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
+        metrics::spawn_upkeep();
         tracing::info!(%address, "listening");
         Ok(Self { port: address.port(), server: server.run() })
     }

@@ -1,5 +1,6 @@
 //! Logs: JSON or readable, and a request id on every request (taken from the
 //! gateway's `X-Request-Id` when it sends a sane one), echoed in the response.
+//! The same middleware feeds the request metrics.
 
 use std::time::Instant;
 
@@ -52,11 +53,23 @@ pub async fn trace_requests(
         method = %req.method(),
         path = req.path(),
     );
+    let method = req.method().clone();
     let started = Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    crate::metrics::in_flight(1.0);
+    let answered = next.call(req).instrument(span.clone()).await;
+    crate::metrics::in_flight(-1.0);
+    let mut response = answered?;
     response.headers_mut().insert(X_REQUEST_ID, id);
+    let elapsed = started.elapsed().as_secs_f64();
+    let route = response.request().match_pattern();
+    crate::metrics::record(
+        method.as_str(),
+        route.as_deref().unwrap_or("unmatched"),
+        response.status(),
+        elapsed,
+    );
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed_ms = elapsed * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(status, elapsed_ms, "request failed");
