@@ -13,6 +13,7 @@ pub mod dto;
 pub mod json;
 pub mod media;
 pub mod multipart;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod state;

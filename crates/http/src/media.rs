@@ -63,7 +63,7 @@ impl MediaUrls {
 }
 
 /// `{url, width, height, is_default}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImageJson {
     /// Where the image is.
     pub url: String,

@@ -1,6 +1,8 @@
-//! Operations (SPEC §8): Prometheus metrics at `/metrics`.
+//! Operations (SPEC §8): Prometheus metrics at `/metrics`, the OpenAPI 3.1
+//! document at `/openapi.json` and its offline Swagger UI at `/docs`.
 
 use reqwest::StatusCode;
+use serde_json::Value;
 
 use crate::helpers::header;
 
@@ -53,5 +55,67 @@ both_databases! {
         let response = app.request(reqwest::Method::POST, "/metrics", None).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(header(&response, "allow").as_deref(), Some("GET"));
+    }
+
+    async fn the_openapi_document_describes_the_native_api(app) {
+        let response = app.get("/openapi.json", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let document: Value = response.json().await.unwrap();
+        assert!(document["openapi"].as_str().unwrap_or_default().starts_with("3.1"), "{}", document["openapi"]);
+        let paths = &document["paths"];
+        for (path, methods) in [
+            ("/v1/accounts", &["post"][..]),
+            ("/v1/sessions", &["post"]),
+            ("/v1/sessions/current", &["delete"]),
+            ("/v1/users/me/password", &["put"]),
+            ("/v1/users/{user}", &["get", "put", "patch"]),
+            ("/v1/users/{user}/annotations", &["get"]),
+            ("/v1/users/{user}/{kind}", &["get", "post", "delete"]),
+            ("/media/{key}", &["get"]),
+            ("/healthz", &["get"]),
+            ("/readyz", &["get"]),
+        ] {
+            for method in methods {
+                assert!(paths[path][method].is_object(), "{method} {path} is not documented");
+            }
+        }
+        assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        let profile = &document["components"]["schemas"]["ProfileResponse"]["properties"];
+        for field in ["id", "username", "description", "country", "avatar_image", "role", "version"] {
+            assert!(profile[field].is_object(), "the profile schema lacks {field}");
+        }
+        // Every reference resolves.
+        let text = document.to_string();
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(document["components"]["schemas"][name].is_object(), "dangling $ref to {name}");
+        }
+    }
+
+    async fn the_docs_work_without_the_internet(app) {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client.get(app.url("/docs")).send().await.unwrap();
+        assert!(response.status().is_redirection(), "{}", response.status());
+        assert_eq!(header(&response, "location").as_deref(), Some("/docs/"));
+
+        let response = app.get("/docs/", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(header(&response, "content-type").unwrap_or_default().starts_with("text/html"));
+        let page = response.text().await.unwrap();
+        // Every script and style the page loads is served by the service itself.
+        let mut assets = 0;
+        for attribute in ["src=\"", "href=\""] {
+            for rest in page.split(attribute).skip(1) {
+                let target = rest.split('"').next().unwrap();
+                assert!(!target.starts_with("http"), "the page loads {target} from elsewhere");
+                let url = format!("/docs/{}", target.trim_start_matches("./"));
+                let asset = app.get(&url, None).await;
+                assert_eq!(asset.status(), StatusCode::OK, "{url}");
+                assets += 1;
+            }
+        }
+        assert!(assets >= 3, "only {assets} assets in:\n{page}");
+        let initializer = app.get("/docs/swagger-initializer.js", None).await.text().await.unwrap();
+        assert!(initializer.contains("/openapi.json"), "{initializer}");
     }
 }

@@ -2,22 +2,43 @@
 
 use profile_application::use_cases::{ChangePasswordCommand, NewAccount};
 use profile_domain::ValidationErrors;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::dto::profile::ProfileResponse;
+use crate::dto::session::SessionResponse;
 use crate::json::JsonField;
 use crate::problem::ApiError;
 
 /// `POST /v1/accounts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
     #[serde(default)]
+    #[schema(value_type = String)]
     username: JsonField<String>,
+    /// Unique ignoring case; private.
     #[serde(default)]
+    #[schema(value_type = String)]
     email: JsonField<String>,
+    /// 10–128 characters, not the username or email, not a common password.
     #[serde(default)]
+    #[schema(value_type = String)]
     password: JsonField<String>,
+    /// Display name; the username when absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     name: JsonField<String>,
+}
+
+/// The answer to a sign-up: the new profile and a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    /// The new profile, private fields included.
+    pub user: ProfileResponse,
+    /// The session, as a login would answer it.
+    #[serde(flatten)]
+    pub session: SessionResponse,
 }
 
 impl TryFrom<RegisterRequest> for NewAccount {
@@ -36,11 +57,14 @@ impl TryFrom<RegisterRequest> for NewAccount {
 }
 
 /// `PUT /v1/users/me/password`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     #[serde(default)]
+    #[schema(value_type = String)]
     current_password: JsonField<String>,
+    /// The same rules as at sign-up.
     #[serde(default)]
+    #[schema(value_type = String)]
     new_password: JsonField<String>,
 }
 

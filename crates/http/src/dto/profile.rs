@@ -5,30 +5,35 @@ use profile_application::model::{Caller, ImageKind, ProfileView};
 use profile_domain::profile::{Profile, RenderedDescription};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::media::{ImageJson, MediaUrls};
 
 /// A role and what it allows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RoleResponse {
     /// `user`, `admin`, …
     pub name: String,
     /// Privilege names, sorted.
+    #[schema(value_type = Vec<String>)]
     pub privileges: Vec<&'static str>,
 }
 
 /// A country, read as code and canonical English name.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CountryResponse {
     /// ISO 3166-1 alpha-2.
+    #[schema(value_type = String)]
     pub code: &'static str,
     /// English name, derived from the code.
+    #[schema(value_type = String)]
     pub label: &'static str,
 }
 
 /// A profile; `email`, `birthdate` and `bank_account` only for the owner
 /// and holders of `profiles.read_private` (absent otherwise).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(title = "Profile")]
 pub struct ProfileResponse {
     /// Server-assigned id.
     pub id: i64,
@@ -40,6 +45,7 @@ pub struct ProfileResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Text, HTML and entities.
+    #[schema(value_type = crate::openapi::DescriptionSchema)]
     pub description: RenderedDescription,
     /// Free-text location.
     pub location: Option<String>,
@@ -50,6 +56,7 @@ pub struct ProfileResponse {
     /// IANA time zone.
     pub timezone: String,
     /// Private: absent for viewers who may not see it, else the date or `null`.
+    #[schema(value_type = Option<String>, format = Date)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birthdate: Option<Option<NaiveDate>>,
     /// Gender.
@@ -65,6 +72,7 @@ pub struct ProfileResponse {
     /// Ethereum address.
     pub eth_address: Option<String>,
     /// Private: absent for viewers who may not see it, else the IBAN or `null`.
+    #[schema(value_type = Option<String>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_account: Option<Option<String>>,
     /// Creator flag.
@@ -76,6 +84,7 @@ pub struct ProfileResponse {
     /// The cover (a default image until one is uploaded).
     pub cover_image: ImageJson,
     /// Present when asked for with `include_annotations=1`.
+    #[schema(value_type = Option<Vec<crate::openapi::AnnotationSchema>>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
     /// Creation time.

@@ -5,16 +5,20 @@ use profile_application::model::IssuedSession;
 use profile_application::use_cases::LogInCommand;
 use profile_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::json::JsonField;
 use crate::problem::ApiError;
 
 /// `POST /v1/sessions`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LogInRequest {
+    /// Username or email.
     #[serde(default)]
+    #[schema(value_type = String)]
     login: JsonField<String>,
     #[serde(default)]
+    #[schema(value_type = String)]
     password: JsonField<String>,
 }
 
@@ -32,11 +36,12 @@ impl LogInRequest {
 }
 
 /// A session token as handed to the client.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
     /// The bearer token; shown only here.
     pub token: String,
     /// Always `Bearer`.
+    #[schema(value_type = String)]
     pub token_type: &'static str,
     /// When the token stops working.
     pub expires_at: DateTime<Utc>,

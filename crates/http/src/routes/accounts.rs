@@ -3,17 +3,22 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::ProfileView;
 use profile_application::use_cases::NewAccount;
-use serde_json::json;
 
-use crate::dto::account::RegisterRequest;
+use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
 use crate::json::JsonObject;
+use crate::openapi::Invalid;
+use crate::openapi::Problem;
 use crate::problem::ApiError;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
 
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
+    responses((status = 201, description = "Created and logged in", body = Registered,
+            headers(("Location" = String, description = "The new profile"))),
+        Invalid, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(
     req: HttpRequest,
     body: JsonObject<RegisterRequest>,
@@ -28,10 +33,5 @@ pub async fn register(
     let description = registered.user.description.render(&());
     let view = ProfileView { profile: registered.user, description, avatar: None, cover: None };
     let user = ProfileResponse::new(view, true, false, &settings.media_urls(&req));
-    Ok(HttpResponse::Created().insert_header(location).json(json!({
-        "user": user,
-        "token": session.token,
-        "token_type": session.token_type,
-        "expires_at": session.expires_at,
-    })))
+    Ok(HttpResponse::Created().insert_header(location).json(Registered { user, session }))
 }

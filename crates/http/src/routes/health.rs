@@ -6,11 +6,14 @@ use serde_json::json;
 use crate::state::UseCases;
 
 /// `GET /healthz`: the process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// `GET /readyz`: 200 when the database answers, else 503.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer")))]
 pub async fn ready(app: web::Data<UseCases>) -> HttpResponse {
     if app.health.ready().await {
         HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))

@@ -6,14 +6,26 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{ImageKind, ProfileImage, ProfileView};
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::dto::profile::ProfileResponse;
 use crate::media::{MediaUrls, default_key};
 use crate::multipart::read_file_field;
+use crate::openapi::{
+    Forbidden, ImageUpload, Invalid, KindParam, NotFound, Problem, Unauthorized, UserParam,
+};
 use crate::problem::ApiError;
 use crate::routes::users::{media_urls, profile_response, user_ref};
 use crate::state::{HttpSettings, UseCases};
 
 /// `POST /v1/users/{user}/avatar` (field `avatar`) and `/cover` (field `cover`):
 /// the profile with its new image.
+#[utoipa::path(post, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
+    request_body(content = ImageUpload, content_type = "multipart/form-data",
+        description = "One file field named like the kind (`avatar` or `cover`)"),
+    responses((status = 200, description = "The profile with its new image", body = ProfileResponse),
+        (status = 413, description = "Larger than the limit (1 MiB avatar, 4 MiB cover)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JPEG, PNG, GIF or WebP by its bytes", body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthorized, Forbidden, NotFound),
+    security(("bearer" = [])))]
 pub async fn upload(
     kind: ImageKind,
     caller: Authenticated,
@@ -43,6 +55,10 @@ pub async fn upload_image(
 }
 
 /// `DELETE /v1/users/{user}/avatar` and `/cover`: back to the default image.
+#[utoipa::path(delete, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
+    responses((status = 200, description = "The profile, back on the default image", body = ProfileResponse),
+        Unauthorized, Forbidden, NotFound),
+    security(("bearer" = [])))]
 pub async fn remove(
     kind: ImageKind,
     caller: Authenticated,
@@ -57,6 +73,10 @@ pub async fn remove(
 /// `GET /v1/users/{user}/avatar` and `/cover`: 302 to the current image
 /// (no token needed except for `me`), the query string passed along;
 /// `?w=N` picks the stored size nearest to N pixels wide.
+#[utoipa::path(get, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam,
+        ("w" = Option<u32>, Query, description = "Wanted width: the nearest stored size")),
+    responses((status = 302, description = "To the image; the query string is passed along",
+            headers(("Location" = String, description = "The image URL"))), NotFound))]
 pub async fn redirect(
     kind: ImageKind,
     caller: MaybeAuthenticated,

@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::conditional::matches_if_none_match;
+use crate::openapi::NotFound;
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
@@ -12,6 +13,11 @@ const DEFAULT_AVATAR: &[u8] = include_bytes!("../../assets/default-avatar.png");
 const DEFAULT_COVER: &[u8] = include_bytes!("../../assets/default-cover.png");
 
 /// An immutable, cacheable image response.
+#[utoipa::path(get, path = "/media/{key}", tag = "images",
+    params(("key" = String, Path, description = "A stored object's key")),
+    responses((status = 200, description = "The image, cacheable forever (`Cache-Control: immutable`, `ETag`)",
+            content_type = "image/*"),
+        (status = 304, description = "Not modified"), NotFound))]
 pub async fn serve(
     path: web::Path<String>,
     req: HttpRequest,

@@ -19,6 +19,7 @@ use crate::problem::ApiError;
 /// (`/v1/users/profile` over `/v1/users/{user}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::dialects::configure(cfg);
+    crate::openapi::configure(cfg);
     cfg.service(allowing("/v1/accounts", "POST").route(web::post().to(accounts::register)))
         .service(allowing("/v1/sessions", "POST").route(web::post().to(sessions::log_in)))
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))

@@ -5,10 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::Authenticated;
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::json::JsonObject;
+use crate::openapi::{Invalid, Problem, Unauthorized};
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LogInRequest,
+    responses((status = 201, description = "Logged in", body = SessionResponse), Invalid,
+        (status = 401, description = "Wrong login or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds")))))]
 pub async fn log_in(
     req: HttpRequest,
     body: JsonObject<LogInRequest>,
@@ -20,6 +26,8 @@ pub async fn log_in(
 }
 
 /// Revokes the token of this request: 204.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts",
+    responses((status = 204, description = "Revoked"), Unauthorized), security(("bearer" = [])))]
 pub async fn log_out(caller: Authenticated, app: web::Data<UseCases>) -> Result<HttpResponse, ApiError> {
     app.log_out.execute(&caller.0).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -15,6 +15,10 @@ use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
+use crate::openapi::{
+    AnnotationSchema, Forbidden, IfMatchParam, Invalid, NotFound, ProfileInput, Stale, Unauthorized,
+    UserParam,
+};
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
 
@@ -63,6 +67,13 @@ pub fn media_urls(req: &HttpRequest) -> MediaUrls {
 
 /// The profile named by id, `me` or `@username`; needs a token. 304 when
 /// `If-None-Match` names the current version.
+#[utoipa::path(get, path = "/v1/users/{user}", tag = "profiles",
+    params(UserParam, ("include_annotations" = Option<String>, Query, description = "`1` adds `annotations`"),
+        ("If-None-Match" = Option<String>, Header, description = "A version seen before: 304 when still current")),
+    responses((status = 200, description = "The profile; private fields only for the owner and `profiles.read_private`", body = ProfileResponse,
+            headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Not modified"), Unauthorized, NotFound),
+    security(("bearer" = [])))]
 pub async fn get_profile(
     caller: Authenticated,
     path: web::Path<String>,
@@ -78,7 +89,12 @@ pub async fn get_profile(
     Ok(profile_response(&req, view, &caller.0, query.annotations()))
 }
 
-/// `PUT`: replaces the editable profile.
+/// `PUT`: replaces the editable profile; absent optional fields are cleared.
+#[utoipa::path(put, path = "/v1/users/{user}", tag = "profiles",
+    params(UserParam, IfMatchParam), request_body = ProfileInput,
+    responses((status = 200, description = "The updated profile", body = ProfileResponse),
+        Invalid, Unauthorized, Forbidden, NotFound, Stale),
+    security(("bearer" = [])))]
 pub async fn put_profile(
     caller: Authenticated,
     path: web::Path<String>,
@@ -90,7 +106,14 @@ pub async fn put_profile(
     update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::Replace, &app).await
 }
 
-/// `PATCH`: JSON Merge Patch (RFC 7396).
+/// `PATCH`: JSON Merge Patch (RFC 7396): absent keys stay, `null` clears.
+#[utoipa::path(patch, path = "/v1/users/{user}", tag = "profiles",
+    params(UserParam, IfMatchParam),
+    request_body(content = ProfileInput, content_type = "application/merge-patch+json",
+        description = "Any subset of the fields; `application/json` is accepted too"),
+    responses((status = 200, description = "The updated profile", body = ProfileResponse),
+        Invalid, Unauthorized, Forbidden, NotFound, Stale),
+    security(("bearer" = [])))]
 pub async fn patch_profile(
     caller: Authenticated,
     path: web::Path<String>,
@@ -124,6 +147,9 @@ async fn update(
 }
 
 /// The profile's annotations, `[{type, value}]`.
+#[utoipa::path(get, path = "/v1/users/{user}/annotations", tag = "profiles", params(UserParam),
+    responses((status = 200, description = "The annotations", body = Vec<AnnotationSchema>), Unauthorized, NotFound),
+    security(("bearer" = [])))]
 pub async fn get_annotations(
     caller: Authenticated,
     path: web::Path<String>,
@@ -134,6 +160,9 @@ pub async fn get_annotations(
 }
 
 /// Changes the caller's password and revokes their other sessions: 204.
+#[utoipa::path(put, path = "/v1/users/me/password", tag = "accounts", request_body = ChangePasswordRequest,
+    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Unauthorized),
+    security(("bearer" = [])))]
 pub async fn change_password(
     caller: Authenticated,
     body: JsonObject<ChangePasswordRequest>,
