@@ -1,7 +1,7 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint fmt migrate docker bench
+.PHONY: run test lint fmt migrate docker bench api-fuzz
 
 ## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
 run:
@@ -33,3 +33,7 @@ bench:
 ## Build the container image (needs a Docker engine).
 docker:
 	docker build -t profiled:latest .
+
+## Schemathesis against the running service's /openapi.json (start it with `make run`).
+api-fuzz:
+	scripts/api-fuzz.sh

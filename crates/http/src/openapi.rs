@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(names("user"), parameter_in = Path)]
 pub struct UserParam(
     /// A numeric id, `me` (the caller) or `@username`.
+    #[param(example = "me")]
     pub String,
 );
 
@@ -169,6 +170,24 @@ pub struct Forbidden(#[to_schema] pub Problem);
 #[derive(IntoResponses)]
 #[response(status = 404, description = "No such user or object", content_type = "application/problem+json")]
 pub struct NotFound(#[to_schema] pub Problem);
+
+/// 400.
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "The body is not valid JSON, or not a JSON object",
+    content_type = "application/problem+json"
+)]
+pub struct Malformed(#[to_schema] pub Problem);
+
+/// 415.
+#[derive(IntoResponses)]
+#[response(
+    status = 415,
+    description = "The body is not declared as JSON",
+    content_type = "application/problem+json"
+)]
+pub struct NotJson(#[to_schema] pub Problem);
 
 /// 412.
 #[derive(IntoResponses)]

@@ -8,8 +8,7 @@ use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
 use crate::json::JsonObject;
-use crate::openapi::Invalid;
-use crate::openapi::Problem;
+use crate::openapi::{Invalid, Malformed, NotJson, Problem};
 use crate::problem::ApiError;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
@@ -18,7 +17,7 @@ use crate::state::{HttpSettings, UseCases};
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, description = "Created and logged in", body = Registered,
             headers(("Location" = String, description = "The new profile"))),
-        Invalid, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
+        Invalid, Malformed, NotJson, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(
     req: HttpRequest,
     body: JsonObject<RegisterRequest>,

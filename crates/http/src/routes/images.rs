@@ -22,6 +22,8 @@ use crate::state::{HttpSettings, UseCases};
     request_body(content = ImageUpload, content_type = "multipart/form-data",
         description = "One file field named like the kind (`avatar` or `cover`)"),
     responses((status = 200, description = "The profile with its new image", body = ProfileResponse),
+        (status = 400, description = "The multipart body cannot be read",
+            body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the limit (1 MiB avatar, 4 MiB cover)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JPEG, PNG, GIF or WebP by its bytes", body = Problem, content_type = "application/problem+json"),
         Invalid, Unauthorized, Forbidden, NotFound),
@@ -76,7 +78,9 @@ pub async fn remove(
 #[utoipa::path(get, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam,
         ("w" = Option<u32>, Query, description = "Wanted width: the nearest stored size")),
     responses((status = 302, description = "To the image; the query string is passed along",
-            headers(("Location" = String, description = "The image URL"))), NotFound))]
+            headers(("Location" = String, description = "The image URL"))),
+        (status = 401, description = "`me` without a valid token", body = Problem, content_type = "application/problem+json"),
+        NotFound))]
 pub async fn redirect(
     kind: ImageKind,
     caller: MaybeAuthenticated,

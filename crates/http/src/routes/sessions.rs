@@ -5,13 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::Authenticated;
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::json::JsonObject;
-use crate::openapi::{Invalid, Problem, Unauthorized};
+use crate::openapi::{Invalid, Malformed, NotJson, Problem, Unauthorized};
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LogInRequest,
-    responses((status = 201, description = "Logged in", body = SessionResponse), Invalid,
+    responses((status = 201, description = "Logged in", body = SessionResponse), Invalid, Malformed, NotJson,
         (status = 401, description = "Wrong login or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds")))))]

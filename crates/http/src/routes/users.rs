@@ -16,8 +16,8 @@ use crate::dto::profile::ProfileResponse;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::openapi::{
-    AnnotationSchema, Forbidden, IfMatchParam, Invalid, NotFound, ProfileInput, Stale, Unauthorized,
-    UserParam,
+    AnnotationSchema, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput, Stale,
+    Unauthorized, UserParam,
 };
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
@@ -93,7 +93,7 @@ pub async fn get_profile(
 #[utoipa::path(put, path = "/v1/users/{user}", tag = "profiles",
     params(UserParam, IfMatchParam), request_body = ProfileInput,
     responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Unauthorized, Forbidden, NotFound, Stale),
+        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
     security(("bearer" = [])))]
 pub async fn put_profile(
     caller: Authenticated,
@@ -112,7 +112,7 @@ pub async fn put_profile(
     request_body(content = ProfileInput, content_type = "application/merge-patch+json",
         description = "Any subset of the fields; `application/json` is accepted too"),
     responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Unauthorized, Forbidden, NotFound, Stale),
+        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
     security(("bearer" = [])))]
 pub async fn patch_profile(
     caller: Authenticated,
@@ -161,7 +161,7 @@ pub async fn get_annotations(
 
 /// Changes the caller's password and revokes their other sessions: 204.
 #[utoipa::path(put, path = "/v1/users/me/password", tag = "accounts", request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Unauthorized),
+    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, Unauthorized),
     security(("bearer" = [])))]
 pub async fn change_password(
     caller: Authenticated,
