@@ -5,13 +5,23 @@ use chrono::{DateTime, Utc};
 
 use super::RepoError;
 
+/// The recent failures of one key: how many, and when their window began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureWindow {
+    /// Failures counted in the window.
+    pub failures: u32,
+    /// The first failure of the window; it ends one policy window later.
+    pub started_at: DateTime<Utc>,
+}
+
 /// Failed-login counters per key (an account, a client address) over a
 /// sliding window.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
-    /// Failures recorded for `key` since `since`.
-    async fn failures(&self, key: &str, since: DateTime<Utc>) -> Result<u32, RepoError>;
+    /// The failures of `key` in a window that began at `since` or later;
+    /// `None` when there are none.
+    async fn failures(&self, key: &str, since: DateTime<Utc>) -> Result<Option<FailureWindow>, RepoError>;
 
     /// Records one failure for each of `keys` at `now`; counts older than
     /// `window_start` are forgotten first.

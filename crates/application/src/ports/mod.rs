@@ -15,7 +15,7 @@ pub mod user_repository;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};
-pub use login_throttle::LoginThrottle;
+pub use login_throttle::{FailureWindow, LoginThrottle};
 pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use session_repository::SessionRepository;

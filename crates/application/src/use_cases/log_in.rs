@@ -7,6 +7,8 @@ use chrono::Duration;
 
 use crate::AppError;
 use crate::model::IssuedSession;
+#[cfg(test)]
+use crate::ports::FailureWindow;
 use crate::ports::{Clock, LoginThrottle, PasswordHasher, UserRepository};
 use crate::use_cases::StartSession;
 
@@ -80,20 +82,6 @@ impl LogIn {
         let login = command.login.trim().to_lowercase();
         let now = self.clock.now();
         let window_start = now - self.policy.window;
-        // Control characters (NUL is refused by PostgreSQL) never reach storage.
-        let account_key = format!("account:{}", login.replace(char::is_control, "\u{FFFD}"));
-        let mut keys = vec![account_key.clone()];
-        let mut limits = vec![self.policy.max_failures_per_account];
-        if let Some(client) = &command.client {
-            keys.push(format!("client:{client}"));
-            limits.push(self.policy.max_failures_per_client);
-        }
-        for (key, limit) in keys.iter().zip(&limits) {
-            if self.throttle.failures(key, window_start).await? >= *limit {
-                let retry_after = u64::try_from(self.policy.window.num_seconds()).unwrap_or(60);
-                return Err(AppError::TooManyAttempts { retry_after });
-            }
-        }
         // A login no account can have (control characters such as NUL, which
         // PostgreSQL refuses in text) is not looked up, but still costs a hash.
         let credentials = if login.chars().any(char::is_control) {
@@ -101,6 +89,33 @@ impl LogIn {
         } else {
             self.users.find_credentials(&login).await?
         };
+        // An account's failures count together whether it is named by its
+        // username or its email; a login matching no account counts as itself
+        // (control characters replaced, so they never reach storage).
+        let account_key = match &credentials {
+            Some(credentials) => format!("account:{}", credentials.user_id.0),
+            None => format!("login:{}", login.replace(char::is_control, "\u{FFFD}")),
+        };
+        let mut keys = vec![account_key.clone()];
+        let mut limits = vec![self.policy.max_failures_per_account];
+        if let Some(client) = &command.client {
+            keys.push(format!("client:{client}"));
+            limits.push(self.policy.max_failures_per_client);
+        }
+        let mut wait = None;
+        for (key, limit) in keys.iter().zip(&limits) {
+            if let Some(window) = self.throttle.failures(key, window_start).await?
+                && window.failures >= *limit
+            {
+                // Until this key's window ends; with both keys blocked, the later end.
+                let left = (window.started_at + self.policy.window - now).num_milliseconds();
+                let seconds = u64::try_from(left).unwrap_or(0).div_ceil(1000).max(1);
+                wait = wait.max(Some(seconds));
+            }
+        }
+        if let Some(retry_after) = wait {
+            return Err(AppError::TooManyAttempts { retry_after });
+        }
         let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {
@@ -134,7 +149,7 @@ mod tests {
 
     fn open_throttle() -> MockLoginThrottle {
         let mut throttle = MockLoginThrottle::new();
-        throttle.expect_failures().returning(|_, _| Ok(0));
+        throttle.expect_failures().returning(|_, _| Ok(None));
         throttle.expect_record_failure().returning(|_, _, _| Ok(()));
         throttle.expect_clear().returning(|_| Ok(()));
         throttle
@@ -154,6 +169,43 @@ mod tests {
             fixed_clock(),
             LoginPolicy::default(),
         )
+    }
+
+    /// Users where the login `alice` is the account `id`.
+    fn alice_is_account(id: i64) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users.expect_find_credentials().with(eq("alice")).returning(move |_| {
+            Ok(Some(Credentials { user_id: UserId(id), password_hash: "$argon2id$stored".into() }))
+        });
+        users
+    }
+
+    #[tokio::test]
+    async fn failures_count_per_account_whichever_login_names_it_and_per_unknown_login() {
+        let mut users = alice_is_account(4);
+        users.expect_find_credentials().with(eq("alice@example.com")).returning(|_| {
+            Ok(Some(Credentials { user_id: UserId(4), password_hash: "$argon2id$stored".into() }))
+        });
+        users.expect_find_credentials().with(eq("nobody")).returning(|_| Ok(None));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(false));
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().returning(|_, _| Ok(None));
+        for key in ["account:4", "login:nobody"] {
+            let expected = vec![key.to_owned(), "client:203.0.113.9".to_owned()];
+            let times = if key == "account:4" { 2 } else { 1 };
+            throttle
+                .expect_record_failure()
+                .withf(move |keys, _, _| keys == expected.as_slice())
+                .times(times)
+                .returning(|_, _, _| Ok(()));
+        }
+        let use_case = log_in(users, hasher, start_session_with(MockSessionRepository::new()), throttle);
+
+        for login in ["alice", "Alice@Example.com", "nobody"] {
+            let result = use_case.execute(command(login, "wrong")).await;
+            assert!(matches!(result, Err(AppError::InvalidCredentials)), "{login}: {result:?}");
+        }
     }
 
     #[tokio::test]
@@ -182,11 +234,13 @@ mod tests {
             .withf(|_, stored| *stored == Some("$argon2id$stored"))
             .returning(|_, _| Ok(false));
         let mut throttle = MockLoginThrottle::new();
-        throttle.expect_failures().returning(|_, _| Ok(3));
+        throttle
+            .expect_failures()
+            .returning(|_, _| Ok(Some(FailureWindow { failures: 3, started_at: noon() })));
         throttle
             .expect_record_failure()
             .withf(|keys, now, start| {
-                keys == ["account:alice".to_owned(), "client:203.0.113.9".to_owned()]
+                keys == ["account:1".to_owned(), "client:203.0.113.9".to_owned()]
                     && *now == noon()
                     && *start == noon() - Duration::minutes(15)
             })
@@ -202,18 +256,48 @@ mod tests {
 
     #[tokio::test]
     async fn a_throttled_account_is_refused_before_any_password_check() {
-        let users = MockUserRepository::new(); // no lookup
+        let users = alice_is_account(4);
         let hasher = MockPasswordHasher::new(); // no hashing: the throttle also protects the CPU
         let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().with(eq("account:4"), mockall::predicate::always()).returning(|_, _| {
+            Ok(Some(FailureWindow { failures: 10, started_at: noon() - Duration::minutes(5) }))
+        });
         throttle
             .expect_failures()
-            .with(eq("account:alice"), mockall::predicate::always())
-            .returning(|_, _| Ok(10));
+            .with(eq("client:203.0.113.9"), mockall::predicate::always())
+            .returning(|_, _| Ok(None));
         let use_case = log_in(users, hasher, start_session_with(MockSessionRepository::new()), throttle);
 
         let result = use_case.execute(command("alice", "right")).await;
 
-        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 900 })));
+        // The 15-minute window began 5 minutes ago: 10 minutes left.
+        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 600 })), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn with_account_and_address_both_throttled_the_later_window_end_is_the_wait() {
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().with(eq("account:4"), mockall::predicate::always()).returning(|_, _| {
+            Ok(Some(FailureWindow { failures: 10, started_at: noon() - Duration::minutes(14) }))
+        });
+        throttle.expect_failures().with(eq("client:192.0.2.7"), mockall::predicate::always()).returning(
+            |_, _| {
+                Ok(Some(FailureWindow { failures: 50, started_at: noon() - Duration::milliseconds(1500) }))
+            },
+        );
+        let use_case = log_in(
+            alice_is_account(4),
+            MockPasswordHasher::new(),
+            start_session_with(MockSessionRepository::new()),
+            throttle,
+        );
+        let mut from_client = command("alice", "right");
+        from_client.client = Some("192.0.2.7".into());
+
+        let result = use_case.execute(from_client).await;
+
+        // 1 minute left on the account, 14 min 58.5 s on the address: the later, rounded up.
+        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 899 })), "{result:?}");
     }
 
     #[tokio::test]
@@ -233,8 +317,8 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let mut throttle = MockLoginThrottle::new();
-        throttle.expect_failures().returning(|_, _| Ok(0));
-        throttle.expect_clear().with(eq("account:alice@example.com")).times(1).returning(|_| Ok(()));
+        throttle.expect_failures().returning(|_, _| Ok(None));
+        throttle.expect_clear().with(eq("account:7")).times(1).returning(|_| Ok(()));
         let start = StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), Duration::hours(1));
         let use_case = log_in(users, hasher, start, throttle);
 

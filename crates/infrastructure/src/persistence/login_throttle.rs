@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_application::ports::{LoginThrottle, RepoError};
+use profile_application::ports::{FailureWindow, LoginThrottle, RepoError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -26,13 +26,16 @@ impl SeaLoginThrottle {
 
 #[async_trait]
 impl LoginThrottle for SeaLoginThrottle {
-    async fn failures(&self, key: &str, since: DateTime<Utc>) -> Result<u32, RepoError> {
+    async fn failures(&self, key: &str, since: DateTime<Utc>) -> Result<Option<FailureWindow>, RepoError> {
         let row = login_failures::Entity::find_by_id(key.to_owned())
             .filter(login_failures::Column::WindowStartedAt.gte(since))
             .one(self.db.connection())
             .await
             .map_err(repo_error)?;
-        Ok(row.map_or(0, |row| u32::try_from(row.failures).unwrap_or(0)))
+        Ok(row.map(|row| FailureWindow {
+            failures: u32::try_from(row.failures).unwrap_or(0),
+            started_at: row.window_started_at,
+        }))
     }
 
     async fn record_failure(
