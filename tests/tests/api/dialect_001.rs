@@ -139,6 +139,11 @@ both_databases! {
         assert_eq!((p["description"].clone(), p["country"].clone()), (Value::Null, Value::Null));
         assert_eq!(p["isCreator"], false);
         assert!(p["createdAt"].as_str().unwrap().ends_with('Z'), "{p}");
+        // The role's own timestamps, as the document shows them (RFC 3339, milliseconds, Z).
+        for key in ["createdAt", "updatedAt"] {
+            let at = p["user"]["role"][key].as_str().unwrap_or_else(|| panic!("role {key}: {p}"));
+            assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok() && at.ends_with('Z') && at.len() == 24, "{at}");
+        }
     }
 
     async fn dialect_001_the_documents_put_gives_the_documents_response(app) {

@@ -51,7 +51,13 @@ mod tests {
             .returning(|digest, _| {
                 Ok(Some(Caller {
                     user_id: UserId(3),
-                    role: Role { id: 1, name: "user".into(), privileges: Default::default() },
+                    role: Role {
+                        id: 1,
+                        name: "user".into(),
+                        privileges: Default::default(),
+                        created_at: None,
+                        updated_at: None,
+                    },
                     token_digest: digest.clone(),
                 }))
             });

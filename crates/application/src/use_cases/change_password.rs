@@ -83,7 +83,13 @@ mod tests {
     fn caller() -> Caller {
         Caller {
             user_id: UserId(5),
-            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
+            role: Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+                created_at: None,
+                updated_at: None,
+            },
             token_digest: TokenDigest("current".into()),
         }
     }
@@ -93,7 +99,13 @@ mod tests {
         users.expect_find().returning(|_| {
             let username = Username::try_from("alice_w").unwrap();
             let email = Email::try_from("alice@example.com").unwrap();
-            let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
+            let role = Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+                created_at: None,
+                updated_at: None,
+            };
             Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
         });
         users.expect_password_hash().returning(|_| Ok(Some("$argon2id$old".into())));

@@ -61,7 +61,13 @@ mod tests {
     fn caller(id: i64) -> Caller {
         Caller {
             user_id: UserId(id),
-            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
+            role: Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+                created_at: None,
+                updated_at: None,
+            },
             token_digest: TokenDigest("t".into()),
         }
     }
@@ -91,7 +97,13 @@ mod tests {
                 UserId(1),
                 Username::try_from("alice").unwrap(),
                 Email::try_from("a@example.com").unwrap(),
-                Role { id: 1, name: "user".into(), privileges: Default::default() },
+                Role {
+                    id: 1,
+                    name: "user".into(),
+                    privileges: Default::default(),
+                    created_at: None,
+                    updated_at: None,
+                },
                 noon(),
             );
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();

@@ -44,7 +44,13 @@ mod tests {
             .returning(|_, _| Ok(()));
         let caller = Caller {
             user_id: UserId(1),
-            role: Role { id: 1, name: "user".into(), privileges: Default::default() },
+            role: Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+                created_at: None,
+                updated_at: None,
+            },
             token_digest: TokenDigest("this-one".into()),
         };
 

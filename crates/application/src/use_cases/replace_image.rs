@@ -196,7 +196,13 @@ mod tests {
     use profile_domain::user::Role;
 
     fn caller(id: i64) -> Caller {
-        let role = Role { id: 1, name: "user".into(), privileges: Default::default() };
+        let role = Role {
+            id: 1,
+            name: "user".into(),
+            privileges: Default::default(),
+            created_at: None,
+            updated_at: None,
+        };
         Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()) }
     }
 
@@ -215,7 +221,13 @@ mod tests {
             UserId(1),
             Username::try_from("alice").unwrap(),
             Email::try_from("a@example.com").unwrap(),
-            Role { id: 1, name: "user".into(), privileges: Default::default() },
+            Role {
+                id: 1,
+                name: "user".into(),
+                privileges: Default::default(),
+                created_at: None,
+                updated_at: None,
+            },
             noon(),
         );
         StoredProfile { profile, avatar: Some(old_avatar()), cover: None }

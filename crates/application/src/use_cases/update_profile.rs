@@ -185,7 +185,13 @@ mod tests {
     const POLICY: ProfilePolicy = ProfilePolicy { min_age_years: 13, username_cooldown: Duration::days(30) };
 
     fn role() -> Role {
-        Role { id: 1, name: "user".into(), privileges: Default::default() }
+        Role {
+            id: 1,
+            name: "user".into(),
+            privileges: Default::default(),
+            created_at: None,
+            updated_at: None,
+        }
     }
 
     fn caller(id: i64) -> Caller {

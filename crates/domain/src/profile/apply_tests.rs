@@ -8,7 +8,13 @@ use crate::profile::{DisplayName, Location, RoleName, Version};
 use crate::user::UserId;
 
 fn role(name: &str, privileges: &[Privilege]) -> Role {
-    Role { id: 1, name: name.into(), privileges: privileges.iter().copied().collect::<BTreeSet<_>>() }
+    Role {
+        id: 1,
+        name: name.into(),
+        privileges: privileges.iter().copied().collect::<BTreeSet<_>>(),
+        created_at: None,
+        updated_at: None,
+    }
 }
 
 fn at(hour: u32) -> DateTime<Utc> {

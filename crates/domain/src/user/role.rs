@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+
 /// Something a role allows beyond acting on one's own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Privilege {
@@ -58,6 +60,10 @@ pub struct Role {
     pub name: String,
     /// What the role allows.
     pub privileges: BTreeSet<Privilege>,
+    /// When the role was created, when known (stored roles).
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the role last changed, when known (stored roles).
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl Role {

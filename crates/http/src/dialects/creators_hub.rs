@@ -231,8 +231,8 @@ fn user(p: &Profile, private: bool) -> UserJson {
             id: p.role.id,
             name: capitalized(&p.role.name),
             privileges: p.role.clone(),
-            created_at: None,
-            updated_at: None,
+            created_at: p.role.created_at.map(timestamp),
+            updated_at: p.role.updated_at.map(timestamp),
         },
         username: p.username.as_str().to_owned(),
     }

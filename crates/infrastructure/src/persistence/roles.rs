@@ -25,7 +25,13 @@ pub(crate) async fn load_role(db: &impl ConnectionTrait, id: i64) -> Result<Role
         .map_err(repo_error)?;
     let privileges: BTreeSet<Privilege> =
         links.into_iter().filter_map(|(_, privilege)| privilege.and_then(|p| p.name.parse().ok())).collect();
-    Ok(Role { id: role.id, name: role.name, privileges })
+    Ok(Role {
+        id: role.id,
+        name: role.name,
+        privileges,
+        created_at: Some(role.created_at),
+        updated_at: Some(role.updated_at),
+    })
 }
 
 /// The id of the role named `name`.
