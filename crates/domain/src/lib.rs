@@ -36,7 +36,7 @@
 //! use profile_domain::user::{Role, UserId};
 //!
 //! let now = Utc.with_ymd_and_hms(2025, 6, 15, 12, 0, 0).unwrap();
-//! let user = Role { id: 1, name: "user".into(), privileges: Default::default(), created_at: None, updated_at: None };
+//! let user = Role::new(1, "user", Default::default());
 //! let alice = Profile::new(
 //!     UserId(1),
 //!     Username::try_from("alice").unwrap(),

@@ -51,13 +51,7 @@ mod tests {
             .returning(|digest, _| {
                 Ok(Some(Caller {
                     user_id: UserId(3),
-                    role: Role {
-                        id: 1,
-                        name: "user".into(),
-                        privileges: Default::default(),
-                        created_at: None,
-                        updated_at: None,
-                    },
+                    role: Role::new(1, "user", Default::default()),
                     token_digest: digest.clone(),
                 }))
             });

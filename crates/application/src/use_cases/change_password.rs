@@ -83,13 +83,7 @@ mod tests {
     fn caller() -> Caller {
         Caller {
             user_id: UserId(5),
-            role: Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-                created_at: None,
-                updated_at: None,
-            },
+            role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("current".into()),
         }
     }
@@ -99,13 +93,7 @@ mod tests {
         users.expect_find().returning(|_| {
             let username = Username::try_from("alice_w").unwrap();
             let email = Email::try_from("alice@example.com").unwrap();
-            let role = Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-                created_at: None,
-                updated_at: None,
-            };
+            let role = Role::new(1, "user", Default::default());
             Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
         });
         users.expect_password_hash().returning(|_| Ok(Some("$argon2id$old".into())));

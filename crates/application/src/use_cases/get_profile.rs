@@ -61,13 +61,7 @@ mod tests {
     fn caller(id: i64) -> Caller {
         Caller {
             user_id: UserId(id),
-            role: Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-                created_at: None,
-                updated_at: None,
-            },
+            role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("t".into()),
         }
     }
@@ -97,13 +91,7 @@ mod tests {
                 UserId(1),
                 Username::try_from("alice").unwrap(),
                 Email::try_from("a@example.com").unwrap(),
-                Role {
-                    id: 1,
-                    name: "user".into(),
-                    privileges: Default::default(),
-                    created_at: None,
-                    updated_at: None,
-                },
+                Role::new(1, "user", Default::default()),
                 noon(),
             );
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();

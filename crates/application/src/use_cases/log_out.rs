@@ -44,13 +44,7 @@ mod tests {
             .returning(|_, _| Ok(()));
         let caller = Caller {
             user_id: UserId(1),
-            role: Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-                created_at: None,
-                updated_at: None,
-            },
+            role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("this-one".into()),
         };
 

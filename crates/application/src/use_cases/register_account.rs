@@ -67,13 +67,7 @@ mod tests {
             .withf(|u| u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon())
             .times(1)
             .returning(|u| {
-                let role = Role {
-                    id: 1,
-                    name: "user".into(),
-                    privileges: Default::default(),
-                    created_at: None,
-                    updated_at: None,
-                };
+                let role = Role::new(1, "user", Default::default());
                 Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
             });
         let mut sessions = MockSessionRepository::new();

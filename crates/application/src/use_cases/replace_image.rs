@@ -196,13 +196,7 @@ mod tests {
     use profile_domain::user::Role;
 
     fn caller(id: i64) -> Caller {
-        let role = Role {
-            id: 1,
-            name: "user".into(),
-            privileges: Default::default(),
-            created_at: None,
-            updated_at: None,
-        };
+        let role = Role::new(1, "user", Default::default());
         Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()) }
     }
 
@@ -221,13 +215,7 @@ mod tests {
             UserId(1),
             Username::try_from("alice").unwrap(),
             Email::try_from("a@example.com").unwrap(),
-            Role {
-                id: 1,
-                name: "user".into(),
-                privileges: Default::default(),
-                created_at: None,
-                updated_at: None,
-            },
+            Role::new(1, "user", Default::default()),
             noon(),
         );
         StoredProfile { profile, avatar: Some(old_avatar()), cover: None }

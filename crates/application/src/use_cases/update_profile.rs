@@ -185,13 +185,7 @@ mod tests {
     const POLICY: ProfilePolicy = ProfilePolicy { min_age_years: 13, username_cooldown: Duration::days(30) };
 
     fn role() -> Role {
-        Role {
-            id: 1,
-            name: "user".into(),
-            privileges: Default::default(),
-            created_at: None,
-            updated_at: None,
-        }
+        Role::new(1, "user", Default::default())
     }
 
     fn caller(id: i64) -> Caller {

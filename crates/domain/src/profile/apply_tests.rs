@@ -8,13 +8,7 @@ use crate::profile::{DisplayName, Location, RoleName, Version};
 use crate::user::UserId;
 
 fn role(name: &str, privileges: &[Privilege]) -> Role {
-    Role {
-        id: 1,
-        name: name.into(),
-        privileges: privileges.iter().copied().collect::<BTreeSet<_>>(),
-        created_at: None,
-        updated_at: None,
-    }
+    Role::new(1, name, privileges.iter().copied().collect::<BTreeSet<_>>())
 }
 
 fn at(hour: u32) -> DateTime<Utc> {

@@ -115,13 +115,7 @@ mod tests {
 
     #[test]
     fn resolves_only_to_the_named_role() {
-        let role = |name: &str| Role {
-            id: 2,
-            name: name.into(),
-            privileges: Default::default(),
-            created_at: None,
-            updated_at: None,
-        };
+        let role = |name: &str| Role::new(2, name, Default::default());
         let mut request = RoleRequest::new(RoleName::try_from("Admin").unwrap());
         request.resolve(role("user"));
         assert_eq!(request.resolved(), None);

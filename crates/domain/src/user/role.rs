@@ -67,6 +67,11 @@ pub struct Role {
 }
 
 impl Role {
+    /// A role not (yet) read from storage, so without timestamps.
+    pub fn new(id: i64, name: impl Into<String>, privileges: BTreeSet<Privilege>) -> Self {
+        Self { id, name: name.into(), privileges, created_at: None, updated_at: None }
+    }
+
     /// Name of the role every new account gets.
     pub const USER: &'static str = "user";
     /// Name of the role with every privilege.
