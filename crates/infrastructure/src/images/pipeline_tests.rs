@@ -305,3 +305,17 @@ fn a_jpeg_is_complete_only_with_an_end_marker_after_its_last_scan() {
     assert!(!jpeg_is_complete(&with_thumbnail[..with_thumbnail.len() - 20]));
     assert!(!jpeg_is_complete(b"\xFF\xD8\xFF\xD9"));
 }
+
+#[test]
+fn a_large_jpeg_decoded_at_a_reduced_scale_is_cropped_and_turned_like_the_full_one() {
+    // 3200×1600, left red and right blue, turned a quarter by orientation 6:
+    // upright it is 1600×3200 with red on top. Decoding runs at 2/8 scale.
+    let source = with_orientation(&jpeg(&halves(3200, 1600)), 6);
+    let processed = process(ImageKind::Avatar, &source, ImageLimits::default()).unwrap();
+    let sides: Vec<_> = processed.renditions.iter().map(|r| (r.width, r.height)).collect();
+    assert_eq!(sides, [(48, 48), (96, 96), (200, 200), (400, 400)]);
+    let hidpi = decoded(processed.renditions.last().unwrap()).to_rgb8();
+    for (x, y, colour) in [(200, 20, RED), (20, 180, RED), (200, 380, BLUE), (380, 220, BLUE)] {
+        assert!(close(*hidpi.get_pixel(x, y), colour), "pixel {x},{y} is {:?}", hidpi.get_pixel(x, y));
+    }
+}
