@@ -13,6 +13,8 @@ use crate::problem::ApiError;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
 
+/// Sign up.
+///
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, description = "Created and logged in", body = Registered,

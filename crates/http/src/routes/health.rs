@@ -5,12 +5,16 @@ use serde_json::json;
 
 use crate::state::UseCases;
 
+/// Liveness.
+///
 /// `GET /healthz`: the process is alive.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+/// Readiness.
+///
 /// `GET /readyz`: 200 when the database answers, else 503.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer")))]

@@ -16,6 +16,8 @@ use crate::problem::ApiError;
 use crate::routes::users::{media_urls, profile_response, user_ref};
 use crate::state::{HttpSettings, UseCases};
 
+/// Upload an avatar or a cover.
+///
 /// `POST /v1/users/{user}/avatar` (field `avatar`) and `/cover` (field `cover`):
 /// the profile with its new image.
 #[utoipa::path(post, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
@@ -56,6 +58,8 @@ pub async fn upload_image(
     Ok(app.replace_image.upload(&caller.0, &target, kind, bytes).await?)
 }
 
+/// Remove an avatar or a cover.
+///
 /// `DELETE /v1/users/{user}/avatar` and `/cover`: back to the default image.
 #[utoipa::path(delete, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
     responses((status = 200, description = "The profile, back on the default image", body = ProfileResponse),
@@ -72,6 +76,8 @@ pub async fn remove(
     Ok(profile_response(&req, view, &caller.0, false))
 }
 
+/// Redirect to an avatar or a cover.
+///
 /// `GET /v1/users/{user}/avatar` and `/cover`: 302 to the current image
 /// (no token needed except for `me`), the query string passed along;
 /// `?w=N` picks the stored size nearest to N pixels wide.

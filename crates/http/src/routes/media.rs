@@ -12,6 +12,8 @@ use crate::state::UseCases;
 const DEFAULT_AVATAR: &[u8] = include_bytes!("../../assets/default-avatar.png");
 const DEFAULT_COVER: &[u8] = include_bytes!("../../assets/default-cover.png");
 
+/// A stored image.
+///
 /// An immutable, cacheable image response.
 #[utoipa::path(get, path = "/media/{key}", tag = "images",
     params(("key" = String, Path, description = "A stored object's key")),

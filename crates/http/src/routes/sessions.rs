@@ -9,6 +9,8 @@ use crate::openapi::{Invalid, Malformed, NotJson, Problem, Unauthorized};
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
+/// Log in.
+///
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LogInRequest,
     responses((status = 201, description = "Logged in", body = SessionResponse), Invalid, Malformed, NotJson,
@@ -25,6 +27,8 @@ pub async fn log_in(
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
+/// Log out.
+///
 /// Revokes the token of this request: 204.
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts",
     responses((status = 204, description = "Revoked"), Unauthorized), security(("bearer" = [])))]

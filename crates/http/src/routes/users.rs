@@ -65,6 +65,8 @@ pub fn media_urls(req: &HttpRequest) -> MediaUrls {
     }
 }
 
+/// Read a profile.
+///
 /// The profile named by id, `me` or `@username`; needs a token. 304 when
 /// `If-None-Match` names the current version.
 #[utoipa::path(get, path = "/v1/users/{user}", tag = "profiles",
@@ -89,7 +91,9 @@ pub async fn get_profile(
     Ok(profile_response(&req, view, &caller.0, query.annotations()))
 }
 
-/// `PUT`: replaces the editable profile; absent optional fields are cleared.
+/// Replace a profile.
+///
+/// Replaces the editable profile; absent optional fields are cleared.
 #[utoipa::path(put, path = "/v1/users/{user}", tag = "profiles",
     params(UserParam, IfMatchParam), request_body = ProfileInput,
     responses((status = 200, description = "The updated profile", body = ProfileResponse),
@@ -106,7 +110,9 @@ pub async fn put_profile(
     update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::Replace, &app).await
 }
 
-/// `PATCH`: JSON Merge Patch (RFC 7396): absent keys stay, `null` clears.
+/// Change a profile.
+///
+/// JSON Merge Patch (RFC 7396): absent keys stay, `null` clears.
 #[utoipa::path(patch, path = "/v1/users/{user}", tag = "profiles",
     params(UserParam, IfMatchParam),
     request_body(content = ProfileInput, content_type = "application/merge-patch+json",
@@ -146,6 +152,8 @@ async fn update(
     Ok(profile_response(req, view, &caller.0, query.annotations()))
 }
 
+/// Read a profile's annotations.
+///
 /// The profile's annotations, `[{type, value}]`.
 #[utoipa::path(get, path = "/v1/users/{user}/annotations", tag = "profiles", params(UserParam),
     responses((status = 200, description = "The annotations", body = Vec<AnnotationSchema>), Unauthorized, NotFound),
@@ -159,6 +167,8 @@ pub async fn get_annotations(
     Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
 }
 
+/// Change the password.
+///
 /// Changes the caller's password and revokes their other sessions: 204.
 #[utoipa::path(put, path = "/v1/users/me/password", tag = "accounts", request_body = ChangePasswordRequest,
     responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, Unauthorized),
