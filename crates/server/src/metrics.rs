@@ -59,9 +59,24 @@ pub fn record(method: &str, route: &str, status: StatusCode, seconds: f64) {
     metrics::histogram!(DURATION, &labels).record(seconds);
 }
 
-/// Marks a request started (`+1`) or ended (`-1`).
-pub fn in_flight(delta: f64) {
-    metrics::gauge!(IN_FLIGHT).increment(delta);
+/// One request being answered: counted in flight from [`InFlight::start`]
+/// until dropped, so a request whose client goes away (its future dropped
+/// mid-way) is uncounted too.
+#[must_use = "the request counts as in flight until this is dropped"]
+pub struct InFlight(());
+
+impl InFlight {
+    /// Counts a request in flight.
+    pub fn start() -> Self {
+        metrics::gauge!(IN_FLIGHT).increment(1.0);
+        Self(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(IN_FLIGHT).decrement(1.0);
+    }
 }
 
 /// `GET /metrics`: the Prometheus text format.

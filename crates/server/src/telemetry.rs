@@ -55,9 +55,9 @@ pub async fn trace_requests(
     );
     let method = req.method().clone();
     let started = Instant::now();
-    crate::metrics::in_flight(1.0);
+    let in_flight = crate::metrics::InFlight::start();
     let answered = next.call(req).instrument(span.clone()).await;
-    crate::metrics::in_flight(-1.0);
+    drop(in_flight);
     let mut response = answered?;
     response.headers_mut().insert(X_REQUEST_ID, id);
     let elapsed = started.elapsed().as_secs_f64();

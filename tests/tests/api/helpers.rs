@@ -124,18 +124,29 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
 /// A test may change the settings before the service starts:
 /// `async fn name(app, |s| s.auth.token_ttl = Duration::from_secs(2)) { … }`.
 macro_rules! both_databases {
+    ($(async fn $name:ident($app:ident $(, $tweak:expr)?) $body:block)*) => {
+        on_both_databases!($crate::helpers::try_spawn_app; $(async fn $name($app $(, $tweak)?) $body)*);
+    };
+}
+
+/// The two modules behind [`both_databases!`] and its variants: `$spawn`
+/// (`async fn(Backend, tweak) -> Option<T>`, `None` when the database is
+/// missing) starts each test, whose value is bound to `$bind`. SQLite is
+/// always there; a missing PostgreSQL skips (or fails, see
+/// `REQUIRE_POSTGRES` in `try_spawn_app`).
+macro_rules! on_both_databases {
     (@tweak) => { |_: &mut profile_server::Settings| {} };
     (@tweak $tweak:expr) => { $tweak };
-    ($(async fn $name:ident($app:ident $(, $tweak:expr)?) $body:block)*) => {
+    ($spawn:path; $(async fn $name:ident($bind:pat $(, $tweak:expr)?) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $app = $crate::helpers::try_spawn_app(
+                    let $bind = $spawn(
                         $crate::helpers::Backend::Sqlite,
-                        both_databases!(@tweak $($tweak)?),
+                        on_both_databases!(@tweak $($tweak)?),
                     )
                     .await
                     .expect("SQLite is always available");
@@ -149,9 +160,9 @@ macro_rules! both_databases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = $crate::helpers::try_spawn_app(
+                    let Some($bind) = $spawn(
                         $crate::helpers::Backend::Postgres,
-                        both_databases!(@tweak $($tweak)?),
+                        on_both_databases!(@tweak $($tweak)?),
                     )
                     .await
                     else {

@@ -70,43 +70,11 @@ pub async fn spawn_with_media(
 /// Like `both_databases!`, each test also getting the media folder:
 /// `async fn name(app, media [, tweak]) { … }`.
 macro_rules! with_media_on_both_databases {
-    (@tweak) => { |_: &mut profile_server::Settings| {} };
-    (@tweak $tweak:expr) => { $tweak };
     ($(async fn $name:ident($app:ident, $media:ident $(, $tweak:expr)?) $body:block)*) => {
-        mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let ($app, $media) = $crate::image_helpers::spawn_with_media(
-                        $crate::helpers::Backend::Sqlite,
-                        with_media_on_both_databases!(@tweak $($tweak)?),
-                    )
-                    .await
-                    .expect("SQLite is always available");
-                    $body
-                }
-            )*
-        }
-        mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(($app, $media)) = $crate::image_helpers::spawn_with_media(
-                        $crate::helpers::Backend::Postgres,
-                        with_media_on_both_databases!(@tweak $($tweak)?),
-                    )
-                    .await
-                    else {
-                        return;
-                    };
-                    $body
-                }
-            )*
-        }
+        on_both_databases!(
+            $crate::image_helpers::spawn_with_media;
+            $(async fn $name(($app, $media) $(, $tweak)?) $body)*
+        );
     };
 }
 

@@ -49,6 +49,8 @@ both_databases! {
             "{text}"
         );
         assert!(text.contains("# TYPE http_requests_in_flight gauge"), "{text}");
+        // Every earlier request has ended: only this scrape is in flight.
+        assert!(text.lines().any(|l| l == "http_requests_in_flight 1"), "{text}");
     }
 
     async fn metrics_answer_only_get(app) {
