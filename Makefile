@@ -26,7 +26,8 @@ fmt:
 migrate:
 	$(CARGO) run --bin profiled -- migrate
 
-## Benchmarks: the avatar pipeline against vipsthumbnail in the same run (see BENCHMARKS.md).
+## Benchmarks: the service against its anchors (pgbench, minimal actix, one-query ceiling,
+## argon2, vipsthumbnail) in one run; writes bench/results/latest.json and BENCHMARKS.md.
 bench:
 	scripts/bench.sh
 
