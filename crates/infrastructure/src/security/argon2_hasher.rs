@@ -1,13 +1,21 @@
-//! argon2id password hashing on the blocking pool, bounded by a semaphore.
+//! argon2id password hashing on a fixed set of threads with bounded memory.
+//!
+//! Each hash needs [`MEMORY_KIB`] of working memory. Run on tokio's blocking
+//! pool, a login storm spreads hashes over up to 512 threads, each with its
+//! own allocator arena keeping its freed 19 MiB: hundreds of MiB that are
+//! never returned. Here `concurrency` threads do every hash, each with one
+//! working area that it keeps while jobs are waiting and frees as soon as the
+//! queue is empty, so the memory in use is at most `concurrency × 19 MiB`
+//! under load and nothing when idle. Requests wait in the queue.
 
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex, TryLockError};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use profile_application::ports::{HashError, PasswordHasher};
-use tokio::sync::Semaphore;
-use tracing::Instrument;
+use tokio::sync::oneshot;
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -16,74 +24,179 @@ pub const ITERATIONS: u32 = 2;
 /// Lanes.
 pub const PARALLELISM: u32 = 1;
 
-/// Hashes with argon2id (OWASP parameters) on tokio's blocking pool; at most
-/// `permits` hashes run at once (one per core by default), so a login storm
-/// queues instead of exhausting memory and starving other requests.
+/// What a hashing thread is asked to do.
+enum Work {
+    Hash { password: String },
+    Verify { password: String, stored: Arc<str> },
+}
+
+/// A job and where its answer goes; the span keeps the request's context.
+struct Job {
+    work: Work,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<Done, HashError>>,
+}
+
+enum Done {
+    Hashed(String),
+    Verified(bool),
+}
+
+/// Hashes and verifies with argon2id (OWASP parameters) on `concurrency`
+/// dedicated threads (one per core by default); see the module docs.
 #[derive(Clone)]
 pub struct Argon2Hasher {
-    permits: Arc<Semaphore>,
+    jobs: Sender<Job>,
     dummy_hash: Arc<str>,
 }
 
 impl Argon2Hasher {
-    /// A hasher allowing `concurrency` simultaneous hashes (at least one).
+    /// A hasher with `concurrency` threads (at least one).
     pub fn new(concurrency: usize) -> Result<Self, HashError> {
-        let dummy_hash = hash_blocking("dummy password for unknown logins")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..concurrency.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || work(&queue))
+                .map_err(|e| HashError(format!("cannot start a hashing thread: {e}")))?;
+        }
+        let mut memory = None;
+        let dummy_hash = hash(&mut memory, "dummy password for unknown logins")?;
+        Ok(Self { jobs, dummy_hash: dummy_hash.into() })
     }
 
-    /// One permit per available core.
+    /// One thread per available core.
     pub fn per_core() -> Result<Self, HashError> {
         Self::new(std::thread::available_parallelism().map_or(1, usize::from))
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
-    ) -> Result<T, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|e| HashError(e.to_string()))?;
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|e| HashError(e.to_string()))?
+    async fn run(&self, work: Work) -> Result<Done, HashError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { work, span: tracing::Span::current(), reply })
+            .map_err(|_| HashError("the hashing threads have stopped".into()))?;
+        answer.await.map_err(|_| HashError("a hashing thread stopped mid-job".into()))?
     }
 }
 
-fn argon2() -> Argon2<'static> {
+/// A hashing thread: takes jobs until the hasher is dropped, keeping its
+/// working memory only while more jobs are queued. (When another thread holds
+/// the queue, it is waiting for a job, so none is queued.)
+fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut memory: Option<Vec<Block>> = None;
+    loop {
+        let queued = match queue.try_lock() {
+            Ok(queue) => match queue.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            },
+            Err(TryLockError::WouldBlock) => None,
+            Err(TryLockError::Poisoned(_)) => return,
+        };
+        let job = match queued {
+            Some(job) => job,
+            None => {
+                memory = None;
+                let Ok(queue) = queue.lock() else { return };
+                match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+        };
+        let Job { work, span, reply } = job;
+        let done = span.in_scope(|| match work {
+            Work::Hash { password } => hash(&mut memory, &password).map(Done::Hashed),
+            Work::Verify { password, stored } => verify(&mut memory, &password, &stored).map(Done::Verified),
+        });
+        // The caller may have gone away (its request was dropped); nothing to do then.
+        let _ = reply.send(done);
+    }
+}
+
+fn params() -> Params {
     // The constants are valid argon2 parameters; `Params::new` only rejects out-of-range values.
-    let params =
-        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("OWASP argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("OWASP argon2 parameters are valid")
 }
 
-fn hash_blocking(password: &str) -> Result<String, HashError> {
-    argon2()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| HashError(e.to_string()))
+/// Reserved for every working area: more than glibc's largest dynamic mmap
+/// threshold (32 MiB on 64-bit, mallopt(3)), so the area is always its own
+/// mapping, returned to the system when freed instead of staying in the
+/// thread's arena. Only the pages argon2 writes become resident.
+const RESERVED_BYTES: usize = 33 << 20;
+
+/// The working memory for `params`, reusing `memory` when it has that size.
+fn blocks<'m>(memory: &'m mut Option<Vec<Block>>, params: &Params) -> &'m mut [Block] {
+    let count = params.block_count();
+    if memory.as_ref().is_none_or(|blocks| blocks.len() != count) {
+        *memory = None;
+        let reserved = count.max(RESERVED_BYTES / std::mem::size_of::<Block>());
+        let mut blocks = Vec::with_capacity(reserved);
+        blocks.resize(count, Block::default());
+        *memory = Some(blocks);
+    }
+    memory.as_mut().map(Vec::as_mut_slice).unwrap_or_default()
 }
 
-fn verify_blocking(password: &str, stored: &str) -> Result<bool, HashError> {
-    let parsed = PasswordHash::new(stored).map_err(|e| HashError(e.to_string()))?;
-    Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+fn error(e: impl std::fmt::Display) -> HashError {
+    HashError(e.to_string())
+}
+
+fn hash(memory: &mut Option<Vec<Block>>, password: &str) -> Result<String, HashError> {
+    let params = params();
+    let salt = Salt::generate();
+    let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, blocks(memory, &params))
+        .map_err(error)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().map_err(error)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&output).map_err(error)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Recomputes the stored hash's output with its own parameters and compares
+/// in constant time (`Output`'s equality).
+fn verify(memory: &mut Option<Vec<Block>>, password: &str, stored: &str) -> Result<bool, HashError> {
+    let parsed = PasswordHash::new(stored).map_err(error)?;
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return Err(HashError("the stored hash has no salt or output".into()));
+    };
+    let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).map_err(error)?;
+    let version = parsed.version.map(Version::try_from).transpose().map_err(error)?.unwrap_or_default();
+    let params = Params::try_from(&parsed).map_err(error)?;
+    let mut output = vec![0_u8; expected.len()];
+    Argon2::new(algorithm, version, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut output, blocks(memory, &params))
+        .map_err(error)?;
+    Ok(Output::new(&output).map_err(error)? == *expected)
 }
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &str) -> Result<String, HashError> {
-        let password = password.to_owned();
-        self.run(move || hash_blocking(&password)).await
+        match self.run(Work::Hash { password: password.to_owned() }).await? {
+            Done::Hashed(hash) => Ok(hash),
+            Done::Verified(_) => Err(HashError("a hashing thread answered another job".into())),
+        }
     }
 
     async fn verify<'a>(&self, password: &str, stored: Option<&'a str>) -> Result<bool, HashError> {
-        let password = password.to_owned();
         let (target, known) = match stored {
-            Some(hash) => (hash.to_owned(), true),
-            None => (self.dummy_hash.to_string(), false),
+            Some(hash) => (Arc::from(hash), true),
+            None => (Arc::clone(&self.dummy_hash), false),
         };
-        let matches = self.run(move || verify_blocking(&password, &target)).await?;
-        Ok(known && matches)
+        match self.run(Work::Verify { password: password.to_owned(), stored: target }).await? {
+            Done::Verified(matches) => Ok(known && matches),
+            Done::Hashed(_) => Err(HashError("a hashing thread answered another job".into())),
+        }
     }
 }
 
@@ -102,6 +215,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_itself_verify() {
+        use argon2::PasswordHasher as _;
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+            .hash_password(b"violet tractor 42")
+            .unwrap()
+            .to_string();
+        let other_params =
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).unwrap())
+                .hash_password(b"violet tractor 42")
+                .unwrap()
+                .to_string();
+        let hasher = Argon2Hasher::new(1).unwrap();
+        assert!(hasher.verify("violet tractor 42", Some(&reference)).await.unwrap());
+        assert!(hasher.verify("violet tractor 42", Some(&other_params)).await.unwrap(), "its own parameters");
+        assert!(!hasher.verify("violet tractor 4", Some(&other_params)).await.unwrap());
+    }
+
+    #[tokio::test]
     async fn unknown_account_never_verifies_even_with_the_dummy_password() {
         let hasher = Argon2Hasher::new(1).unwrap();
         assert!(!hasher.verify("dummy password for unknown logins", None).await.unwrap());
@@ -111,5 +242,26 @@ mod tests {
     async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
         let hasher = Argon2Hasher::new(1).unwrap();
         assert!(hasher.verify("x", Some("not a phc string")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn many_concurrent_requests_all_get_their_own_answer() {
+        let hasher = Argon2Hasher::new(2).unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move {
+                    let password = format!("password number {i}");
+                    let hash = hasher.hash(&password).await.unwrap();
+                    (
+                        hasher.verify(&password, Some(&hash)).await.unwrap(),
+                        hasher.verify("other", Some(&hash)).await.unwrap(),
+                    )
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), (true, false));
+        }
     }
 }
