@@ -11,6 +11,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_profiles;
 mod m20261123_000003_images;
 mod m20261123_000004_login_failures;
+mod m20261201_000005_mentions;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_profiles::Migration),
             Box::new(m20261123_000003_images::Migration),
             Box::new(m20261123_000004_login_failures::Migration),
+            Box::new(m20261201_000005_mentions::Migration),
         ]
     }
 }

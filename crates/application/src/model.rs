@@ -1,5 +1,7 @@
 //! Records the use cases exchange with ports and callers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription};
@@ -109,12 +111,16 @@ pub struct StoredProfile {
     pub avatar: Option<ProfileImage>,
     /// The uploaded cover; `None` means the default image.
     pub cover: Option<ProfileImage>,
+    /// The users the description mentions, by lower-case name, when the
+    /// repository resolved them together with the profile (names nobody has
+    /// are absent); `None` when it did not, and they must be looked up.
+    pub mentions: Option<HashMap<String, UserId>>,
 }
 
 impl StoredProfile {
     /// A profile without uploaded images.
     pub fn without_images(profile: Profile) -> Self {
-        Self { profile, avatar: None, cover: None }
+        Self { profile, avatar: None, cover: None, mentions: None }
     }
 
     /// The image of `kind`.
@@ -203,4 +209,45 @@ pub struct UsernameRetirement {
     pub old: Username,
     /// When others may claim it.
     pub available_at: DateTime<Utc>,
+}
+
+/// What an edit of a stored profile decided (see `UserRepository::edit`).
+// Returned once per request and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Nothing changes; nothing is written.
+    Keep,
+    /// Store this.
+    Store(ProfileWrite),
+}
+
+/// The new state of a profile and its images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileWrite {
+    /// The profile, its version already bumped.
+    pub profile: Profile,
+    /// The avatar to keep or set; `None` means the default image.
+    pub avatar: Option<ProfileImage>,
+    /// The cover to keep or set; `None` means the default image.
+    pub cover: Option<ProfileImage>,
+    /// The old username to retire, when the change renames the user.
+    pub retirement: Option<UsernameRetirement>,
+}
+
+/// How an edit ended.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Edited {
+    /// The write was stored.
+    Stored {
+        /// The profile as the edit found it.
+        before: StoredProfile,
+        /// The profile as it now is.
+        after: StoredProfile,
+    },
+    /// The edit kept the profile as it was.
+    Kept(StoredProfile),
+    /// The edit refused the change; nothing was written.
+    Refused(crate::AppError),
 }

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use profile_application::use_cases::NewAccount;
 use profile_domain::user::Role;
 
-use crate::{Application, Settings, open_database, wire};
+use crate::{Application, Settings, connect_database, open_database, wire};
 
 /// The profile service.
 #[derive(Debug, Parser)]
@@ -54,12 +54,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
         Command::Migrate => {
-            let database = profile_infrastructure::Database::connect(
-                &settings.database.url,
-                settings.database.max_connections,
-            )
-            .await
-            .context("cannot open the database (database.url)")?;
+            let database = connect_database(&settings).await?;
             database.migrate().await.context("migration failed")?;
             println!("migrations applied ({})", database.backend_name());
         }

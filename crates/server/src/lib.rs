@@ -16,7 +16,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use profile_http::HttpSettings;
-use profile_infrastructure::Database;
+use profile_infrastructure::{Database, PoolSettings};
 
 pub use settings::Settings;
 pub use wiring::wire;
@@ -34,6 +34,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         install_crypto_provider();
         let database = open_database(&settings).await?;
+        database.start_background_tasks();
+        backfill_mentions(&database);
         let use_cases = web::Data::new(wire(&settings, database)?);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
@@ -74,14 +76,34 @@ impl Application {
 
 /// Connects and, when `database.migrate_on_start` is set, migrates.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
-    let database = Database::connect(&settings.database.url, settings.database.max_connections)
-        .await
-        .context("cannot open the database (database.url)")?;
+    let database = connect_database(settings).await?;
     if settings.database.migrate_on_start {
         database.migrate().await.context("cannot migrate the database")?;
     }
     tracing::info!(backend = database.backend_name(), "database ready");
     Ok(database)
+}
+
+/// Opens the pools `[database]` describes.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<Database> {
+    let pool = PoolSettings {
+        max_connections: settings.database.max_connections,
+        acquire_timeout: settings.database.acquire_timeout,
+    };
+    Database::connect(&settings.database.url, pool).await.context("cannot open the database (database.url)")
+}
+
+/// Indexes the mentions of profiles stored before that index existed, in the
+/// background (reads resolve them with a second query meanwhile).
+fn backfill_mentions(database: &Database) {
+    let database = database.clone();
+    tokio::spawn(async move {
+        match profile_infrastructure::persistence::user_repository::backfill_mentions(&database).await {
+            Ok(0) => {}
+            Ok(filled) => tracing::info!(profiles = filled, "indexed the mentions of stored profiles"),
+            Err(error) => tracing::warn!(%error, "could not index the mentions of stored profiles"),
+        }
+    });
 }
 
 /// SeaORM's TLS uses rustls with ring and the S3 client with aws-lc-rs; with

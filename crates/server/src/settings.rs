@@ -52,6 +52,9 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a request waits for a connection while the database is busy.
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
 }
 
 /// `[media]`.
@@ -189,6 +192,9 @@ impl Settings {
             return Err(SettingsError(
                 "database.url must start with sqlite:, postgres:// or postgresql://".into(),
             ));
+        }
+        if self.database.acquire_timeout.is_zero() {
+            return Err(SettingsError("database.acquire_timeout must be longer than zero".into()));
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError("database.max_connections must be at least 1".into()));

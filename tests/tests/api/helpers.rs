@@ -119,6 +119,25 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
     Some(TestApp { address, client, backend, database_url, guard, _scratch: scratch })
 }
 
+impl TestApp {
+    /// Starts another instance of the service on this app's database (as a
+    /// second container behind the gateway would be) and returns its base
+    /// address. It runs until the test ends.
+    pub async fn another_instance(&self) -> String {
+        let mut settings = Settings::load().expect("default settings load");
+        settings.server.host = "127.0.0.1".into();
+        settings.server.port = 0;
+        settings.server.workers = 2;
+        settings.database.url = self.database_url.clone();
+        settings.database.max_connections = 5;
+        settings.media.dir = self._scratch.path().join("media");
+        let app = Application::build(settings).await.expect("second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+}
+
 /// Runs each listed test once on SQLite and once on PostgreSQL.
 ///
 /// A test may change the settings before the service starts:

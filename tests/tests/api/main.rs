@@ -22,6 +22,7 @@ mod image_helpers;
 mod images_hostile;
 mod images_serving;
 mod images_upload;
+mod instances;
 mod login_throttle;
 mod operations;
 mod passwords;

@@ -84,6 +84,26 @@ async fn patch_all(
 }
 
 both_databases! {
+    async fn sixty_four_concurrent_writers_of_one_profile_queue_and_all_succeed(app) {
+        let user = app.register("crowd_user").await;
+        let path = format!("/v1/users/{}", user.id);
+        let bodies = (0..64).map(|i| json!({"location": format!("Place {i}")})).collect();
+
+        let results = patch_all(&app, &path, &user.token, &[], bodies).await;
+
+        for (index, (status, answer)) in results.iter().enumerate() {
+            assert_eq!(*status, StatusCode::OK, "writer {index}: {answer}");
+            assert_eq!(answer["location"], format!("Place {index}"), "writer {index} sees its own change");
+        }
+        let versions: BTreeSet<i64> =
+            results.iter().map(|(_, b)| b["version"].as_i64().expect("version")).collect();
+        assert_eq!(versions, (2..=65).collect(), "every acknowledged change made its own version");
+        let last = get_profile(&app, &path, &user.token).await;
+        assert_eq!(last["version"], 65);
+        let newest = results.iter().find(|(_, b)| b["version"] == 65).map(|(_, b)| b.clone());
+        assert_eq!(newest, Some(last), "the last acknowledged change is the one stored");
+    }
+
     async fn sixteen_concurrent_patches_of_different_fields_all_survive(app) {
         let user = app.register("par_user").await;
         let path = format!("/v1/users/{}", user.id);

@@ -4,13 +4,35 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_domain::profile::{Profile, Version};
+use profile_domain::profile::Profile;
 use profile_domain::user::{Role, UserId, UserRef};
 
 use super::RepoError;
-use crate::model::{
-    Credentials, ImageKind, NewUser, ProfileImage, StoredProfile, TokenDigest, UsernameRetirement,
-};
+use crate::AppError;
+use crate::model::{Credentials, Edit, Edited, NewUser, StoredProfile, TokenDigest};
+
+/// Decides, from a profile as stored, what to store instead
+/// ([`UserRepository::edit`]); any `FnMut(&StoredProfile) -> Result<Edit, AppError>` is one.
+pub trait ProfileEditor: Send {
+    /// What to store instead of `stored`, or why not.
+    ///
+    /// # Errors
+    /// Whatever makes the change impossible; it is handed back as
+    /// [`Edited::Refused`].
+    fn edit(&mut self, stored: &StoredProfile) -> Result<Edit, AppError>;
+}
+
+impl<F> ProfileEditor for F
+where
+    F: FnMut(&StoredProfile) -> Result<Edit, AppError> + Send,
+{
+    fn edit(&mut self, stored: &StoredProfile) -> Result<Edit, AppError> {
+        self(stored)
+    }
+}
+
+/// An editor owning everything it uses, as [`UserRepository::edit`] takes it.
+pub type EditorRef = dyn ProfileEditor + 'static;
 
 /// Where accounts and profiles live.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -29,35 +51,22 @@ pub trait UserRepository: Send + Sync {
     /// matches (resolve it first).
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError>;
 
-    /// Stores `profile` if the stored version is still `expected`, and
-    /// retires the old username when `retirement` is given, atomically.
+    /// Changes the profile named by `who` under the database's write lock:
+    /// reads it inside a transaction that other writers of the same profile
+    /// wait for, calls `edit` once with it, and stores what `edit` decides,
+    /// atomically with the retirement of an old username. Concurrent edits of
+    /// one profile therefore queue and each sees the one before it.
+    ///
+    /// Returns [`Edited::Refused`] (nothing written) when `edit` fails,
+    /// [`Edited::Kept`] when it keeps the profile, else [`Edited::Stored`]
+    /// with the profile as it was and as it is now.
     ///
     /// # Errors
-    /// MUST return [`RepoError::VersionConflict`] when the stored version is
-    /// not `expected`, and change nothing; [`RepoError::Duplicate`] when the
-    /// new username or email is taken or cooling down for someone else.
-    async fn update(
-        &self,
-        profile: &Profile,
-        expected: Version,
-        retirement: Option<UsernameRetirement>,
-    ) -> Result<StoredProfile, RepoError>;
-
-    /// Replaces the `kind` image of `user` (`None`: back to the default),
-    /// bumping version and `updated_at`, if the stored version is still
-    /// `expected`.
-    ///
-    /// # Errors
-    /// MUST return [`RepoError::VersionConflict`] when the stored version is
-    /// not `expected`, and change nothing.
-    async fn set_image(
-        &self,
-        user: UserId,
-        kind: ImageKind,
-        image: Option<ProfileImage>,
-        expected: Version,
-        now: DateTime<Utc>,
-    ) -> Result<StoredProfile, RepoError>;
+    /// [`RepoError::NotFound`] when no such user exists (`edit` is not
+    /// called); [`RepoError::Duplicate`] when the new username or email is
+    /// taken or cooling down for someone else (nothing written);
+    /// [`RepoError::Unavailable`] when the database cannot be reached.
+    async fn edit(&self, who: &UserRef, edit: &mut EditorRef) -> Result<Edited, RepoError>;
 
     /// Ids of the existing users among `usernames` (lower-case), keyed by
     /// lower-case name.

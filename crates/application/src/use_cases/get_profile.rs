@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use profile_domain::profile::Version;
 use profile_domain::user::UserRef;
 
 use crate::AppError;
@@ -31,6 +32,25 @@ impl GetProfile {
         view(self.users.as_ref(), stored).await
     }
 
+    /// Like [`GetProfile::execute`], but when `seen` says the client already
+    /// has the current version (`If-None-Match`), answers
+    /// [`Fetched::NotModified`] without processing the description.
+    ///
+    /// # Errors
+    /// As [`GetProfile::execute`].
+    pub async fn execute_unless_seen(
+        &self,
+        caller: Option<&Caller>,
+        who: &UserRef,
+        seen: impl Fn(Version) -> bool,
+    ) -> Result<Fetched, AppError> {
+        let stored = self.find(caller, who).await?;
+        if seen(stored.profile.version) {
+            return Ok(Fetched::NotModified(stored.profile.version));
+        }
+        Ok(Fetched::View(view(self.users.as_ref(), stored).await?))
+    }
+
     /// The stored profile and images, without processing the description.
     pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<StoredProfile, AppError> {
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
@@ -38,12 +58,28 @@ impl GetProfile {
     }
 }
 
+/// A read that may find the client's copy still current.
+// Returned once per request and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// The client's version is the current one.
+    NotModified(Version),
+    /// The profile, ready to show.
+    View(ProfileView),
+}
+
 /// Processes the description of a stored profile, resolving mentions of
-/// users that exist.
+/// users that exist (with the repository's answer when it gave one).
 pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> Result<ProfileView, AppError> {
-    let StoredProfile { profile, avatar, cover } = stored;
-    let names = profile.description.mentioned_names();
-    let known = if names.is_empty() { Default::default() } else { users.user_ids(&names).await? };
+    let StoredProfile { profile, avatar, cover, mentions } = stored;
+    let known = match mentions {
+        Some(known) => known,
+        None => {
+            let names = profile.description.mentioned_names();
+            if names.is_empty() { Default::default() } else { users.user_ids(&names).await? }
+        }
+    };
     let description = profile.description.render(&known);
     Ok(ProfileView { profile, description, avatar, cover })
 }

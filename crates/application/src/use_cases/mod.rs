@@ -18,7 +18,7 @@ pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
 pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
-pub use get_profile::GetProfile;
+pub use get_profile::{Fetched, GetProfile};
 pub use log_in::{LogIn, LogInCommand, LoginPolicy};
 pub use log_out::LogOut;
 pub use register_account::{RegisterAccount, Registered};

@@ -10,12 +10,11 @@ use profile_domain::FieldError;
 use profile_domain::user::{Privilege, UserId, UserRef};
 
 use crate::AppError;
-use crate::model::{Caller, ImageKind, ImageVariant, ProfileImage, ProfileView, StoredProfile};
-use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, RepoError, UserRepository};
+use crate::model::{
+    Caller, Edit, Edited, ImageKind, ImageVariant, ProfileImage, ProfileView, ProfileWrite, StoredProfile,
+};
+use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, UserRepository};
 use crate::use_cases::get_profile::view;
-
-/// Attempts at the version-checked write when other changes get in first.
-const MAX_ATTEMPTS: usize = 16;
 
 /// Replaces or removes a profile's avatar or cover.
 #[derive(Clone)]
@@ -110,35 +109,28 @@ impl ReplaceImage {
         kind: ImageKind,
         image: Option<ProfileImage>,
     ) -> Result<ProfileView, AppError> {
-        let mut failure = AppError::Unavailable;
-        for _ in 0..MAX_ATTEMPTS {
-            let current = match self.users.find(&UserRef::Id(user)).await {
-                Ok(Some(current)) => current,
-                Ok(None) => {
-                    failure = AppError::NotFound;
-                    break;
-                }
-                Err(error) => {
-                    failure = error.into();
-                    break;
-                }
-            };
-            let previous = current.image(kind).cloned();
-            let version = current.profile.version;
-            match self.users.set_image(user, kind, image.clone(), version, self.clock.now()).await {
-                Ok(saved) => {
-                    if let Some(previous) = previous {
-                        self.remove_files(previous.keys(), image.as_ref()).await;
-                    }
-                    return view(self.users.as_ref(), saved).await;
-                }
-                Err(RepoError::VersionConflict { .. }) => continue,
-                Err(error) => {
-                    failure = error.into();
-                    break;
-                }
+        let now = self.clock.now();
+        let new_image = image.clone();
+        let mut decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
+            let (mut avatar, mut cover) = (stored.avatar.clone(), stored.cover.clone());
+            match kind {
+                ImageKind::Avatar => avatar.clone_from(&new_image),
+                ImageKind::Cover => cover.clone_from(&new_image),
             }
-        }
+            let profile = stored.profile.touched(now);
+            Ok(Edit::Store(ProfileWrite { profile, avatar, cover, retirement: None }))
+        };
+        let failure = match self.users.edit(&UserRef::Id(user), &mut decide).await {
+            Ok(Edited::Stored { before, after }) => {
+                if let Some(previous) = before.image(kind) {
+                    self.remove_files(previous.keys(), image.as_ref()).await;
+                }
+                return view(self.users.as_ref(), after).await;
+            }
+            Ok(Edited::Kept(_)) => AppError::Internal("an image change was kept".into()),
+            Ok(Edited::Refused(error)) => error,
+            Err(error) => error.into(),
+        };
         if let Some(image) = &image {
             let current = self.users.find(&UserRef::Id(user)).await.ok().flatten();
             let in_use = current.as_ref().and_then(|c: &StoredProfile| c.image(kind));
@@ -186,14 +178,16 @@ fn image_error(kind: ImageKind, error: ImageError) -> AppError {
 mod tests {
     use super::*;
     use crate::model::TokenDigest;
+    use crate::ports::RepoError;
     use crate::ports::image_processor::{EncodedImage, MockImageProcessor, ProcessedImage};
     use crate::ports::media_store::MockMediaStore;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{fixed_clock, noon};
+    use crate::use_cases::test_support::{edit_on, fixed_clock, noon};
     use mockall::Sequence;
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::{Profile, Version};
     use profile_domain::user::Role;
+    use std::sync::Mutex;
 
     fn caller(id: i64) -> Caller {
         let role = Role::new(1, "user", Default::default());
@@ -218,7 +212,7 @@ mod tests {
             Role::new(1, "user", Default::default()),
             noon(),
         );
-        StoredProfile { profile, avatar: Some(old_avatar()), cover: None }
+        StoredProfile { profile, avatar: Some(old_avatar()), cover: None, mentions: None }
     }
 
     fn processor() -> MockImageProcessor {
@@ -249,21 +243,13 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
         let mut media = media_storing_two_files(&mut seq);
+        let written = Arc::new(Mutex::new(Vec::new()));
         users
-            .expect_set_image()
-            .withf(|user, kind, image, expected, _| {
-                *user == UserId(1)
-                    && *kind == ImageKind::Avatar
-                    && image.as_ref().is_some_and(|i| i.primary.key == "new-200.jpg" && i.variants.len() == 2)
-                    && *expected == Version(1)
-            })
+            .expect_edit()
+            .withf(|who, _| *who == UserRef::Id(UserId(1)))
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, image, _, _| {
-                let mut saved = alice_with_old_avatar();
-                saved.avatar = image;
-                Ok(saved)
-            });
+            .returning(edit_on(alice_with_old_avatar(), written.clone()));
         media
             .expect_delete()
             .withf(|key| key == "old.jpg")
@@ -276,6 +262,10 @@ mod tests {
         let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
 
         assert_eq!(view.avatar.unwrap().primary.key, "new-200.jpg");
+        let written = written.lock().unwrap();
+        let image = written[0].avatar.as_ref().unwrap();
+        assert_eq!((image.primary.key.as_str(), image.variants.len()), ("new-200.jpg", 2));
+        assert_eq!(written[0].profile.version, Version(2), "an image change bumps the version");
     }
 
     #[tokio::test]
@@ -285,10 +275,10 @@ mod tests {
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
         let mut media = media_storing_two_files(&mut seq);
         users
-            .expect_set_image()
+            .expect_edit()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _, _, _| Err(RepoError::Unavailable("gone".into())));
+            .returning(|_, _| Err(RepoError::Unavailable("gone".into())));
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
         let use_case =
             ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
@@ -364,16 +354,12 @@ mod tests {
         let mut seq = Sequence::new();
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let written = Arc::new(Mutex::new(Vec::new()));
         users
-            .expect_set_image()
-            .withf(|_, kind, image, _, _| *kind == ImageKind::Avatar && image.is_none())
+            .expect_edit()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _, _, _| {
-                let mut saved = alice_with_old_avatar();
-                saved.avatar = None;
-                Ok(saved)
-            });
+            .returning(edit_on(alice_with_old_avatar(), written.clone()));
         let mut media = MockMediaStore::new();
         media
             .expect_delete()
@@ -391,5 +377,6 @@ mod tests {
         let view = use_case.remove(&caller(1), &UserRef::Me, ImageKind::Avatar).await.unwrap();
 
         assert!(view.avatar.is_none());
+        assert!(written.lock().unwrap()[0].avatar.is_none());
     }
 }

@@ -1,13 +1,16 @@
 //! Shared fakes for use-case tests.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
+use profile_domain::user::UserRef;
 
-use crate::model::{IssuedToken, TokenDigest};
+use crate::model::{Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
+use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
 use crate::ports::session_repository::MockSessionRepository;
 use crate::ports::token_issuer::MockTokenIssuer;
+use crate::ports::user_repository::EditorRef;
 use crate::use_cases::StartSession;
 
 pub(crate) fn noon() -> DateTime<Utc> {
@@ -33,4 +36,29 @@ pub(crate) fn fixed_tokens() -> Arc<MockTokenIssuer> {
 
 pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSession {
     StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), chrono::Duration::days(30))
+}
+
+/// What `UserRepository::edit` does, on a profile held in memory: calls the
+/// editor with `stored` and answers as the port says. `written` receives
+/// what was stored, for assertions.
+pub(crate) fn edit_on(
+    stored: StoredProfile,
+    written: Arc<Mutex<Vec<ProfileWrite>>>,
+) -> impl Fn(&UserRef, &mut EditorRef) -> Result<Edited, RepoError> + Send + 'static {
+    move |_, editor| {
+        Ok(match editor.edit(&stored) {
+            Ok(Edit::Keep) => Edited::Kept(stored.clone()),
+            Ok(Edit::Store(write)) => {
+                written.lock().unwrap().push(write.clone());
+                let after = StoredProfile {
+                    profile: write.profile,
+                    avatar: write.avatar,
+                    cover: write.cover,
+                    mentions: None,
+                };
+                Edited::Stored { before: stored.clone(), after }
+            }
+            Err(error) => Edited::Refused(error),
+        })
+    }
 }

@@ -11,13 +11,9 @@ use profile_domain::user::UserRef;
 use profile_domain::{FieldError, ValidationErrors};
 
 use crate::AppError;
-use crate::model::{Caller, ProfileView, UsernameRetirement};
-use crate::ports::{Clock, RepoError, UserRepository};
+use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
+use crate::ports::{Clock, UserRepository};
 use crate::use_cases::get_profile::view;
-
-/// How many times a change without `If-Match` is re-applied on a fresh copy
-/// when another writer got in first.
-const MAX_ATTEMPTS: usize = 32;
 
 /// PUT semantics or JSON Merge Patch semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +71,9 @@ impl UpdateProfile {
         Self { users, clock, policy }
     }
 
-    /// Applies the change and stores it with a version check.
-    ///
-    /// Without `If-Match`, a concurrent writer's change is kept: the change is
-    /// re-applied to the fresh profile. With `If-Match`, a stale version is a
+    /// Applies the change to the profile as stored, under the repository's
+    /// write lock, so concurrent changes queue and none is lost. With
+    /// `If-Match`, a version that is no longer current is a
     /// [`AppError::VersionConflict`] and nothing changes.
     ///
     /// # Errors
@@ -101,36 +96,38 @@ impl UpdateProfile {
         self.resolve_role(&mut change).await?;
         let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let actor = caller.actor();
-        for _ in 0..MAX_ATTEMPTS {
-            let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+        let cooldown = self.policy.username_cooldown;
+        let UpdateProfileCommand { if_match, merge_annotations_by_type, .. } = command;
+        let mut decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let current = &stored.profile;
-            if let Some(accepted) = &command.if_match
+            if let Some(accepted) = &if_match
                 && !accepted.contains(&current.version)
             {
                 let expected = accepted.first().map_or(-1, |v| v.0);
                 return Err(AppError::VersionConflict { expected });
             }
-            let change = if command.merge_annotations_by_type {
+            let change = if merge_annotations_by_type {
                 merged_annotations(change.clone(), &current.annotations)?
             } else {
                 change.clone()
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version == current.version {
-                return view(self.users.as_ref(), stored).await;
+                return Ok(Edit::Keep);
             }
-            let retirement =
-                (next.username.canonical() != current.username.canonical()).then(|| UsernameRetirement {
-                    old: current.username.clone(),
-                    available_at: now + self.policy.username_cooldown,
-                });
-            match self.users.update(&next, current.version, retirement).await {
-                Ok(saved) => return view(self.users.as_ref(), saved).await,
-                Err(RepoError::VersionConflict { .. }) if command.if_match.is_none() => continue,
-                Err(error) => return Err(error.into()),
-            }
+            let retirement = (next.username.canonical() != current.username.canonical())
+                .then(|| UsernameRetirement { old: current.username.clone(), available_at: now + cooldown });
+            Ok(Edit::Store(ProfileWrite {
+                profile: next,
+                avatar: stored.avatar.clone(),
+                cover: stored.cover.clone(),
+                retirement,
+            }))
+        };
+        match self.users.edit(&who, &mut decide).await? {
+            Edited::Stored { after, .. } | Edited::Kept(after) => view(self.users.as_ref(), after).await,
+            Edited::Refused(error) => Err(error),
         }
-        Err(AppError::Unavailable)
     }
 
     async fn resolve_role(&self, change: &mut ProfileChange) -> Result<(), AppError> {
@@ -174,13 +171,14 @@ fn profile_error(error: ProfileError) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{StoredProfile, TokenDigest};
+    use crate::model::TokenDigest;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{fixed_clock, noon};
+    use crate::use_cases::test_support::{edit_on, fixed_clock, noon};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
     use profile_domain::user::{Role, UserId};
     use serde_json::json;
+    use std::sync::Mutex;
 
     const POLICY: ProfilePolicy = ProfilePolicy { min_age_years: 13, username_cooldown: Duration::days(30) };
 
@@ -214,77 +212,63 @@ mod tests {
         }
     }
 
+    /// A repository holding `alice(version)`; `written` gets what is stored.
+    fn holding(version: i64, written: &Arc<Mutex<Vec<ProfileWrite>>>) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_edit()
+            .times(1)
+            .returning(edit_on(StoredProfile::without_images(alice(version)), written.clone()));
+        users
+    }
+
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(3)))));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY); // no update expected
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(3, &written)), fixed_clock(), POLICY);
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
         assert!(matches!(result, Err(AppError::VersionConflict { expected: 2 })));
+        assert!(written.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
-    async fn a_concurrent_write_without_if_match_is_retried_on_the_fresh_profile() {
-        let mut users = MockUserRepository::new();
-        let mut seq = mockall::Sequence::new();
-        users
-            .expect_find()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
-        users
-            .expect_update()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
-        users
-            .expect_find()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_| Ok(Some(StoredProfile::without_images(alice(2)))));
-        users
-            .expect_update()
-            .withf(|p, expected, retirement| {
-                p.name.as_str() == "Al"
-                    && *expected == Version(2)
-                    && p.version == Version(3)
-                    && retirement.is_none()
-            })
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|p, _, _| Ok(StoredProfile::without_images(p.clone())));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+    async fn the_change_is_applied_to_the_profile_as_stored_and_bumps_its_version() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(7, &written)), fixed_clock(), POLICY);
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
-        assert_eq!(view.profile.version, Version(3));
+        assert_eq!((view.profile.name.as_str(), view.profile.version), ("Al", Version(8)));
+        let written = written.lock().unwrap();
+        assert_eq!(written.len(), 1);
+        assert_eq!((written[0].profile.version, written[0].profile.updated_at), (Version(8), noon()));
+        assert!(written[0].retirement.is_none());
     }
 
     #[tokio::test]
-    async fn with_if_match_a_lost_race_is_a_conflict_not_a_retry() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().times(1).returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
-        users.expect_update().times(1).returning(|_, _, _| Err(RepoError::VersionConflict { expected: 1 }));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+    async fn a_change_that_changes_nothing_writes_nothing() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(4, &written)), fixed_clock(), POLICY);
 
-        let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(1))).await;
+        let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
-        assert!(matches!(result, Err(AppError::VersionConflict { .. })));
+        assert_eq!(view.profile.version, Version(4));
+        assert!(written.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(1, &written)), fixed_clock(), POLICY);
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
 
         let result = use_case.execute(&caller(2), command).await;
 
         assert!(matches!(result, Err(AppError::Forbidden(_))));
+        assert!(written.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
@@ -305,21 +289,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(StoredProfile::without_images(alice(1)))));
-        users
-            .expect_update()
-            .withf(|p, _, retirement| {
-                p.username.as_str() == "alice2"
-                    && retirement.as_ref().is_some_and(|r| {
-                        r.old.as_str() == "alice" && r.available_at == noon() + Duration::days(30)
-                    })
-            })
-            .times(1)
-            .returning(|p, _, _| Ok(StoredProfile::without_images(p.clone())));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(1, &written)), fixed_clock(), POLICY);
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
+
+        let written = written.lock().unwrap();
+        assert_eq!(written[0].profile.username.as_str(), "alice2");
+        let retirement = written[0].retirement.as_ref().unwrap();
+        assert_eq!(
+            (retirement.old.as_str(), retirement.available_at),
+            ("alice", noon() + Duration::days(30))
+        );
     }
 
     #[tokio::test]

@@ -15,6 +15,12 @@ pub const MAX_LEN: usize = 254;
 pub struct Email(String);
 
 impl Email {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The address as given (trimmed).
     pub fn as_str(&self) -> &str {
         &self.0

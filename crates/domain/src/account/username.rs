@@ -66,6 +66,12 @@ pub const RESERVED: &[&str] = &[
 pub struct Username(String);
 
 impl Username {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The spelling chosen by its owner.
     pub fn as_str(&self) -> &str {
         &self.0

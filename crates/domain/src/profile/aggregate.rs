@@ -122,6 +122,13 @@ impl Profile {
         }
     }
 
+    /// The profile after a change to something it shows but does not hold
+    /// (an image): the same fields, the version bumped, updated at `now`.
+    #[must_use]
+    pub fn touched(&self, now: DateTime<Utc>) -> Profile {
+        Profile { updated_at: now, version: self.version.next(), ..self.clone() }
+    }
+
     /// True when `viewer` may see the private fields: the owner, or a holder
     /// of `profiles.read_private`. Anonymous viewers may not.
     pub fn can_see_private(&self, viewer: Option<&Actor>) -> bool {

@@ -27,6 +27,13 @@ pub struct Annotation {
 }
 
 impl Annotation {
+    /// Rebuilds an annotation read back from storage, where it was written
+    /// only after passing [`Annotation::new`]; it is not checked again. For
+    /// storage adapters.
+    pub fn restore(kind: String, value: Map<String, Value>) -> Self {
+        Self { kind, value }
+    }
+
     /// Checks one annotation, collecting the errors of both parts at the
     /// paths `type` and `value` (prefix them with [`FieldError::at`]).
     pub fn new(kind: &str, value: Value) -> Result<Self, ValidationErrors> {
@@ -105,6 +112,13 @@ impl io::Write for ByteCounter {
 pub struct Annotations(Vec<Annotation>);
 
 impl Annotations {
+    /// Rebuilds a list read back from storage, where it was written only
+    /// after passing [`Annotations::new`]; it is not checked again. For
+    /// storage adapters.
+    pub fn restore(items: Vec<Annotation>) -> Self {
+        Self(items)
+    }
+
     /// Checks the count of already valid annotations (`too_many` at
     /// `annotations`).
     pub fn new(items: Vec<Annotation>) -> Result<Self, FieldError> {

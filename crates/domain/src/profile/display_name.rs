@@ -14,6 +14,12 @@ pub const MAX_LEN: usize = 50;
 pub struct DisplayName(String);
 
 impl DisplayName {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The name, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -17,6 +17,12 @@ use crate::error::FieldError;
 pub struct EthAddress(String);
 
 impl EthAddress {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The address as given.
     pub fn as_str(&self) -> &str {
         &self.0

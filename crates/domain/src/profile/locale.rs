@@ -18,6 +18,12 @@ pub const MAX_LEN: usize = 64;
 pub struct Locale(String);
 
 impl Locale {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The normalized tag (`en-US`).
     pub fn as_str(&self) -> &str {
         &self.0

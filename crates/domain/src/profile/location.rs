@@ -14,6 +14,12 @@ pub const MAX_LEN: usize = 100;
 pub struct Location(String);
 
 impl Location {
+    /// Rebuilds a value read back from storage, where it was written only
+    /// after passing `TryFrom`; it is not checked again. For storage adapters.
+    pub fn restore(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The location, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0

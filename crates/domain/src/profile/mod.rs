@@ -47,7 +47,7 @@ pub use bank_account::BankAccount;
 pub use birthdate::Birthdate;
 pub use change::{FieldUpdate, ParseContext, ProfileChange, RawField, RawProfileInput};
 pub use country::Country;
-pub use description::{Description, MentionLookup, RenderedDescription, UserLinkInput};
+pub use description::{Description, MentionLookup, RenderedDescription, UserLink, UserLinkInput};
 pub use display_name::DisplayName;
 pub use error::ProfileError;
 pub use eth_address::EthAddress;

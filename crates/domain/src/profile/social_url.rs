@@ -67,6 +67,13 @@ pub struct SocialUrl<N> {
 }
 
 impl<N: Network> SocialUrl<N> {
+    /// Rebuilds a URL read back from storage, where it was written only after
+    /// passing `TryFrom`; only parsed again, not checked. `None` when it does
+    /// not even parse. For storage adapters.
+    pub fn restore(stored: &str) -> Option<Self> {
+        Url::parse(stored).ok().map(|url| Self { url, network: PhantomData })
+    }
+
     /// The normalized URL.
     pub fn as_str(&self) -> &str {
         self.url.as_str()

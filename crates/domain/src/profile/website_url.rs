@@ -42,6 +42,13 @@ pub(crate) fn parse_http_url(raw: &str, field: impl Into<Cow<'static, str>>) -> 
 pub struct WebsiteUrl(Url);
 
 impl WebsiteUrl {
+    /// Rebuilds a URL read back from storage, where it was written only after
+    /// passing `TryFrom`; only parsed again, not checked. `None` when it does
+    /// not even parse. For storage adapters.
+    pub fn restore(stored: &str) -> Option<Self> {
+        Url::parse(stored).ok().map(Self)
+    }
+
     /// The normalized URL.
     pub fn as_str(&self) -> &str {
         self.0.as_str()

@@ -3,7 +3,7 @@
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ProfileView};
-use profile_application::use_cases::{ChangePasswordCommand, UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand};
 use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
 use serde::Deserialize;
@@ -84,11 +84,12 @@ pub async fn get_profile(
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let who = user_ref(&path)?;
-    let view = app.get_profile.execute(Some(&caller.0), &who).await?;
-    if not_modified(&req, view.profile.version) {
-        return Ok(HttpResponse::NotModified().insert_header((ETAG, etag(view.profile.version))).finish());
+    match app.get_profile.execute_unless_seen(Some(&caller.0), &who, |v| not_modified(&req, v)).await? {
+        Fetched::NotModified(version) => {
+            Ok(HttpResponse::NotModified().insert_header((ETAG, etag(version))).finish())
+        }
+        Fetched::View(view) => Ok(profile_response(&req, view, &caller.0, query.annotations())),
     }
-    Ok(profile_response(&req, view, &caller.0, query.annotations()))
 }
 
 /// Replace a profile.

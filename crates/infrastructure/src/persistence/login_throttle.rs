@@ -27,11 +27,10 @@ impl SeaLoginThrottle {
 #[async_trait]
 impl LoginThrottle for SeaLoginThrottle {
     async fn failures(&self, key: &str, since: DateTime<Utc>) -> Result<Option<FailureWindow>, RepoError> {
-        let row = login_failures::Entity::find_by_id(key.to_owned())
+        let found = login_failures::Entity::find_by_id(key.to_owned())
             .filter(login_failures::Column::WindowStartedAt.gte(since))
-            .one(self.db.connection())
-            .await
-            .map_err(repo_error)?;
+            .one(self.db.read());
+        let row = self.db.guarded(async { found.await.map_err(repo_error) }).await?;
         Ok(row.map(|row| FailureWindow {
             failures: u32::try_from(row.failures).unwrap_or(0),
             started_at: row.window_started_at,
@@ -44,7 +43,23 @@ impl LoginThrottle for SeaLoginThrottle {
         now: DateTime<Utc>,
         window_start: DateTime<Utc>,
     ) -> Result<(), RepoError> {
-        let db = self.db.connection();
+        self.db.guarded(self.record(keys, now, window_start)).await
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), RepoError> {
+        let delete = login_failures::Entity::delete_by_id(key.to_owned()).exec(self.db.write());
+        self.db.guarded(async { delete.await.map(|_| ()).map_err(repo_error) }).await
+    }
+}
+
+impl SeaLoginThrottle {
+    async fn record(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let db = self.db.write();
         for key in keys {
             let counted = login_failures::Entity::update_many()
                 .col_expr(
@@ -77,14 +92,6 @@ impl LoginThrottle for SeaLoginThrottle {
                     .map_err(repo_error)?;
             }
         }
-        Ok(())
-    }
-
-    async fn clear(&self, key: &str) -> Result<(), RepoError> {
-        login_failures::Entity::delete_by_id(key.to_owned())
-            .exec(self.db.connection())
-            .await
-            .map_err(repo_error)?;
         Ok(())
     }
 }

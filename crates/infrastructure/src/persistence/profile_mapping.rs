@@ -1,55 +1,94 @@
 //! Between stored rows and the domain's `Profile`.
+//!
+//! Reading trusts what is stored: every value passed the domain's rules when
+//! it was written, so it is rebuilt with the types' `restore` constructors
+//! (no validation on the read path) and the JSON columns are decoded straight
+//! into typed records. Only what must be parsed to exist at all (a time zone,
+//! a URL, a country's name) is parsed; a value that does not is reported as
+//! corrupt, not served.
 
-use profile_application::model::{ImageVariant, ProfileImage, StoredProfile};
+use std::collections::HashMap;
+
+use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, StoredProfile};
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress, FacebookUrl, Gender,
-    InstagramUrl, Locale, Location, Profile, TimeZone, TwitterUrl, UserLinkInput, Version, WebsiteUrl,
+    Annotation, Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress,
+    FacebookUrl, Gender, InstagramUrl, Locale, Location, Profile, TimeZone, TwitterUrl, UserLink, Version,
+    WebsiteUrl,
 };
 use profile_domain::user::{Role, UserId};
 use sea_orm::ActiveValue::Set;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::entities::users;
 
-/// Rebuilds the profile from its row. Stored values passed the domain's
-/// rules when written; one that no longer does is reported, not served.
+/// One of the owner's links in `description_links`.
+#[derive(Serialize, Deserialize)]
+struct StoredLink<'a> {
+    #[serde(borrow)]
+    url: std::borrow::Cow<'a, str>,
+    pos: usize,
+    len: usize,
+}
+
+/// One annotation in `annotations`.
+#[derive(Deserialize)]
+struct StoredAnnotation {
+    #[serde(rename = "type")]
+    kind: String,
+    value: Map<String, Value>,
+}
+
+/// One rendition in `avatar_image` / `cover_image` (the primary first).
+#[derive(Serialize, Deserialize)]
+struct StoredVariant {
+    key: String,
+    width: u32,
+    height: u32,
+    content_type: String,
+}
+
+/// Rebuilds the profile from its row and its role.
 pub(crate) fn to_profile(row: users::Model, role: Role) -> Result<Profile, RepoError> {
     let id = row.id;
     let corrupt = |what: &str| RepoError::Other(format!("stored user {id} has an invalid {what}"));
-    let links: Vec<UserLinkInput> = serde_json::from_str::<Vec<Value>>(&row.description_links)
-        .map_err(|_| corrupt("description link list"))?
-        .iter()
-        .map(|link| UserLinkInput {
-            url: link["url"].as_str().unwrap_or_default().to_owned(),
-            text: None,
-            pos: link["pos"].as_i64().unwrap_or(-1),
-            len: link["len"].as_i64().unwrap_or(-1),
-        })
-        .collect();
-    let annotations: Value =
+    let links: Vec<StoredLink<'_>> =
+        serde_json::from_str(&row.description_links).map_err(|_| corrupt("description link list"))?;
+    let links = links.into_iter().map(|l| UserLink::restore(l.url.into_owned(), l.pos, l.len)).collect();
+    let annotations: Vec<StoredAnnotation> =
         serde_json::from_str(&row.annotations).map_err(|_| corrupt("annotation list"))?;
+    let annotations = annotations.into_iter().map(|a| Annotation::restore(a.kind, a.value)).collect();
     Ok(Profile {
         id: UserId(id),
-        username: Username::try_from(row.username.as_str()).map_err(|_| corrupt("username"))?,
-        email: Email::try_from(row.email.as_str()).map_err(|_| corrupt("email"))?,
-        name: DisplayName::try_from(row.name.as_str()).map_err(|_| corrupt("name"))?,
-        description: Description::new(&row.description_text, &links).map_err(|_| corrupt("description"))?,
-        location: optional::<Location>(row.location).map_err(|()| corrupt("location"))?,
-        country: optional::<Country>(row.country).map_err(|()| corrupt("country"))?,
-        locale: Locale::try_from(row.locale.as_str()).map_err(|_| corrupt("locale"))?,
+        username: Username::restore(row.username),
+        email: Email::restore(row.email),
+        name: DisplayName::restore(row.name),
+        description: Description::restore(row.description_text, links),
+        location: row.location.filter(|s| !s.is_empty()).map(Location::restore),
+        country: row
+            .country
+            .filter(|s| !s.is_empty())
+            .map(|code| Country::try_from(code.as_str()).map_err(|_| corrupt("country")))
+            .transpose()?,
+        locale: Locale::restore(row.locale),
         timezone: TimeZone::try_from(row.timezone.as_str()).map_err(|_| corrupt("timezone"))?,
         birthdate: row.birthdate.map(Birthdate::restore),
-        gender: optional::<Gender>(row.gender).map_err(|()| corrupt("gender"))?,
-        website_url: optional::<WebsiteUrl>(row.website_url).map_err(|()| corrupt("website_url"))?,
-        twitter_url: optional::<TwitterUrl>(row.twitter_url).map_err(|()| corrupt("twitter_url"))?,
-        facebook_url: optional::<FacebookUrl>(row.facebook_url).map_err(|()| corrupt("facebook_url"))?,
-        instagram_url: optional::<InstagramUrl>(row.instagram_url).map_err(|()| corrupt("instagram_url"))?,
-        eth_address: optional::<EthAddress>(row.eth_address).map_err(|()| corrupt("eth_address"))?,
-        bank_account: optional::<BankAccount>(row.bank_account).map_err(|()| corrupt("bank_account"))?,
+        gender: row
+            .gender
+            .filter(|s| !s.is_empty())
+            .map(|g| Gender::try_from(g.as_str()).map_err(|_| corrupt("gender")))
+            .transpose()?,
+        website_url: url(row.website_url, WebsiteUrl::restore).map_err(|()| corrupt("website_url"))?,
+        twitter_url: url(row.twitter_url, TwitterUrl::restore).map_err(|()| corrupt("twitter_url"))?,
+        facebook_url: url(row.facebook_url, FacebookUrl::restore).map_err(|()| corrupt("facebook_url"))?,
+        instagram_url: url(row.instagram_url, InstagramUrl::restore)
+            .map_err(|()| corrupt("instagram_url"))?,
+        eth_address: row.eth_address.filter(|s| !s.is_empty()).map(EthAddress::restore),
+        bank_account: row.bank_account.filter(|s| !s.is_empty()).map(BankAccount::restore),
         is_creator: row.is_creator,
-        annotations: Annotations::from_json(&annotations).map_err(|_| corrupt("annotations"))?,
+        annotations: Annotations::restore(annotations),
         role,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -57,14 +96,40 @@ pub(crate) fn to_profile(row: users::Model, role: Role) -> Result<Profile, RepoE
     })
 }
 
-/// The columns a profile change writes (everything but id, password,
-/// created_at; the role id is set by the caller).
-pub(crate) fn profile_columns(profile: &Profile) -> users::ActiveModel {
-    let links: Vec<Value> = profile
+/// A stored URL, parsed again; `Err` when it does not parse.
+fn url<T>(raw: Option<String>, restore: fn(&str) -> Option<T>) -> Result<Option<T>, ()> {
+    raw.filter(|s| !s.is_empty()).map(|s| restore(&s).ok_or(())).transpose()
+}
+
+/// The profile, its images and (when the row carried them) its resolved
+/// mentions.
+pub(crate) fn to_stored_profile(
+    row: users::Model,
+    role: Role,
+    mentions: Option<HashMap<String, UserId>>,
+) -> Result<StoredProfile, RepoError> {
+    let id = row.id;
+    let avatar = image_from_column(row.avatar_image.as_deref())
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image")))?;
+    let cover = image_from_column(row.cover_image.as_deref())
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image")))?;
+    Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover, mentions })
+}
+
+/// `mention_ids` as the read statement gives it: `[["bob", 2], …]`.
+pub(crate) fn mentions_from_column(raw: Option<&str>) -> Option<HashMap<String, UserId>> {
+    let pairs: Vec<(String, i64)> = serde_json::from_str(raw?).ok()?;
+    Some(pairs.into_iter().map(|(name, id)| (name, UserId(id))).collect())
+}
+
+/// The columns a write stores (everything but id, password and created_at).
+pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
+    let profile = &write.profile;
+    let links: Vec<StoredLink<'_>> = profile
         .description
         .user_links()
         .iter()
-        .map(|link| json!({"url": link.url(), "pos": link.pos(), "len": link.len()}))
+        .map(|link| StoredLink { url: link.url().into(), pos: link.pos(), len: link.len() })
         .collect();
     let text = |value: Option<&str>| value.map(str::to_owned);
     users::ActiveModel {
@@ -77,7 +142,8 @@ pub(crate) fn profile_columns(profile: &Profile) -> users::ActiveModel {
         updated_at: Set(profile.updated_at),
         version: Set(profile.version.0),
         description_text: Set(profile.description.text().to_owned()),
-        description_links: Set(Value::Array(links).to_string()),
+        description_links: Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into())),
+        mentions: Set(Some(mentions_column(profile))),
         location: Set(text(profile.location.as_ref().map(Location::as_str))),
         country: Set(profile.country.as_ref().map(|c| c.code().to_owned())),
         locale: Set(profile.locale.as_str().to_owned()),
@@ -92,49 +158,38 @@ pub(crate) fn profile_columns(profile: &Profile) -> users::ActiveModel {
         bank_account: Set(text(profile.bank_account.as_ref().map(BankAccount::as_str))),
         is_creator: Set(profile.is_creator),
         annotations: Set(profile.annotations.to_json().to_string()),
+        avatar_image: Set(image_to_column(write.avatar.as_ref())),
+        cover_image: Set(image_to_column(write.cover.as_ref())),
         ..Default::default()
     }
 }
 
-/// An optional stored value, parsed by its domain type; `Err` when invalid.
-fn optional<T: for<'a> TryFrom<&'a str>>(raw: Option<String>) -> Result<Option<T>, ()> {
-    raw.filter(|s| !s.is_empty()).map(|s| T::try_from(s.as_str()).map_err(|_| ())).transpose()
-}
-
-/// The profile and its images from their row.
-pub(crate) fn to_stored_profile(row: users::Model, role: Role) -> Result<StoredProfile, RepoError> {
-    let id = row.id;
-    let avatar = image_from_column(row.avatar_image.as_deref())
-        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image")))?;
-    let cover = image_from_column(row.cover_image.as_deref())
-        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image")))?;
-    Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover })
+/// The `mentions` column of `profile`: its mentioned names, lower-case.
+pub(crate) fn mentions_column(profile: &Profile) -> String {
+    serde_json::to_string(&profile.description.mentioned_names()).unwrap_or_else(|_| "[]".into())
 }
 
 /// `[{key, width, height, content_type}]`, the primary first.
-pub(crate) fn image_to_column(image: Option<&ProfileImage>) -> Option<String> {
+fn image_to_column(image: Option<&ProfileImage>) -> Option<String> {
     let image = image?;
-    let variant = |v: &ImageVariant| json!({"key": v.key, "width": v.width, "height": v.height, "content_type": v.content_type});
+    let variant = |v: &ImageVariant| StoredVariant {
+        key: v.key.clone(),
+        width: v.width,
+        height: v.height,
+        content_type: v.content_type.clone(),
+    };
     let mut list = vec![variant(&image.primary)];
     list.extend(image.variants.iter().filter(|v| v.key != image.primary.key).map(variant));
-    Some(Value::Array(list).to_string())
+    serde_json::to_string(&list).ok()
 }
 
 fn image_from_column(raw: Option<&str>) -> Result<Option<ProfileImage>, ()> {
     let Some(raw) = raw else { return Ok(None) };
-    let list: Vec<Value> = serde_json::from_str(raw).map_err(|_| ())?;
-    let mut variants = list
-        .iter()
-        .map(|v| {
-            Some(ImageVariant {
-                key: v["key"].as_str()?.to_owned(),
-                width: u32::try_from(v["width"].as_u64()?).ok()?,
-                height: u32::try_from(v["height"].as_u64()?).ok()?,
-                content_type: v["content_type"].as_str()?.to_owned(),
-            })
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or(())?;
+    let list: Vec<StoredVariant> = serde_json::from_str(raw).map_err(|_| ())?;
+    let mut variants: Vec<ImageVariant> = list
+        .into_iter()
+        .map(|v| ImageVariant { key: v.key, width: v.width, height: v.height, content_type: v.content_type })
+        .collect();
     let primary = variants.first().cloned().ok_or(())?;
     variants.sort_by_key(|v| (v.width, v.height));
     Ok(Some(ProfileImage { primary, variants }))

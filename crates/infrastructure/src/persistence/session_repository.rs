@@ -1,4 +1,5 @@
-//! Sessions in SQLite or PostgreSQL: every instance sees the same ones.
+//! Sessions in SQLite or PostgreSQL: every instance sees the same ones; a
+//! session in use is usually answered from the cache (see `session_cache`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -6,12 +7,15 @@ use profile_application::model::{Caller, NewSession, TokenDigest};
 use profile_application::ports::{RepoError, SessionRepository};
 use profile_domain::user::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
+};
 
 use super::Database;
 use super::entities::{sessions, users};
 use super::errors::repo_error;
-use super::roles::load_role;
+use super::invalidation::notify;
+use super::session_cache::{CachedSession, token_message};
 
 /// [`SessionRepository`] on SeaORM.
 #[derive(Debug, Clone)]
@@ -23,6 +27,29 @@ impl SeaSessionRepository {
     /// A repository on `db`.
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// The live session of `digest` from the database: its owner, their
+    /// role and its expiry, in one statement.
+    async fn load(&self, digest: &str, now: DateTime<Utc>) -> Result<Option<CachedSession>, RepoError> {
+        let row: Option<(i64, i64, DateTime<Utc>)> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::UserId)
+            .column(users::Column::RoleId)
+            .column(sessions::Column::ExpiresAt)
+            .join(JoinType::InnerJoin, sessions::Relation::User.def())
+            .filter(sessions::Column::TokenHash.eq(digest))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .into_tuple()
+            .one(self.db.read())
+            .await
+            .map_err(repo_error)?;
+        Ok(row.map(|(user_id, role_id, expires_at)| CachedSession {
+            user_id: UserId(user_id),
+            role_id,
+            expires_at,
+        }))
     }
 }
 
@@ -37,8 +64,12 @@ impl SessionRepository for SeaSessionRepository {
             revoked_at: Set(None),
             ..Default::default()
         };
-        sessions::Entity::insert(row).exec(self.db.connection()).await.map_err(repo_error)?;
-        Ok(())
+        self.db
+            .guarded(async {
+                sessions::Entity::insert(row).exec(self.db.write()).await.map_err(repo_error)?;
+                Ok(())
+            })
+            .await
     }
 
     async fn find_active(
@@ -46,30 +77,38 @@ impl SessionRepository for SeaSessionRepository {
         digest: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<Option<Caller>, RepoError> {
-        let db = self.db.connection();
-        let found = sessions::Entity::find()
-            .filter(sessions::Column::TokenHash.eq(digest.0.as_str()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .filter(sessions::Column::ExpiresAt.gt(now))
-            .find_also_related(users::Entity)
-            .one(db)
-            .await
-            .map_err(repo_error)?;
-        let Some((_, Some(user))) = found else {
-            return Ok(None);
+        let cache = self.db.sessions();
+        let session = match cache.get(&digest.0, now) {
+            Some(session) => session,
+            None => {
+                let ticket = cache.ticket();
+                let Some(session) = self.db.guarded(self.load(&digest.0, now)).await? else {
+                    return Ok(None);
+                };
+                cache.insert(ticket, &digest.0, session);
+                session
+            }
         };
-        let role = load_role(db, user.role_id).await?;
-        Ok(Some(Caller { user_id: UserId(user.id), role, token_digest: digest.clone() }))
+        let role = self.db.guarded(self.db.roles().by_id(self.db.read(), session.role_id)).await?;
+        Ok(Some(Caller { user_id: session.user_id, role, token_digest: digest.clone() }))
     }
 
     async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError> {
-        sessions::Entity::update_many()
-            .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-            .filter(sessions::Column::TokenHash.eq(digest.0.as_str()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .exec(self.db.connection())
+        self.db
+            .guarded(async {
+                let tx = self.db.begin_write().await?;
+                sessions::Entity::update_many()
+                    .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+                    .filter(sessions::Column::TokenHash.eq(digest.0.as_str()))
+                    .filter(sessions::Column::RevokedAt.is_null())
+                    .exec(&tx)
+                    .await
+                    .map_err(repo_error)?;
+                notify(&tx, &token_message(&digest.0)).await?;
+                tx.commit().await.map_err(repo_error)?;
+                self.db.sessions().invalidate_token(&digest.0);
+                Ok(())
+            })
             .await
-            .map_err(repo_error)?;
-        Ok(())
     }
 }

@@ -5,22 +5,24 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::model::{
-    Credentials, ImageKind, NewUser, ProfileImage, StoredProfile, TokenDigest, UsernameRetirement,
+    Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
 };
-use profile_application::ports::{RepoError, UserRepository};
+use profile_application::ports::{EditorRef, RepoError, UserRepository};
 use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 
 use super::Database;
-use super::entities::{retired_usernames, roles, sessions, users};
+use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
-use super::profile_mapping::{image_to_column, profile_columns, to_profile, to_stored_profile};
-use super::roles::{load_role, role_id};
+use super::invalidation::notify;
+use super::profile_mapping::{mentions_column, to_profile, to_stored_profile, write_columns};
+use super::profile_query::{By, find_profile_row};
+use super::session_cache::user_message;
 
 /// [`UserRepository`] on SeaORM.
 #[derive(Debug, Clone)]
@@ -33,16 +35,103 @@ impl SeaUserRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+
+    async fn stored(
+        &self,
+        db: &impl ConnectionTrait,
+        row: users::Model,
+        mentions: Option<HashMap<String, UserId>>,
+    ) -> Result<StoredProfile, RepoError> {
+        let role = self.db.roles().by_id(db, row.role_id).await?;
+        to_stored_profile(row, role, mentions)
+    }
+
+    async fn edit_in(
+        &self,
+        tx: DatabaseTransaction,
+        who: &UserRef,
+        editor: &mut EditorRef,
+    ) -> Result<Edited, RepoError> {
+        let filter = match who {
+            UserRef::Id(id) => users::Column::Id.eq(id.0),
+            UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
+            UserRef::Me => return Err(RepoError::NotFound),
+        };
+        // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
+        // SQLite's BEGIN IMMEDIATE already holds the database's write lock.
+        let row = users::Entity::find().filter(filter).lock_exclusive().one(&tx).await.map_err(repo_error)?;
+        let before = self.stored(&tx, row.ok_or(RepoError::NotFound)?, None).await?;
+        let write = match editor.edit(&before) {
+            Err(refused) => return Ok(Edited::Refused(refused)),
+            Ok(Edit::Keep) => return Ok(Edited::Kept(before)),
+            Ok(Edit::Store(write)) => write,
+        };
+        let id = write.profile.id;
+        let updated = users::Entity::update_many()
+            .set(write_columns(&write))
+            .filter(users::Column::Id.eq(id.0))
+            .filter(users::Column::Version.eq(before.profile.version.0))
+            .exec(&tx)
+            .await
+            .map_err(repo_error)?;
+        if updated.rows_affected == 0 {
+            return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+        }
+        if let Some(retirement) = &write.retirement {
+            retire(&tx, &write.profile, retirement).await?;
+        }
+        let role_changed = write.profile.role.id != before.profile.role.id;
+        if role_changed {
+            notify(&tx, &user_message(id)).await?;
+        }
+        let names = write.profile.description.mentioned_names();
+        let mentions = if names.is_empty() { HashMap::new() } else { user_ids(&tx, &names).await? };
+        tx.commit().await.map_err(repo_error)?;
+        if role_changed {
+            self.db.sessions().invalidate_user(id);
+        }
+        let ProfileWrite { profile, avatar, cover, .. } = write;
+        Ok(Edited::Stored {
+            before,
+            after: StoredProfile { profile, avatar, cover, mentions: Some(mentions) },
+        })
+    }
 }
 
-async fn with_role(db: &impl ConnectionTrait, row: users::Model) -> Result<Profile, RepoError> {
-    let role = load_role(db, row.role_id).await?;
-    to_profile(row, role)
-}
-
-async fn stored(db: &impl ConnectionTrait, row: users::Model) -> Result<StoredProfile, RepoError> {
-    let role = load_role(db, row.role_id).await?;
-    to_stored_profile(row, role)
+/// Moves `retirement.old` to the retired names and frees the new name from
+/// any retirement of its own (the previous owner taking it back).
+async fn retire(
+    tx: &DatabaseTransaction,
+    profile: &Profile,
+    retirement: &UsernameRetirement,
+) -> Result<(), RepoError> {
+    let new_key = profile.username.canonical();
+    ensure_not_retired(tx, &new_key, Some(profile.id.0), profile.updated_at).await?;
+    retired_usernames::Entity::delete_many()
+        .filter(retired_usernames::Column::UsernameKey.eq(new_key))
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    let row = retired_usernames::ActiveModel {
+        username_key: Set(retirement.old.canonical()),
+        user_id: Set(profile.id.0),
+        retired_at: Set(profile.updated_at),
+        available_at: Set(retirement.available_at),
+    };
+    retired_usernames::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(retired_usernames::Column::UsernameKey)
+                .update_columns([
+                    retired_usernames::Column::UserId,
+                    retired_usernames::Column::RetiredAt,
+                    retired_usernames::Column::AvailableAt,
+                ])
+                .to_owned(),
+        )
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    Ok(())
 }
 
 /// Fails with a duplicate-username error when `key` was given up by another
@@ -65,185 +154,128 @@ async fn ensure_not_retired(
     }
 }
 
+async fn user_ids(
+    db: &impl ConnectionTrait,
+    usernames: &[String],
+) -> Result<HashMap<String, UserId>, RepoError> {
+    let rows: Vec<(i64, String)> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::UsernameKey)
+        .filter(users::Column::UsernameKey.is_in(usernames.iter().map(|n| n.to_lowercase())))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(repo_error)?;
+    Ok(rows.into_iter().map(|(id, key)| (key, UserId(id))).collect())
+}
+
 #[async_trait]
 impl UserRepository for SeaUserRepository {
     async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
-        // Roles are read outside the transaction; inside it, the INSERT comes
-        // first so SQLite takes the write lock at once (a read-then-write
-        // upgrade fails immediately under contention instead of waiting).
-        let role_id = role_id(self.db.connection(), &user.role).await?;
-        let tx = self.db.connection().begin().await.map_err(repo_error)?;
-        let row = users::ActiveModel {
-            username: Set(user.username.as_str().to_owned()),
-            username_key: Set(user.username.canonical()),
-            email: Set(user.email.as_str().to_owned()),
-            email_key: Set(user.email.canonical()),
-            password_hash: Set(user.password_hash.clone()),
-            name: Set(user.name.as_str().to_owned()),
-            role_id: Set(role_id),
-            created_at: Set(user.created_at),
-            updated_at: Set(user.created_at),
-            version: Set(Version::INITIAL.0),
-            ..Default::default()
-        };
-        let inserted = users::Entity::insert(row).exec_with_returning(&tx).await.map_err(repo_error)?;
-        // Dropping the transaction on error rolls the insert back.
-        ensure_not_retired(&tx, &user.username.canonical(), Some(inserted.id), user.created_at).await?;
-        let profile = with_role(&tx, inserted).await?;
-        tx.commit().await.map_err(repo_error)?;
-        Ok(profile)
+        self.db
+            .guarded(async {
+                let role = self
+                    .db
+                    .roles()
+                    .by_name(self.db.read(), &user.role)
+                    .await?
+                    .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role)))?;
+                let tx = self.db.begin_write().await?;
+                let row = users::ActiveModel {
+                    username: Set(user.username.as_str().to_owned()),
+                    username_key: Set(user.username.canonical()),
+                    email: Set(user.email.as_str().to_owned()),
+                    email_key: Set(user.email.canonical()),
+                    password_hash: Set(user.password_hash.clone()),
+                    name: Set(user.name.as_str().to_owned()),
+                    role_id: Set(role.id),
+                    created_at: Set(user.created_at),
+                    updated_at: Set(user.created_at),
+                    version: Set(Version::INITIAL.0),
+                    mentions: Set(Some("[]".to_owned())),
+                    ..Default::default()
+                };
+                let inserted =
+                    users::Entity::insert(row).exec_with_returning(&tx).await.map_err(repo_error)?;
+                // Dropping the transaction on error rolls the insert back.
+                ensure_not_retired(&tx, &user.username.canonical(), Some(inserted.id), user.created_at)
+                    .await?;
+                tx.commit().await.map_err(repo_error)?;
+                to_profile(inserted, role)
+            })
+            .await
     }
 
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
-        let db = self.db.connection();
-        let filter = match who {
-            UserRef::Id(id) => users::Column::Id.eq(id.0),
-            UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
+        let (by, value) = match who {
+            UserRef::Id(id) => (By::Id, id.0.into()),
+            UserRef::Username(name) => (By::UsernameKey, name.canonical().into()),
             UserRef::Me => return Ok(None),
         };
-        match users::Entity::find().filter(filter).one(db).await.map_err(repo_error)? {
-            Some(row) => Ok(Some(stored(db, row).await?)),
-            None => Ok(None),
-        }
+        self.db
+            .guarded(async {
+                let db = self.db.read();
+                match find_profile_row(db, by, value).await.map_err(repo_error)? {
+                    Some(row) => Ok(Some(self.stored(db, row.user, row.mentions).await?)),
+                    None => Ok(None),
+                }
+            })
+            .await
     }
 
-    async fn update(
-        &self,
-        profile: &Profile,
-        expected: Version,
-        retirement: Option<UsernameRetirement>,
-    ) -> Result<StoredProfile, RepoError> {
-        let tx = self.db.connection().begin().await.map_err(repo_error)?;
-        // The version-checked write goes first: on SQLite it takes the write
-        // lock at once, so concurrent writers queue instead of deadlocking.
-        let updated = users::Entity::update_many()
-            .set(profile_columns(profile))
-            .filter(users::Column::Id.eq(profile.id.0))
-            .filter(users::Column::Version.eq(expected.0))
-            .exec(&tx)
+    async fn edit(&self, who: &UserRef, editor: &mut EditorRef) -> Result<Edited, RepoError> {
+        self.db
+            .guarded(async {
+                let tx = self.db.begin_write().await?;
+                // Dropping `tx` without a commit (refused, kept, failed) rolls back.
+                self.edit_in(tx, who, editor).await
+            })
             .await
-            .map_err(repo_error)?;
-        if updated.rows_affected == 0 {
-            let exists =
-                users::Entity::find_by_id(profile.id.0).one(&tx).await.map_err(repo_error)?.is_some();
-            return Err(if exists {
-                RepoError::VersionConflict { expected: expected.0 }
-            } else {
-                RepoError::NotFound
-            });
-        }
-        if let Some(retirement) = retirement {
-            let new_key = profile.username.canonical();
-            ensure_not_retired(&tx, &new_key, Some(profile.id.0), profile.updated_at).await?;
-            retired_usernames::Entity::delete_many()
-                .filter(retired_usernames::Column::UsernameKey.eq(new_key))
-                .exec(&tx)
-                .await
-                .map_err(repo_error)?;
-            let row = retired_usernames::ActiveModel {
-                username_key: Set(retirement.old.canonical()),
-                user_id: Set(profile.id.0),
-                retired_at: Set(profile.updated_at),
-                available_at: Set(retirement.available_at),
-            };
-            retired_usernames::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(retired_usernames::Column::UsernameKey)
-                        .update_columns([
-                            retired_usernames::Column::UserId,
-                            retired_usernames::Column::RetiredAt,
-                            retired_usernames::Column::AvailableAt,
-                        ])
-                        .to_owned(),
-                )
-                .exec(&tx)
-                .await
-                .map_err(repo_error)?;
-        }
-        let row = users::Entity::find_by_id(profile.id.0)
-            .one(&tx)
-            .await
-            .map_err(repo_error)?
-            .ok_or(RepoError::NotFound)?;
-        let saved = stored(&tx, row).await?;
-        tx.commit().await.map_err(repo_error)?;
-        Ok(saved)
-    }
-
-    async fn set_image(
-        &self,
-        user: UserId,
-        kind: ImageKind,
-        image: Option<ProfileImage>,
-        expected: Version,
-        now: DateTime<Utc>,
-    ) -> Result<StoredProfile, RepoError> {
-        let column = match kind {
-            ImageKind::Avatar => users::Column::AvatarImage,
-            ImageKind::Cover => users::Column::CoverImage,
-        };
-        let tx = self.db.connection().begin().await.map_err(repo_error)?;
-        let updated = users::Entity::update_many()
-            .col_expr(column, Expr::value(image_to_column(image.as_ref())))
-            .col_expr(users::Column::Version, Expr::value(expected.next().0))
-            .col_expr(users::Column::UpdatedAt, Expr::value(now))
-            .filter(users::Column::Id.eq(user.0))
-            .filter(users::Column::Version.eq(expected.0))
-            .exec(&tx)
-            .await
-            .map_err(repo_error)?;
-        if updated.rows_affected == 0 {
-            return Err(RepoError::VersionConflict { expected: expected.0 });
-        }
-        let row = users::Entity::find_by_id(user.0)
-            .one(&tx)
-            .await
-            .map_err(repo_error)?
-            .ok_or(RepoError::NotFound)?;
-        let saved = stored(&tx, row).await?;
-        tx.commit().await.map_err(repo_error)?;
-        Ok(saved)
     }
 
     async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
-        let rows = users::Entity::find()
-            .filter(users::Column::UsernameKey.is_in(usernames.iter().map(|n| n.to_lowercase())))
-            .all(self.db.connection())
-            .await
-            .map_err(repo_error)?;
-        Ok(rows.into_iter().map(|row| (row.username_key, UserId(row.id))).collect())
+        self.db.guarded(user_ids(self.db.read(), usernames)).await
     }
 
     async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError> {
-        let db = self.db.connection();
-        let role = roles::Entity::find()
-            .filter(roles::Column::Name.eq(name.trim().to_lowercase()))
-            .one(db)
-            .await
-            .map_err(repo_error)?;
-        match role {
-            Some(role) => Ok(Some(load_role(db, role.id).await?)),
-            None => Ok(None),
-        }
+        self.db.guarded(self.db.roles().by_name(self.db.read(), name)).await
     }
 
     async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>, RepoError> {
         let key = login.to_lowercase();
-        let row = users::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(users::Column::UsernameKey.eq(key.as_str()))
-                    .add(users::Column::EmailKey.eq(key.as_str())),
-            )
-            .one(self.db.connection())
+        self.db
+            .guarded(async {
+                let row: Option<(i64, String)> = users::Entity::find()
+                    .select_only()
+                    .column(users::Column::Id)
+                    .column(users::Column::PasswordHash)
+                    .filter(
+                        Condition::any()
+                            .add(users::Column::UsernameKey.eq(key.as_str()))
+                            .add(users::Column::EmailKey.eq(key.as_str())),
+                    )
+                    .into_tuple()
+                    .one(self.db.read())
+                    .await
+                    .map_err(repo_error)?;
+                Ok(row.map(|(id, password_hash)| Credentials { user_id: UserId(id), password_hash }))
+            })
             .await
-            .map_err(repo_error)?;
-        Ok(row.map(|row| Credentials { user_id: UserId(row.id), password_hash: row.password_hash }))
     }
 
     async fn password_hash(&self, user: UserId) -> Result<Option<String>, RepoError> {
-        let row = users::Entity::find_by_id(user.0).one(self.db.connection()).await.map_err(repo_error)?;
-        Ok(row.map(|row| row.password_hash))
+        self.db
+            .guarded(async {
+                users::Entity::find_by_id(user.0)
+                    .select_only()
+                    .column(users::Column::PasswordHash)
+                    .into_tuple()
+                    .one(self.db.read())
+                    .await
+                    .map_err(repo_error)
+            })
+            .await
     }
 
     async fn change_password(
@@ -253,24 +285,71 @@ impl UserRepository for SeaUserRepository {
         keep: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
-        let tx = self.db.connection().begin().await.map_err(repo_error)?;
-        let updated = users::Entity::update_many()
-            .col_expr(users::Column::PasswordHash, Expr::value(hash))
-            .filter(users::Column::Id.eq(user.0))
-            .exec(&tx)
+        self.db
+            .guarded(async {
+                let tx = self.db.begin_write().await?;
+                let updated = users::Entity::update_many()
+                    .col_expr(users::Column::PasswordHash, Expr::value(hash))
+                    .filter(users::Column::Id.eq(user.0))
+                    .exec(&tx)
+                    .await
+                    .map_err(repo_error)?;
+                if updated.rows_affected == 0 {
+                    return Err(RepoError::NotFound);
+                }
+                sessions::Entity::update_many()
+                    .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+                    .filter(sessions::Column::UserId.eq(user.0))
+                    .filter(sessions::Column::RevokedAt.is_null())
+                    .filter(sessions::Column::TokenHash.ne(keep.0.as_str()))
+                    .exec(&tx)
+                    .await
+                    .map_err(repo_error)?;
+                notify(&tx, &user_message(user)).await?;
+                tx.commit().await.map_err(repo_error)?;
+                self.db.sessions().invalidate_user(user);
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// Fills `mentions` for rows written before the column existed; called once
+/// at start, in small batches, so later reads resolve mentions in one
+/// statement. Returns how many rows it filled.
+pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
+    let mut filled = 0;
+    loop {
+        let rows = users::Entity::find()
+            .filter(users::Column::Mentions.is_null())
+            .limit(200)
+            .all(db.read())
             .await
             .map_err(repo_error)?;
-        if updated.rows_affected == 0 {
-            return Err(RepoError::NotFound);
+        if rows.is_empty() {
+            return Ok(filled);
         }
-        sessions::Entity::update_many()
-            .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-            .filter(sessions::Column::UserId.eq(user.0))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .filter(sessions::Column::TokenHash.ne(keep.0.as_str()))
-            .exec(&tx)
-            .await
-            .map_err(repo_error)?;
-        tx.commit().await.map_err(repo_error)
+        let tx = db.write().begin().await.map_err(repo_error)?;
+        for row in rows {
+            let (id, version) = (row.id, row.version);
+            let role = Role::new(row.role_id, "", Default::default());
+            let mentions = match to_profile(row, role) {
+                Ok(profile) => mentions_column(&profile),
+                Err(error) => {
+                    tracing::warn!(user = id, %error, "cannot read a stored profile to index its mentions");
+                    "[]".to_owned()
+                }
+            };
+            users::Entity::update_many()
+                .col_expr(users::Column::Mentions, Expr::value(mentions))
+                .filter(users::Column::Id.eq(id))
+                .filter(users::Column::Version.eq(version))
+                .filter(users::Column::Mentions.is_null())
+                .exec(&tx)
+                .await
+                .map_err(repo_error)?;
+            filled += 1;
+        }
+        tx.commit().await.map_err(repo_error)?;
     }
 }

@@ -47,6 +47,13 @@ pub struct UserLink {
 }
 
 impl UserLink {
+    /// Rebuilds a link read back from storage, where it was written only as
+    /// part of a checked [`Description`]; it is not checked again. For
+    /// storage adapters.
+    pub fn restore(url: String, pos: usize, len: usize) -> Self {
+        Self { url, pos, len }
+    }
+
     /// The normalized URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -79,6 +86,14 @@ pub struct Description {
 }
 
 impl Description {
+    /// Rebuilds a description read back from storage, where it was written
+    /// only after passing [`Description::new`]; it is not checked again. The
+    /// links must be sorted by position, as [`Description::user_links`]
+    /// gives them. For storage adapters.
+    pub fn restore(text: String, links: Vec<UserLink>) -> Self {
+        Self { text, links }
+    }
+
     /// Checks `text` and `links`, collecting every error: a link must be
     /// `http`/`https` (`…links[i].url`), start inside the text and cover at
     /// least one character within it (`out_of_range` at `…pos` or `…len`),

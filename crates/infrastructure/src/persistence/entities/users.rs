@@ -33,6 +33,7 @@ pub struct Model {
     pub annotations: String,
     pub avatar_image: Option<String>,
     pub cover_image: Option<String>,
+    pub mentions: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

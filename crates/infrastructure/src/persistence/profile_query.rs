@@ -1,0 +1,90 @@
+//! The one statement a profile read costs: the user's row, and in the same
+//! statement the ids of the users its description mentions (from the
+//! `mentions` column written with the description), as `mention_ids`
+//! `[[name, id], …]`, or NULL for rows written before that column existed.
+//!
+//! The SQL is built once per backend and lookup (by id, by username) with
+//! SeaORM's query builder, then reused with each request's value, so the
+//! driver's prepared-statement cache always hits.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use profile_domain::user::UserId;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait, Statement, Value,
+};
+
+use super::entities::users;
+use super::profile_mapping::mentions_from_column;
+
+/// How a read names the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    Id,
+    UsernameKey,
+}
+
+/// A user row with its resolved mentions.
+pub(crate) struct ProfileRow {
+    pub user: users::Model,
+    pub mentions: Option<HashMap<String, UserId>>,
+}
+
+impl FromQueryResult for ProfileRow {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        let raw: Option<String> = row.try_get(prefix, "mention_ids")?;
+        Ok(Self {
+            user: users::Model::from_query_result(row, prefix)?,
+            mentions: mentions_from_column(raw.as_deref()),
+        })
+    }
+}
+
+/// `mention_ids` for the row of the outer `users`.
+fn mention_ids(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            r#"CASE WHEN "users"."mentions" IS NULL THEN NULL ELSE (SELECT COALESCE(json_agg(json_build_array(m.username_key, m.id)), '[]'::json)::text FROM "users" AS m WHERE m.username_key IN (SELECT json_array_elements_text("users"."mentions"::json))) END"#
+        }
+        _ => {
+            r#"CASE WHEN "users"."mentions" IS NULL THEN NULL ELSE (SELECT json_group_array(json_array(m.username_key, m.id)) FROM "users" AS m WHERE m.username_key IN (SELECT value FROM json_each("users"."mentions"))) END"#
+        }
+    }
+}
+
+fn build(backend: DbBackend, by: By) -> String {
+    let select = users::Entity::find().column_as(Expr::cust(mention_ids(backend)), "mention_ids");
+    let select = match by {
+        By::Id => select.filter(users::Column::Id.eq(0_i64)),
+        By::UsernameKey => select.filter(users::Column::UsernameKey.eq("")),
+    };
+    select.build(backend).sql
+}
+
+static POSTGRES_BY_ID: LazyLock<String> = LazyLock::new(|| build(DbBackend::Postgres, By::Id));
+static POSTGRES_BY_NAME: LazyLock<String> = LazyLock::new(|| build(DbBackend::Postgres, By::UsernameKey));
+static SQLITE_BY_ID: LazyLock<String> = LazyLock::new(|| build(DbBackend::Sqlite, By::Id));
+static SQLITE_BY_NAME: LazyLock<String> = LazyLock::new(|| build(DbBackend::Sqlite, By::UsernameKey));
+
+/// Reads the profile row named by `value` (an id or a lower-case username).
+pub(crate) async fn find_profile_row(
+    db: &impl ConnectionTrait,
+    by: By,
+    value: Value,
+) -> Result<Option<ProfileRow>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match (backend, by) {
+        (DbBackend::Postgres, By::Id) => &*POSTGRES_BY_ID,
+        (DbBackend::Postgres, By::UsernameKey) => &*POSTGRES_BY_NAME,
+        (_, By::Id) => &*SQLITE_BY_ID,
+        (_, By::UsernameKey) => &*SQLITE_BY_NAME,
+    };
+    let statement = Statement::from_sql_and_values(backend, sql.as_str(), [value]);
+    match db.query_one_raw(statement).await? {
+        Some(row) => Ok(Some(ProfileRow::from_query_result(&row, "")?)),
+        None => Ok(None),
+    }
+}
