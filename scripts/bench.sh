@@ -29,5 +29,5 @@ if [ -z "${BENCH_POSTGRES_URL:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432; the
   exit 1
 fi
 
-cargo build --release --locked --bin profiled --bin profile-bench
+cargo build --release --locked -p profile-server -p profile-bench
 exec python3 bench/run.py "$@"

@@ -19,7 +19,7 @@ use profile_http::HttpSettings;
 use profile_infrastructure::{Database, PoolSettings};
 
 pub use settings::Settings;
-pub use wiring::wire;
+pub use wiring::{Wiring, wire};
 
 /// A bound, ready-to-run service.
 pub struct Application {
@@ -36,7 +36,7 @@ impl Application {
         let database = open_database(&settings).await?;
         database.start_background_tasks();
         backfill_mentions(&database);
-        let use_cases = web::Data::new(wire(&settings, database)?);
+        let wiring = Wiring::new(&settings, database)?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let address = listener.local_addr()?;
@@ -47,17 +47,21 @@ impl Application {
             cover_max_bytes: settings.media.cover_max_bytes,
         };
         metrics::handle();
-        let mut server = HttpServer::new(move || {
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        // Called once on each worker's thread: its use cases get a pool of their own.
+        let server = HttpServer::new(move || {
+            let use_cases = web::Data::new(wiring.use_cases(&wiring.database().for_worker(workers)));
             App::new()
                 .wrap(from_fn(telemetry::trace_requests))
-                .app_data(use_cases.clone())
+                .app_data(use_cases)
                 .configure(metrics::configure)
                 .configure(profile_http::configure(&http))
         })
+        .workers(workers)
         .listen(listener)?;
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
         metrics::spawn_upkeep();
         tracing::info!(%address, "listening");
         Ok(Self { port: address.port(), server: server.run() })
