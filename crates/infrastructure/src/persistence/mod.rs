@@ -148,13 +148,18 @@ impl Database {
 
     /// A handle for one of `workers` worker threads: the shared caches and
     /// health gate with a pool of its own (`max_connections / workers`
-    /// connections, at least two), opened lazily so that its connections are
+    /// connections, at least two; two on SQLite), opened lazily so that its connections are
     /// made on the runtime of the thread that uses them. On SQLite writes
     /// still go through the one writer connection. Call it on the worker's
     /// thread, inside its runtime.
     pub fn for_worker(&self, workers: usize) -> Database {
         let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
-        let connections = (self.inner.pool.max_connections / workers).max(2);
+        let connections = match self.inner.backend {
+            // Each SQLite connection is a thread with its own page cache, and
+            // a read takes microseconds: two per worker keep the cores busy.
+            DbBackend::Sqlite => SQLITE_READERS_PER_WORKER,
+            _ => (self.inner.pool.max_connections / workers).max(2),
+        };
         let read = match lazy_pool(&self.inner.url, connections, self.inner.pool.acquire_timeout) {
             Ok(read) => read,
             Err(error) => {
@@ -307,6 +312,9 @@ fn lazy_pool_options<DB: sea_orm::sqlx::Database>(
         })
 }
 
+/// Reading connections of each worker on SQLite (see [`Database::for_worker`]).
+const SQLITE_READERS_PER_WORKER: u32 = 2;
+
 /// A connection idle for this long is pinged before it is handed out, which
 /// weeds out those an outage left broken (a ping on every checkout would
 /// cost a round trip per query).
@@ -320,6 +328,9 @@ fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
+        // 256 KiB of page cache per connection instead of 2 MiB: the file is in
+        // the system's cache anyway, and each connection would keep its own.
+        .pragma("cache_size", "-256")
 }
 
 async fn open_pool(

@@ -84,12 +84,15 @@ impl SeaUserRepository {
         if role_changed {
             notify(&tx, &user_message(id)).await?;
         }
-        let names = write.profile.description.mentioned_names();
-        let mentions = if names.is_empty() { HashMap::new() } else { user_ids(&tx, &names).await? };
         tx.commit().await.map_err(repo_error)?;
         if role_changed {
             self.db.sessions().invalidate_user(id);
         }
+        // Mentions are resolved after the commit, on a reading connection:
+        // the write lock is not held for them.
+        let names = write.profile.description.mentioned_names();
+        let mentions =
+            if names.is_empty() { HashMap::new() } else { user_ids(self.db.read(), &names).await? };
         let ProfileWrite { profile, avatar, cover, .. } = write;
         Ok(Edited::Stored {
             before,
