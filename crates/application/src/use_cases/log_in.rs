@@ -103,8 +103,11 @@ impl LogIn {
             limits.push(self.policy.max_failures_per_client);
         }
         let mut wait = None;
-        for (key, limit) in keys.iter().zip(&limits) {
-            if let Some(window) = self.throttle.failures(key, window_start).await?
+        let mut account_failed_before = false;
+        for (index, (key, limit)) in keys.iter().zip(&limits).enumerate() {
+            let window = self.throttle.failures(key, window_start).await?;
+            account_failed_before |= index == 0 && window.is_some();
+            if let Some(window) = window
                 && window.failures >= *limit
             {
                 // Until this key's window ends; with both keys blocked, the later end.
@@ -120,7 +123,9 @@ impl LogIn {
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {
             Some(credentials) if matches => {
-                self.throttle.clear(&account_key).await?;
+                if account_failed_before {
+                    self.throttle.clear(&account_key).await?;
+                }
                 self.start_session.execute(credentials.user_id).await
             }
             _ => {
@@ -317,6 +322,10 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let mut throttle = MockLoginThrottle::new();
+        throttle
+            .expect_failures()
+            .with(eq("account:7"), mockall::predicate::always())
+            .returning(|_, _| Ok(Some(FailureWindow { failures: 2, started_at: noon() })));
         throttle.expect_failures().returning(|_, _| Ok(None));
         throttle.expect_clear().with(eq("account:7")).times(1).returning(|_| Ok(()));
         let start = StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), Duration::hours(1));
@@ -325,5 +334,19 @@ mod tests {
         let session = use_case.execute(command("alice@example.com", "right")).await.unwrap();
 
         assert_eq!(session.token, "secret");
+    }
+
+    #[tokio::test]
+    async fn a_login_with_no_failures_to_forget_writes_nothing_to_the_throttle() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().times(1).returning(|_| Ok(()));
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_failures().returning(|_, _| Ok(None));
+        throttle.expect_clear().never();
+        let use_case = log_in(alice_is_account(7), hasher, start_session_with(sessions), throttle);
+
+        assert!(use_case.execute(command("alice", "right")).await.is_ok());
     }
 }

@@ -51,7 +51,7 @@ struct StoredVariant {
 }
 
 /// Rebuilds the profile from its row and its role.
-pub(crate) fn to_profile(row: users::Model, role: Role) -> Result<Profile, RepoError> {
+pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profile, RepoError> {
     let id = row.id;
     let corrupt = |what: &str| RepoError::Other(format!("stored user {id} has an invalid {what}"));
     let links: Vec<StoredLink<'_>> =
@@ -104,7 +104,7 @@ fn url<T>(raw: Option<String>, restore: fn(&str) -> Option<T>) -> Result<Option<
 /// The profile, its images and (when the row carried them) its resolved
 /// mentions.
 pub(crate) fn to_stored_profile(
-    row: users::Model,
+    row: users::ProfileColumns,
     role: Role,
     mentions: Option<HashMap<String, UserId>>,
 ) -> Result<StoredProfile, RepoError> {

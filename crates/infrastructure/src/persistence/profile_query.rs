@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
-    QuerySelect, QueryTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PartialModelTrait,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait, Statement, Value,
 };
 
 use super::entities::users;
@@ -29,7 +29,7 @@ pub(crate) enum By {
 
 /// A user row with its resolved mentions.
 pub(crate) struct ProfileRow {
-    pub user: users::Model,
+    pub user: users::ProfileColumns,
     pub mentions: Option<HashMap<String, UserId>>,
 }
 
@@ -37,7 +37,7 @@ impl FromQueryResult for ProfileRow {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         let raw: Option<String> = row.try_get(prefix, "mention_ids")?;
         Ok(Self {
-            user: users::Model::from_query_result(row, prefix)?,
+            user: users::ProfileColumns::from_query_result(row, prefix)?,
             mentions: mentions_from_column(raw.as_deref()),
         })
     }
@@ -57,7 +57,8 @@ fn mention_ids(backend: DbBackend) -> &'static str {
 }
 
 fn build(backend: DbBackend, by: By) -> String {
-    let select = users::Entity::find().column_as(Expr::cust(mention_ids(backend)), "mention_ids");
+    let select = users::ProfileColumns::select_cols(users::Entity::find().select_only())
+        .column_as(Expr::cust(mention_ids(backend)), "mention_ids");
     let select = match by {
         By::Id => select.filter(users::Column::Id.eq(0_i64)),
         By::UsernameKey => select.filter(users::Column::UsernameKey.eq("")),

@@ -39,7 +39,7 @@ impl SeaUserRepository {
     async fn stored(
         &self,
         db: &impl ConnectionTrait,
-        row: users::Model,
+        row: users::ProfileColumns,
         mentions: Option<HashMap<String, UserId>>,
     ) -> Result<StoredProfile, RepoError> {
         let role = self.db.roles().by_id(db, row.role_id).await?;
@@ -59,7 +59,13 @@ impl SeaUserRepository {
         };
         // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
         // SQLite's BEGIN IMMEDIATE already holds the database's write lock.
-        let row = users::Entity::find().filter(filter).lock_exclusive().one(&tx).await.map_err(repo_error)?;
+        let row = users::Entity::find()
+            .filter(filter)
+            .lock_exclusive()
+            .into_partial_model::<users::ProfileColumns>()
+            .one(&tx)
+            .await
+            .map_err(repo_error)?;
         let before = self.stored(&tx, row.ok_or(RepoError::NotFound)?, None).await?;
         let write = match editor.edit(&before) {
             Err(refused) => return Ok(Edited::Refused(refused)),
@@ -199,11 +205,15 @@ impl UserRepository for SeaUserRepository {
                     mentions: Set(Some("[]".to_owned())),
                     ..Default::default()
                 };
-                let inserted =
-                    users::Entity::insert(row).exec_with_returning(&tx).await.map_err(repo_error)?;
+                let id = users::Entity::insert(row).exec(&tx).await.map_err(repo_error)?.last_insert_id;
                 // Dropping the transaction on error rolls the insert back.
-                ensure_not_retired(&tx, &user.username.canonical(), Some(inserted.id), user.created_at)
-                    .await?;
+                ensure_not_retired(&tx, &user.username.canonical(), Some(id), user.created_at).await?;
+                let inserted = users::Entity::find_by_id(id)
+                    .into_partial_model::<users::ProfileColumns>()
+                    .one(&tx)
+                    .await
+                    .map_err(repo_error)?
+                    .ok_or(RepoError::NotFound)?;
                 tx.commit().await.map_err(repo_error)?;
                 to_profile(inserted, role)
             })
@@ -326,6 +336,7 @@ pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
         let rows = users::Entity::find()
             .filter(users::Column::Mentions.is_null())
             .limit(200)
+            .into_partial_model::<users::ProfileColumns>()
             .all(db.read())
             .await
             .map_err(repo_error)?;
