@@ -242,3 +242,40 @@ pub fn time_argon2(rounds: u32) -> anyhow::Result<()> {
     println!("{}", serde_json::json!({"verify_ms": verify_ms, "cores": cores, "ceiling_per_s": ceiling}));
     Ok(())
 }
+
+/// `sqlite-writes`: one-row write transactions through sqlx on one
+/// connection, back to back (`BEGIN IMMEDIATE`, read the row, update it,
+/// `COMMIT`), with the service's pragmas: the most durable writes per second
+/// SQLite allows here.
+pub fn time_sqlite_writes(database: &str, seconds: u64) -> anyhow::Result<()> {
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use sea_orm::sqlx::{Connection, SqliteConnection};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let options: SqliteConnectOptions = database.parse()?;
+        let options = options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full);
+        let mut connection = SqliteConnection::connect_with(&options).await?;
+        let started = Instant::now();
+        let mut done = 0_u64;
+        while started.elapsed().as_secs() < seconds {
+            let id = 1 + i64::try_from(done % 64).unwrap_or(0);
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await?;
+            let (version,): (i64,) = sqlx::query_as("SELECT version FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut connection)
+                .await?;
+            sqlx::query("UPDATE users SET location = ?, version = ? WHERE id = ? AND version = ?")
+                .bind(format!("Place {done}"))
+                .bind(version + 1)
+                .bind(id)
+                .bind(version)
+                .execute(&mut connection)
+                .await?;
+            sqlx::query("COMMIT").execute(&mut connection).await?;
+            done += 1;
+        }
+        let rate = done as f64 / started.elapsed().as_secs_f64();
+        println!("{}", serde_json::json!({"transactions_per_s": rate}));
+        anyhow::Ok(())
+    })
+}

@@ -53,6 +53,16 @@ enum Command {
         #[arg(long, default_value_t = 40)]
         rounds: u32,
     },
+    /// Time one-row write transactions on a seeded SQLite file and print
+    /// `{"transactions_per_s": …}`.
+    SqliteWrites {
+        /// A seeded `sqlite://` database.
+        #[arg(long)]
+        database: String,
+        /// How long to run.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Load realistic profiles into a migrated database.
     Seed {
         /// `postgres://…` or `sqlite://…`, migrated by `profiled migrate`.
@@ -79,6 +89,7 @@ fn main() -> anyhow::Result<()> {
         Command::Static { body, port } => anchors::serve_static(&body, port),
         Command::Ceiling { database, port, pool } => anchors::serve_ceiling(&database, port, pool),
         Command::Argon2 { rounds } => anchors::time_argon2(rounds),
+        Command::SqliteWrites { database, seconds } => anchors::time_sqlite_writes(&database, seconds),
         Command::Seed { database, users, sessions, tokens, password } => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(seed::run(&database, users, sessions, &tokens, &password))

@@ -20,7 +20,7 @@ pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
-pub use user_repository::{EditorRef, ProfileEditor, UserRepository};
+pub use user_repository::{Editor, ProfileEditor, UserRepository};
 
 /// Failure of a repository adapter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

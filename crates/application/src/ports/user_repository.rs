@@ -32,7 +32,7 @@ where
 }
 
 /// An editor owning everything it uses, as [`UserRepository::edit`] takes it.
-pub type EditorRef = dyn ProfileEditor + 'static;
+pub type Editor = Box<dyn ProfileEditor + 'static>;
 
 /// Where accounts and profiles live.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -66,7 +66,7 @@ pub trait UserRepository: Send + Sync {
     /// called); [`RepoError::Duplicate`] when the new username or email is
     /// taken or cooling down for someone else (nothing written);
     /// [`RepoError::Unavailable`] when the database cannot be reached.
-    async fn edit(&self, who: &UserRef, edit: &mut EditorRef) -> Result<Edited, RepoError>;
+    async fn edit(&self, who: &UserRef, edit: Editor) -> Result<Edited, RepoError>;
 
     /// Ids of the existing users among `usernames` (lower-case), keyed by
     /// lower-case name.

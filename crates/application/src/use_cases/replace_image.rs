@@ -111,7 +111,7 @@ impl ReplaceImage {
     ) -> Result<ProfileView, AppError> {
         let now = self.clock.now();
         let new_image = image.clone();
-        let mut decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
+        let decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let (mut avatar, mut cover) = (stored.avatar.clone(), stored.cover.clone());
             match kind {
                 ImageKind::Avatar => avatar.clone_from(&new_image),
@@ -120,7 +120,7 @@ impl ReplaceImage {
             let profile = stored.profile.touched(now);
             Ok(Edit::Store(ProfileWrite { profile, avatar, cover, retirement: None }))
         };
-        let failure = match self.users.edit(&UserRef::Id(user), &mut decide).await {
+        let failure = match self.users.edit(&UserRef::Id(user), Box::new(decide)).await {
             Ok(Edited::Stored { before, after }) => {
                 if let Some(previous) = before.image(kind) {
                     self.remove_files(previous.keys(), image.as_ref()).await;

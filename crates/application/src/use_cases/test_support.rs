@@ -10,7 +10,7 @@ use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
 use crate::ports::session_repository::MockSessionRepository;
 use crate::ports::token_issuer::MockTokenIssuer;
-use crate::ports::user_repository::EditorRef;
+use crate::ports::user_repository::Editor;
 use crate::use_cases::StartSession;
 
 pub(crate) fn noon() -> DateTime<Utc> {
@@ -44,8 +44,8 @@ pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSessio
 pub(crate) fn edit_on(
     stored: StoredProfile,
     written: Arc<Mutex<Vec<ProfileWrite>>>,
-) -> impl Fn(&UserRef, &mut EditorRef) -> Result<Edited, RepoError> + Send + 'static {
-    move |_, editor| {
+) -> impl Fn(&UserRef, Editor) -> Result<Edited, RepoError> + Send + 'static {
+    move |_, mut editor| {
         Ok(match editor.edit(&stored) {
             Ok(Edit::Keep) => Edited::Kept(stored.clone()),
             Ok(Edit::Store(write)) => {

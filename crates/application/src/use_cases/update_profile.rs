@@ -98,7 +98,7 @@ impl UpdateProfile {
         let actor = caller.actor();
         let cooldown = self.policy.username_cooldown;
         let UpdateProfileCommand { if_match, merge_annotations_by_type, .. } = command;
-        let mut decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
+        let decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let current = &stored.profile;
             if let Some(accepted) = &if_match
                 && !accepted.contains(&current.version)
@@ -124,7 +124,7 @@ impl UpdateProfile {
                 retirement,
             }))
         };
-        match self.users.edit(&who, &mut decide).await? {
+        match self.users.edit(&who, Box::new(decide)).await? {
             Edited::Stored { after, .. } | Edited::Kept(after) => view(self.users.as_ref(), after).await,
             Edited::Refused(error) => Err(error),
         }

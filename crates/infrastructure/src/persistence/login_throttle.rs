@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::ports::{FailureWindow, LoginThrottle, RepoError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::Database;
 use super::entities::login_failures;
@@ -43,55 +43,61 @@ impl LoginThrottle for SeaLoginThrottle {
         now: DateTime<Utc>,
         window_start: DateTime<Utc>,
     ) -> Result<(), RepoError> {
-        self.db.guarded(self.record(keys, now, window_start)).await
+        let keys = keys.to_vec();
+        self.db
+            .write(Box::new(move |tx| Box::pin(async move { record(tx, &keys, now, window_start).await })))
+            .await
     }
 
     async fn clear(&self, key: &str) -> Result<(), RepoError> {
-        let delete = login_failures::Entity::delete_by_id(key.to_owned()).exec(self.db.write());
-        self.db.guarded(async { delete.await.map(|_| ()).map_err(repo_error) }).await
+        let key = key.to_owned();
+        self.db
+            .write_one(Box::new(move |tx| {
+                Box::pin(async move {
+                    login_failures::Entity::delete_by_id(key).exec(tx).await.map_err(repo_error)?;
+                    Ok(())
+                })
+            }))
+            .await
     }
 }
 
-impl SeaLoginThrottle {
-    async fn record(
-        &self,
-        keys: &[String],
-        now: DateTime<Utc>,
-        window_start: DateTime<Utc>,
-    ) -> Result<(), RepoError> {
-        let db = self.db.write();
-        for key in keys {
-            let counted = login_failures::Entity::update_many()
-                .col_expr(
-                    login_failures::Column::Failures,
-                    Expr::col(login_failures::Column::Failures).add(1),
+/// One more failure for each of `keys`, on `tx`; a window older than
+/// `window_start` starts again.
+async fn record(
+    tx: &DatabaseTransaction,
+    keys: &[String],
+    now: DateTime<Utc>,
+    window_start: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    for key in keys {
+        let counted = login_failures::Entity::update_many()
+            .col_expr(login_failures::Column::Failures, Expr::col(login_failures::Column::Failures).add(1))
+            .filter(login_failures::Column::Key.eq(key.as_str()))
+            .filter(login_failures::Column::WindowStartedAt.gte(window_start))
+            .exec(tx)
+            .await
+            .map_err(repo_error)?;
+        if counted.rows_affected == 0 {
+            // No row, or an expired window: start a new one.
+            let row = login_failures::ActiveModel {
+                key: Set(key.clone()),
+                failures: Set(1),
+                window_started_at: Set(now),
+            };
+            login_failures::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(login_failures::Column::Key)
+                        .update_columns([
+                            login_failures::Column::Failures,
+                            login_failures::Column::WindowStartedAt,
+                        ])
+                        .to_owned(),
                 )
-                .filter(login_failures::Column::Key.eq(key.as_str()))
-                .filter(login_failures::Column::WindowStartedAt.gte(window_start))
-                .exec(db)
+                .exec(tx)
                 .await
                 .map_err(repo_error)?;
-            if counted.rows_affected == 0 {
-                // No row, or an expired window: start a new one.
-                let row = login_failures::ActiveModel {
-                    key: Set(key.clone()),
-                    failures: Set(1),
-                    window_started_at: Set(now),
-                };
-                login_failures::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::column(login_failures::Column::Key)
-                            .update_columns([
-                                login_failures::Column::Failures,
-                                login_failures::Column::WindowStartedAt,
-                            ])
-                            .to_owned(),
-                    )
-                    .exec(db)
-                    .await
-                    .map_err(repo_error)?;
-            }
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -25,6 +25,7 @@ mod role_cache;
 mod session_cache;
 pub mod session_repository;
 pub mod user_repository;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ use errors::repo_error;
 use health::Health;
 use role_cache::RoleCache;
 use session_cache::SessionCache;
+use writer::{Work, Writer};
 
 /// How the pools are sized and how long a request waits for a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,8 @@ struct Inner {
     pool: PoolSettings,
     /// SQLite's one writer connection, shared by every worker.
     sqlite_writer: Option<DatabaseConnection>,
+    /// SQLite: the thread that runs every write transaction (group commit).
+    writer: Option<Writer>,
     health: Health,
     sessions: SessionCache,
     roles: RoleCache,
@@ -110,6 +114,12 @@ pub enum DatabaseError {
     /// Connecting or migrating failed.
     #[error("{0}")]
     Db(#[from] DbErr),
+    /// The SQLite writer thread could not be started.
+    #[error("cannot start the database writer thread: {source}")]
+    Thread {
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl Database {
@@ -138,6 +148,12 @@ impl Database {
             url: url.to_owned(),
             pool,
             sqlite_writer: (is_sqlite && !in_memory).then(|| write.clone()),
+            writer: match is_sqlite {
+                true => {
+                    Some(Writer::start(write.clone()).map_err(|source| DatabaseError::Thread { source })?)
+                }
+                false => None,
+            },
             health: Health::new(),
             // SQLite serves one instance, so its cache needs no messages from others.
             sessions: SessionCache::new(is_sqlite),
@@ -217,11 +233,6 @@ impl Database {
         &self.read
     }
 
-    /// The connection writes go through (on PostgreSQL, the reading pool).
-    pub(crate) fn write(&self) -> &DatabaseConnection {
-        &self.write
-    }
-
     /// A write transaction: on SQLite `BEGIN IMMEDIATE`, so it holds the
     /// write lock from its first statement (no deadlock-prone upgrade).
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, RepoError> {
@@ -240,6 +251,38 @@ impl Database {
 
     pub(crate) fn roles(&self) -> &RoleCache {
         &self.inner.roles
+    }
+
+    /// Runs `work` in a write transaction and commits it: on PostgreSQL its
+    /// own transaction, on SQLite a savepoint in a batch of writes committed
+    /// together by the writer thread (see `writer`). Returns only once the
+    /// write is durable (or failed, and left nothing behind). What must
+    /// follow the commit (cache invalidation) belongs after this call.
+    pub(crate) async fn write<T: Send + 'static>(&self, work: Work<T>) -> Result<T, RepoError> {
+        self.write_with(work, true).await
+    }
+
+    /// [`Database::write`] for work that changes the database with at most
+    /// one statement, or takes a savepoint (`tx.begin()`) before its second:
+    /// on SQLite it then runs without a savepoint of its own, two statements
+    /// fewer on the writer.
+    pub(crate) async fn write_one<T: Send + 'static>(&self, work: Work<T>) -> Result<T, RepoError> {
+        self.write_with(work, false).await
+    }
+
+    async fn write_with<T: Send + 'static>(&self, work: Work<T>, savepoint: bool) -> Result<T, RepoError> {
+        match &self.inner.writer {
+            Some(writer) => writer.write(work, savepoint).await,
+            None => {
+                self.guarded(async {
+                    let tx = self.begin_write().await?;
+                    let value = work(&tx).await?;
+                    tx.commit().await.map_err(repo_error)?;
+                    Ok(value)
+                })
+                .await
+            }
+        }
     }
 
     /// Runs `work` unless the database is known to be unreachable, and stops

@@ -65,10 +65,12 @@ impl SessionRepository for SeaSessionRepository {
             ..Default::default()
         };
         self.db
-            .guarded(async {
-                sessions::Entity::insert(row).exec(self.db.write()).await.map_err(repo_error)?;
-                Ok(())
-            })
+            .write_one(Box::new(move |tx| {
+                Box::pin(async move {
+                    sessions::Entity::insert(row).exec(tx).await.map_err(repo_error)?;
+                    Ok(())
+                })
+            }))
             .await
     }
 
@@ -94,21 +96,22 @@ impl SessionRepository for SeaSessionRepository {
     }
 
     async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError> {
+        let token = digest.0.clone();
         self.db
-            .guarded(async {
-                let tx = self.db.begin_write().await?;
-                sessions::Entity::update_many()
-                    .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-                    .filter(sessions::Column::TokenHash.eq(digest.0.as_str()))
-                    .filter(sessions::Column::RevokedAt.is_null())
-                    .exec(&tx)
-                    .await
-                    .map_err(repo_error)?;
-                notify(&tx, &token_message(&digest.0)).await?;
-                tx.commit().await.map_err(repo_error)?;
-                self.db.sessions().invalidate_token(&digest.0);
-                Ok(())
-            })
-            .await
+            .write(Box::new(move |tx| {
+                Box::pin(async move {
+                    sessions::Entity::update_many()
+                        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+                        .filter(sessions::Column::TokenHash.eq(token.as_str()))
+                        .filter(sessions::Column::RevokedAt.is_null())
+                        .exec(tx)
+                        .await
+                        .map_err(repo_error)?;
+                    notify(tx, &token_message(&token)).await
+                })
+            }))
+            .await?;
+        self.db.sessions().invalidate_token(&digest.0);
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use profile_application::model::{
     Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
 };
-use profile_application::ports::{EditorRef, RepoError, UserRepository};
+use profile_application::ports::{Editor, RepoError, UserRepository};
 use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -36,6 +36,63 @@ impl SeaUserRepository {
         Self { db }
     }
 
+    async fn create_account(&self, user: NewUser) -> Result<Profile, RepoError> {
+        let role = self
+            .db
+            .guarded(self.db.roles().by_name(self.db.read(), &user.role))
+            .await?
+            .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role)))?;
+        let role_id = role.id;
+        let inserted = self
+            .db
+            .write(Box::new(move |tx| {
+                Box::pin(async move {
+                    let row = users::ActiveModel {
+                        username: Set(user.username.as_str().to_owned()),
+                        username_key: Set(user.username.canonical()),
+                        email: Set(user.email.as_str().to_owned()),
+                        email_key: Set(user.email.canonical()),
+                        password_hash: Set(user.password_hash.clone()),
+                        name: Set(user.name.as_str().to_owned()),
+                        role_id: Set(role_id),
+                        created_at: Set(user.created_at),
+                        updated_at: Set(user.created_at),
+                        version: Set(Version::INITIAL.0),
+                        mentions: Set(Some("[]".to_owned())),
+                        ..Default::default()
+                    };
+                    let id = users::Entity::insert(row).exec(tx).await.map_err(repo_error)?.last_insert_id;
+                    // A failure from here on rolls the insert back.
+                    ensure_not_retired(tx, &user.username.canonical(), Some(id), user.created_at).await?;
+                    users::Entity::find_by_id(id)
+                        .into_partial_model::<users::ProfileColumns>()
+                        .one(tx)
+                        .await
+                        .map_err(repo_error)?
+                        .ok_or(RepoError::NotFound)
+                })
+            }))
+            .await?;
+        to_profile(inserted, role)
+    }
+
+    async fn find_profile(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
+        let (by, value) = match who {
+            UserRef::Id(id) => (By::Id, id.0.into()),
+            UserRef::Username(name) => (By::UsernameKey, name.canonical().into()),
+            UserRef::Me => return Ok(None),
+        };
+        self.db
+            .guarded(async {
+                let db = self.db.read();
+                match find_profile_row(db, by, value).await.map_err(repo_error)? {
+                    Some(row) => Ok(Some(self.stored(db, row.user, row.mentions).await?)),
+                    None => Ok(None),
+                }
+            })
+            .await
+    }
+
     async fn stored(
         &self,
         db: &impl ConnectionTrait,
@@ -45,66 +102,74 @@ impl SeaUserRepository {
         let role = self.db.roles().by_id(db, row.role_id).await?;
         to_stored_profile(row, role, mentions)
     }
+}
 
-    async fn edit_in(
-        &self,
-        tx: DatabaseTransaction,
-        who: &UserRef,
-        editor: &mut EditorRef,
-    ) -> Result<Edited, RepoError> {
-        let filter = match who {
-            UserRef::Id(id) => users::Column::Id.eq(id.0),
-            UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
-            UserRef::Me => return Err(RepoError::NotFound),
-        };
-        // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
-        // SQLite's BEGIN IMMEDIATE already holds the database's write lock.
-        let row = users::Entity::find()
-            .filter(filter)
-            .lock_exclusive()
-            .into_partial_model::<users::ProfileColumns>()
-            .one(&tx)
-            .await
-            .map_err(repo_error)?;
-        let before = self.stored(&tx, row.ok_or(RepoError::NotFound)?, None).await?;
-        let write = match editor.edit(&before) {
-            Err(refused) => return Ok(Edited::Refused(refused)),
-            Ok(Edit::Keep) => return Ok(Edited::Kept(before)),
-            Ok(Edit::Store(write)) => write,
-        };
-        let id = write.profile.id;
-        let updated = users::Entity::update_many()
-            .set(write_columns(&write))
-            .filter(users::Column::Id.eq(id.0))
-            .filter(users::Column::Version.eq(before.profile.version.0))
-            .exec(&tx)
-            .await
-            .map_err(repo_error)?;
+/// What an edit did inside its transaction; the rest waits for the commit.
+// Returned once per edit and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum EditStep {
+    Refused(profile_application::AppError),
+    Kept(StoredProfile),
+    Stored { before: StoredProfile, write: ProfileWrite, role_changed: bool },
+}
+
+/// The locked part of [`UserRepository::edit`], on `tx`.
+async fn edit_in(
+    db: &Database,
+    tx: &DatabaseTransaction,
+    who: &UserRef,
+    mut editor: Editor,
+) -> Result<EditStep, RepoError> {
+    let filter = match who {
+        UserRef::Id(id) => users::Column::Id.eq(id.0),
+        UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
+        UserRef::Me => return Err(RepoError::NotFound),
+    };
+    // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
+    // SQLite's writer holds the database's write lock already.
+    let row = users::Entity::find()
+        .filter(filter)
+        .lock_exclusive()
+        .into_partial_model::<users::ProfileColumns>()
+        .one(tx)
+        .await
+        .map_err(repo_error)?
+        .ok_or(RepoError::NotFound)?;
+    let role = db.roles().by_id(tx, row.role_id).await?;
+    let before = to_stored_profile(row, role, None)?;
+    let write = match editor.edit(&before) {
+        Err(refused) => return Ok(EditStep::Refused(refused)),
+        Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
+        Ok(Edit::Store(write)) => write,
+    };
+    let id = write.profile.id;
+    let role_changed = write.profile.role.id != before.profile.role.id;
+    let update = users::Entity::update_many()
+        .set(write_columns(&write))
+        .filter(users::Column::Id.eq(id.0))
+        .filter(users::Column::Version.eq(before.profile.version.0));
+    if write.retirement.is_none() && !role_changed {
+        // One statement: a failure changes nothing (`Database::write_one`).
+        let updated = update.exec(tx).await.map_err(repo_error)?;
         if updated.rows_affected == 0 {
             return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
         }
-        if let Some(retirement) = &write.retirement {
-            retire(&tx, &write.profile, retirement).await?;
-        }
-        let role_changed = write.profile.role.id != before.profile.role.id;
-        if role_changed {
-            notify(&tx, &user_message(id)).await?;
-        }
-        tx.commit().await.map_err(repo_error)?;
-        if role_changed {
-            self.db.sessions().invalidate_user(id);
-        }
-        // Mentions are resolved after the commit, on a reading connection:
-        // the write lock is not held for them.
-        let names = write.profile.description.mentioned_names();
-        let mentions =
-            if names.is_empty() { HashMap::new() } else { user_ids(self.db.read(), &names).await? };
-        let ProfileWrite { profile, avatar, cover, .. } = write;
-        Ok(Edited::Stored {
-            before,
-            after: StoredProfile { profile, avatar, cover, mentions: Some(mentions) },
-        })
+        return Ok(EditStep::Stored { before, write, role_changed });
     }
+    // Several statements: all or nothing.
+    let savepoint = tx.begin().await.map_err(repo_error)?;
+    let updated = update.exec(&savepoint).await.map_err(repo_error)?;
+    if updated.rows_affected == 0 {
+        return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+    }
+    if let Some(retirement) = &write.retirement {
+        retire(&savepoint, &write.profile, retirement).await?;
+    }
+    if role_changed {
+        notify(&savepoint, &user_message(id)).await?;
+    }
+    savepoint.commit().await.map_err(repo_error)?;
+    Ok(EditStep::Stored { before, write, role_changed })
 }
 
 /// Moves `retirement.old` to the retired names and frees the new name from
@@ -182,69 +247,40 @@ async fn user_ids(
 #[async_trait]
 impl UserRepository for SeaUserRepository {
     async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
-        self.db
-            .guarded(async {
-                let role = self
-                    .db
-                    .roles()
-                    .by_name(self.db.read(), &user.role)
-                    .await?
-                    .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role)))?;
-                let tx = self.db.begin_write().await?;
-                let row = users::ActiveModel {
-                    username: Set(user.username.as_str().to_owned()),
-                    username_key: Set(user.username.canonical()),
-                    email: Set(user.email.as_str().to_owned()),
-                    email_key: Set(user.email.canonical()),
-                    password_hash: Set(user.password_hash.clone()),
-                    name: Set(user.name.as_str().to_owned()),
-                    role_id: Set(role.id),
-                    created_at: Set(user.created_at),
-                    updated_at: Set(user.created_at),
-                    version: Set(Version::INITIAL.0),
-                    mentions: Set(Some("[]".to_owned())),
-                    ..Default::default()
-                };
-                let id = users::Entity::insert(row).exec(&tx).await.map_err(repo_error)?.last_insert_id;
-                // Dropping the transaction on error rolls the insert back.
-                ensure_not_retired(&tx, &user.username.canonical(), Some(id), user.created_at).await?;
-                let inserted = users::Entity::find_by_id(id)
-                    .into_partial_model::<users::ProfileColumns>()
-                    .one(&tx)
-                    .await
-                    .map_err(repo_error)?
-                    .ok_or(RepoError::NotFound)?;
-                tx.commit().await.map_err(repo_error)?;
-                to_profile(inserted, role)
-            })
-            .await
+        self.create_account(user.clone()).await
     }
 
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
-        let (by, value) = match who {
-            UserRef::Id(id) => (By::Id, id.0.into()),
-            UserRef::Username(name) => (By::UsernameKey, name.canonical().into()),
-            UserRef::Me => return Ok(None),
-        };
-        self.db
-            .guarded(async {
-                let db = self.db.read();
-                match find_profile_row(db, by, value).await.map_err(repo_error)? {
-                    Some(row) => Ok(Some(self.stored(db, row.user, row.mentions).await?)),
-                    None => Ok(None),
-                }
-            })
-            .await
+        self.find_profile(who).await
     }
 
-    async fn edit(&self, who: &UserRef, editor: &mut EditorRef) -> Result<Edited, RepoError> {
-        self.db
-            .guarded(async {
-                let tx = self.db.begin_write().await?;
-                // Dropping `tx` without a commit (refused, kept, failed) rolls back.
-                self.edit_in(tx, who, editor).await
-            })
-            .await
+    async fn edit(&self, who: &UserRef, editor: Editor) -> Result<Edited, RepoError> {
+        let (db, who) = (self.db.clone(), who.clone());
+        let step = self
+            .db
+            .write_one(Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor).await })))
+            .await?;
+        let (before, write, role_changed) = match step {
+            EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
+            EditStep::Kept(kept) => return Ok(Edited::Kept(kept)),
+            EditStep::Stored { before, write, role_changed } => (before, write, role_changed),
+        };
+        if role_changed {
+            self.db.sessions().invalidate_user(write.profile.id);
+        }
+        // Resolved after the commit, on a reading connection: the write lock
+        // is not held for them.
+        let names = write.profile.description.mentioned_names();
+        let mentions = if names.is_empty() {
+            HashMap::new()
+        } else {
+            self.db.guarded(user_ids(self.db.read(), &names)).await?
+        };
+        let ProfileWrite { profile, avatar, cover, .. } = write;
+        Ok(Edited::Stored {
+            before,
+            after: StoredProfile { profile, avatar, cover, mentions: Some(mentions) },
+        })
     }
 
     async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
@@ -298,33 +334,43 @@ impl UserRepository for SeaUserRepository {
         keep: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let (hash, keep) = (hash.to_owned(), keep.clone());
         self.db
-            .guarded(async {
-                let tx = self.db.begin_write().await?;
-                let updated = users::Entity::update_many()
-                    .col_expr(users::Column::PasswordHash, Expr::value(hash))
-                    .filter(users::Column::Id.eq(user.0))
-                    .exec(&tx)
-                    .await
-                    .map_err(repo_error)?;
-                if updated.rows_affected == 0 {
-                    return Err(RepoError::NotFound);
-                }
-                sessions::Entity::update_many()
-                    .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-                    .filter(sessions::Column::UserId.eq(user.0))
-                    .filter(sessions::Column::RevokedAt.is_null())
-                    .filter(sessions::Column::TokenHash.ne(keep.0.as_str()))
-                    .exec(&tx)
-                    .await
-                    .map_err(repo_error)?;
-                notify(&tx, &user_message(user)).await?;
-                tx.commit().await.map_err(repo_error)?;
-                self.db.sessions().invalidate_user(user);
-                Ok(())
-            })
-            .await
+            .write(Box::new(move |tx| {
+                Box::pin(async move { change_password(tx, user, &hash, &keep, now).await })
+            }))
+            .await?;
+        self.db.sessions().invalidate_user(user);
+        Ok(())
     }
+}
+
+/// Replaces the hash and revokes the other sessions, on `tx`.
+async fn change_password(
+    tx: &DatabaseTransaction,
+    user: UserId,
+    hash: &str,
+    keep: &TokenDigest,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let updated = users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .filter(users::Column::Id.eq(user.0))
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    if updated.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(sessions::Column::UserId.eq(user.0))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::TokenHash.ne(keep.0.as_str()))
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    notify(tx, &user_message(user)).await
 }
 
 /// Fills `mentions` for rows written before the column existed; called once
@@ -343,7 +389,7 @@ pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
         if rows.is_empty() {
             return Ok(filled);
         }
-        let tx = db.write().begin().await.map_err(repo_error)?;
+        let mut updates = Vec::with_capacity(rows.len());
         for row in rows {
             let (id, version) = (row.id, row.version);
             let role = Role::new(row.role_id, "", Default::default());
@@ -354,16 +400,24 @@ pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
                     "[]".to_owned()
                 }
             };
-            users::Entity::update_many()
-                .col_expr(users::Column::Mentions, Expr::value(mentions))
-                .filter(users::Column::Id.eq(id))
-                .filter(users::Column::Version.eq(version))
-                .filter(users::Column::Mentions.is_null())
-                .exec(&tx)
-                .await
-                .map_err(repo_error)?;
-            filled += 1;
+            updates.push((id, version, mentions));
         }
-        tx.commit().await.map_err(repo_error)?;
+        filled += u64::try_from(updates.len()).unwrap_or(0);
+        db.write(Box::new(move |tx| {
+            Box::pin(async move {
+                for (id, version, mentions) in updates {
+                    users::Entity::update_many()
+                        .col_expr(users::Column::Mentions, Expr::value(mentions))
+                        .filter(users::Column::Id.eq(id))
+                        .filter(users::Column::Version.eq(version))
+                        .filter(users::Column::Mentions.is_null())
+                        .exec(tx)
+                        .await
+                        .map_err(repo_error)?;
+                }
+                Ok(())
+            })
+        }))
+        .await?;
     }
 }
