@@ -231,6 +231,8 @@ def run_backend(backend, users, args, workdir, results):
     env = service_env(database_url, workdir)
     seed_seconds = seed(database_url, users, args.sessions, tokens, env)
     entry = {"profiles": users, "seed_seconds": seed_seconds}
+    if backend == "sqlite" and users == args.small:
+        results["anchors"]["sqlite_writes"] = sqlite_writes(database_url)
     server = start([str(PROFILED), "serve"], env=env, log_file=Path(workdir) / f"{label}.log")
     try:
         wait_ready(PORT, process=server)
@@ -380,6 +382,15 @@ def pgbench(args):
     return {"tps": round(tps, 1), "latency_avg_ms": latency, "clients": CLIENTS, "scale": 10}
 
 
+def sqlite_writes(database_url):
+    """Durable one-row write transactions through sqlx, back to back."""
+    done = subprocess.run([str(BENCH), "sqlite-writes", "--database", database_url, "--seconds", "5"],
+                          check=True, capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    log(f"  sqlite writes: {result['transactions_per_s']:.0f} transactions/s")
+    return {"transactions_per_s": round(result["transactions_per_s"], 1)}
+
+
 def argon2_ceiling():
     done = subprocess.run([str(BENCH), "argon2"], check=True, capture_output=True, text=True)
     result = json.loads(done.stdout)
@@ -488,6 +499,9 @@ def markdown(results):
                        ("one_query_ceiling", "actix-web + sqlx, one prepared statement")):
         if key in a:
             lines.append(f"| {title} | {fmt(a[key]['rps'])} req/s, p99 {fmt(a[key]['p99_ms'])} ms |")
+    if "sqlite_writes" in a:
+        lines.append(f"| SQLite: one-row write transactions through sqlx, one after another | "
+                     f"{fmt(a['sqlite_writes']['transactions_per_s'])} /s |")
     if "argon2" in a:
         lines.append(f"| argon2 ceiling ({a['argon2']['cores']} cores ÷ {a['argon2']['verify_ms']:.1f} ms) | "
                      f"{fmt(a['argon2']['ceiling_per_s'])} logins/s |")

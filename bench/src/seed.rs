@@ -327,47 +327,50 @@ async fn seed_sqlite(
             .fetch_optional(&mut *conn)
             .await?;
     let with_mentions = with_mentions.is_some();
-    let insert = format!(
+    let columns = format!(
         "INSERT INTO users (id, username, username_key, email, email_key, password_hash, name, role_id, \
          created_at, updated_at, version, description_text, description_links, location, country, locale, \
          timezone, birthdate, gender, website_url, twitter_url, instagram_url, eth_address, bank_account, \
-         is_creator, annotations{}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-         ?, ?, ?, ?{})",
+         is_creator, annotations{}) ",
         if with_mentions { ", mentions" } else { "" },
-        if with_mentions { ", ?" } else { "" },
     );
     let mut tx = conn.begin().await?;
-    for id in 1..=users {
-        let u = seeded(id, users, now);
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-            .bind(u.id)
-            .bind(&u.username)
-            .bind(u.username.to_lowercase())
-            .bind(&u.email)
-            .bind(u.email.to_lowercase())
-            .bind(hash)
-            .bind(&u.name)
-            .bind(role_id)
-            .bind(u.created_at)
-            .bind(u.created_at)
-            .bind(&u.description)
-            .bind(u.location)
-            .bind(u.country)
-            .bind(u.locale)
-            .bind(u.timezone)
-            .bind(u.birthdate)
-            .bind(u.gender)
-            .bind(&u.website_url)
-            .bind(&u.twitter_url)
-            .bind(&u.instagram_url)
-            .bind(&u.eth_address)
-            .bind(&u.bank_account)
-            .bind(u.is_creator)
-            .bind(u.annotations);
-        if with_mentions {
-            query = query.bind(mentions_json(&u.mentions));
-        }
-        query.execute(&mut *tx).await?;
+    // 200 rows per statement (27 values each, well under SQLite's 32,766).
+    let ids: Vec<u64> = (1..=users).collect();
+    for chunk in ids.chunks(200) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(columns.as_str());
+        insert.push_values(chunk.iter().map(|id| seeded(*id, users, now)), |mut row, u| {
+            row.push_bind(u.id)
+                .push_bind(u.username.clone())
+                .push_bind(u.username.to_lowercase())
+                .push_bind(u.email.clone())
+                .push_bind(u.email.to_lowercase())
+                .push_bind(hash.to_owned())
+                .push_bind(u.name)
+                .push_bind(role_id)
+                .push_bind(u.created_at)
+                .push_bind(u.created_at)
+                .push_bind(1_i64)
+                .push_bind(u.description)
+                .push_bind("[]")
+                .push_bind(u.location)
+                .push_bind(u.country)
+                .push_bind(u.locale)
+                .push_bind(u.timezone)
+                .push_bind(u.birthdate)
+                .push_bind(u.gender)
+                .push_bind(u.website_url)
+                .push_bind(u.twitter_url)
+                .push_bind(u.instagram_url)
+                .push_bind(u.eth_address)
+                .push_bind(u.bank_account)
+                .push_bind(u.is_creator)
+                .push_bind(u.annotations);
+            if with_mentions {
+                row.push_bind(mentions_json(&u.mentions));
+            }
+        });
+        insert.build().execute(&mut *tx).await?;
     }
     let expires = now + Duration::days(30);
     for id in 1..=sessions {
