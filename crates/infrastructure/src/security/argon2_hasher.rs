@@ -7,6 +7,10 @@
 //! working area that it keeps while jobs are waiting and frees as soon as the
 //! queue is empty, so the memory in use is at most `concurrency × 9 MiB`
 //! under load and nothing when idle. Requests wait in the queue.
+//!
+//! The threads run at a lower priority (nice 10): a login storm then takes
+//! the CPU the other requests leave, instead of slowing every read behind
+//! it. Alone, hashing still has every core.
 
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, TryLockError};
@@ -63,7 +67,10 @@ impl Argon2Hasher {
             let queue = Arc::clone(&queue);
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
-                .spawn(move || work(&queue))
+                .spawn(move || {
+                    lower_priority();
+                    work(&queue)
+                })
                 .map_err(|e| HashError(format!("cannot start a hashing thread: {e}")))?;
         }
         let mut memory = None;
@@ -118,6 +125,21 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         });
         // The caller may have gone away (its request was dropped); nothing to do then.
         let _ = reply.send(done);
+    }
+}
+
+/// Nice 10 for the calling thread (on Linux, `setpriority` applies to the
+/// thread). Lowering one's own priority needs no privilege; if it fails
+/// anyway, hashing runs at normal priority.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    // The crate maps 0–99 onto nice 19…−20: 22 is nice 10.
+    let nice_10 = ThreadPriorityValue::try_from(22_u8).map(ThreadPriority::Crossplatform);
+    if let Err(error) = nice_10
+        .map_err(|e| e.to_string())
+        .and_then(|p| set_current_thread_priority(p).map_err(|e| e.to_string()))
+    {
+        tracing::debug!(%error, "hashing threads keep their priority");
     }
 }
 
@@ -246,6 +268,28 @@ mod tests {
     async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
         let hasher = Argon2Hasher::new(1).unwrap();
         assert!(hasher.verify("x", Some("not a phc string")).await.is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_nice_10() {
+        let _hasher = Argon2Hasher::new(1).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let tasks = std::fs::read_dir("/proc/self/task").unwrap();
+        let nice_of_hashers: Vec<i64> = tasks
+            .filter_map(|task| {
+                let path = task.ok()?.path();
+                let name = std::fs::read_to_string(path.join("comm")).ok()?;
+                if !name.starts_with("argon2-") {
+                    return None;
+                }
+                let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+                // Field 19 is the nice value; the command (field 2) may hold spaces, so count after ')'.
+                stat.rsplit(')').next()?.split_whitespace().nth(16)?.parse().ok()
+            })
+            .collect();
+        assert!(!nice_of_hashers.is_empty(), "no argon2 thread found");
+        assert!(nice_of_hashers.iter().all(|nice| *nice == 10), "{nice_of_hashers:?}");
     }
 
     #[tokio::test]
