@@ -34,6 +34,9 @@ pub enum AppError {
         /// The version the caller expected.
         expected: i64,
     },
+    /// The change would leave no account holding `users.manage`.
+    #[error("the last account holding users.manage cannot lose it")]
+    LastManager,
     /// Too many failed attempts; retry after the given number of seconds.
     #[error("too many attempts; retry in {retry_after} s")]
     TooManyAttempts {
@@ -69,6 +72,7 @@ impl From<RepoError> for AppError {
             RepoError::Duplicate { field } => AppError::Duplicate { field },
             RepoError::VersionConflict { expected } => AppError::VersionConflict { expected },
             RepoError::NotFound => AppError::NotFound,
+            RepoError::LastManager => AppError::LastManager,
             RepoError::Unavailable(_) => AppError::Unavailable,
             RepoError::Other(detail) => AppError::Internal(detail),
         }

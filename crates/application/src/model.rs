@@ -233,6 +233,9 @@ pub struct ProfileWrite {
     pub cover: Option<ProfileImage>,
     /// The old username to retire, when the change renames the user.
     pub retirement: Option<UsernameRetirement>,
+    /// The change takes `users.manage` away from this account: the
+    /// repository stores it only while another account still holds it.
+    pub requires_another_manager: bool,
 }
 
 /// How an edit ended.

@@ -48,6 +48,11 @@ pub fn json_error(error: &JsonPayloadError) -> ApiError {
             "unsupported_media_type",
             "Send the body as `Content-Type: application/json`.",
         ),
+        JsonPayloadError::Deserialize(e) if e.to_string().starts_with(DUPLICATE_KEY) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "duplicate_key",
+            format!("The body is ambiguous: {e}. Send each key once."),
+        ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "The body must be a JSON object.")
         }
@@ -56,6 +61,7 @@ pub fn json_error(error: &JsonPayloadError) -> ApiError {
             "malformed_json",
             format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
         ),
+        JsonPayloadError::Payload(e) if crate::middleware::is_body_timeout(e) => ApiError::body_timeout(),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The body could not be read."),
     }
 }
@@ -88,14 +94,97 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        let body = web::Json::<UniqueKeys>::from_request(req, payload);
         Box::pin(async move {
-            let value = body.await?.into_inner();
+            let value = body.await?.into_inner().0;
             if !value.is_object() {
                 return Err(not_an_object().into());
             }
             serde_json::from_value(value).map(JsonObject).map_err(|_| not_an_object().into())
         })
+    }
+}
+
+/// How a duplicate key's error message starts.
+const DUPLICATE_KEY: &str = "duplicate key";
+
+/// A JSON value in which no object repeats a key.
+///
+/// `serde_json` keeps the last of two equal keys, while other parsers (a
+/// gateway's, a WAF's) may keep the first: `{"login":"x","login":"bob"}`
+/// would then be one request to them and another to us. A body that
+/// repeats a key, at any depth, is refused instead (400 `duplicate_key`).
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        UniqueKeys::deserialize(deserializer).map(|v| v.0)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let UniqueKeys(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("{DUPLICATE_KEY} `{key}`")));
+            }
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
     }
 }
 
@@ -193,6 +282,22 @@ mod tests {
         c: JsonField<String>,
         #[serde(default)]
         d: JsonField<String>,
+    }
+
+    #[test]
+    fn a_repeated_key_at_any_depth_is_refused_and_naming_it() {
+        for (body, key) in [
+            (r#"{"login": "x", "login": "bob"}"#, "login"),
+            (r#"{"a": {"b": 1, "b": 2}}"#, "b"),
+            (r#"{"a": [{"c": 1, "c": 1}]}"#, "c"),
+        ] {
+            let error = serde_json::from_str::<UniqueKeys>(body).err().expect(body);
+            assert_eq!(error.to_string().split(" at ").next().unwrap(), format!("{DUPLICATE_KEY} `{key}`"));
+        }
+        let value = serde_json::from_str::<UniqueKeys>(r#"{"a": [1, 2.5, null, true, "s"], "b": {"a": 1}}"#)
+            .unwrap()
+            .0;
+        assert_eq!(value, serde_json::json!({"a": [1, 2.5, null, true, "s"], "b": {"a": 1}}));
     }
 
     #[test]

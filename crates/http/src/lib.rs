@@ -7,11 +7,13 @@
 //! here too, so no client ever sees actix-web's plain-text defaults.
 
 pub mod auth;
+pub mod client;
 pub mod conditional;
 pub mod dialects;
 pub mod dto;
 pub mod json;
 pub mod media;
+pub mod middleware;
 pub mod multipart;
 pub mod openapi;
 pub mod problem;

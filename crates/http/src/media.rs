@@ -1,6 +1,5 @@
 //! Image URLs and the `{url, width, height, is_default}` objects profiles show.
 
-use actix_web::HttpRequest;
 use profile_application::model::{ImageKind, ImageVariant, ProfileImage};
 use serde::Serialize;
 
@@ -17,23 +16,21 @@ pub fn default_key(kind: ImageKind) -> &'static str {
     }
 }
 
-/// Where image URLs point: a CDN (`media.public_base_url`) or this service's
-/// `/media/` as the client reached it (honouring `Forwarded`/`X-Forwarded-*`
-/// from the gateway).
+/// Where image URLs point: a CDN (`media.public_base_url`) or this
+/// service's `/media/` at its configured public address
+/// (`server.public_base_url`). Never the request's `Host` or forwarding
+/// headers, which anyone can write.
 #[derive(Debug, Clone)]
 pub struct MediaUrls {
     base: String,
 }
 
 impl MediaUrls {
-    /// URLs for a response to `req`.
-    pub fn for_request(req: &HttpRequest, public_base_url: Option<&str>) -> Self {
-        let base = match public_base_url {
+    /// URLs under `cdn` when set, else under `service`'s `/media`.
+    pub fn new(service: &str, cdn: Option<&str>) -> Self {
+        let base = match cdn {
             Some(base) if !base.is_empty() => base.trim_end_matches('/').to_owned(),
-            _ => {
-                let info = req.connection_info();
-                format!("{}://{}/media", info.scheme(), info.host())
-            }
+            _ => format!("{}/media", service.trim_end_matches('/')),
         };
         Self { base }
     }

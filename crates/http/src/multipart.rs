@@ -53,6 +53,7 @@ fn multipart_error(error: MultipartError) -> ApiError {
             "unsupported_media_type",
             "Send the image as `multipart/form-data`.",
         ),
+        MultipartError::Payload(e) if crate::middleware::is_body_timeout(&e) => ApiError::body_timeout(),
         other => ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_multipart",

@@ -78,7 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .url("/openapi.json", ApiDoc::openapi())
             .config(Config::default().validator_url("none")),
     )
-    .service(routes::allowing("/docs", "GET").route(
+    .service(routes::allowing("/docs", "GET, HEAD").route(
         web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
         }),

@@ -92,6 +92,15 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("The query string is invalid: {error}"))
     }
 
+    /// 408 for a body that stalled or took too long; the connection is closed.
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body did not arrive in time; send it again without pausing.",
+        )
+    }
+
     /// 405 for a known path with an unsupported method; `allow` lists the
     /// supported ones (`GET, PUT`).
     pub fn method_not_allowed(allow: Option<&'static str>) -> Self {
@@ -141,6 +150,11 @@ impl From<AppError> for ApiError {
                 } else {
                     format!("The resource is no longer at version {expected}; fetch it again.")
                 },
+            ),
+            AppError::LastManager => Self::new(
+                StatusCode::CONFLICT,
+                "last_manager",
+                "This is the last account holding users.manage: give the privilege to another account first.",
             ),
             AppError::TooManyAttempts { retry_after } => Self {
                 retry_after: Some(retry_after),
@@ -211,6 +225,10 @@ impl ResponseError for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // What is left of the body will never be read: the connection cannot be reused.
+            response.force_close();
         }
         response.body(serde_json::to_string(&body).unwrap_or_default())
     }

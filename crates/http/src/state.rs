@@ -1,8 +1,11 @@
 //! What handlers can reach: the use cases and HTTP-level settings.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use profile_application::ports::HealthCheck;
+
+use crate::client::TrustedProxies;
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
     RegisterAccount, ReplaceImage, UpdateProfile,
@@ -42,21 +45,33 @@ pub struct UseCases {
 pub struct HttpSettings {
     /// Largest accepted JSON body, in bytes.
     pub json_limit: usize,
+    /// This service's address as clients reach it (`server.public_base_url`).
+    pub public_base_url: String,
     /// CDN base for image URLs (`media.public_base_url`); `None` = this service.
-    pub public_base_url: Option<String>,
+    pub media_base_url: Option<String>,
+    /// Peers whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
     /// Largest accepted avatar upload, in bytes.
     pub avatar_max_bytes: usize,
     /// Largest accepted cover upload, in bytes.
     pub cover_max_bytes: usize,
+    /// A request body that sends nothing for this long is cut off.
+    pub body_idle_timeout: Duration,
+    /// A request body must be complete within this time.
+    pub body_timeout: Duration,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             json_limit: 64 * 1024,
-            public_base_url: None,
+            public_base_url: "http://127.0.0.1:8080".into(),
+            media_base_url: None,
+            trusted_proxies: TrustedProxies::default(),
             avatar_max_bytes: 1024 * 1024 - 1,
             cover_max_bytes: 4 * 1024 * 1024 - 1,
+            body_idle_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -70,8 +85,8 @@ impl HttpSettings {
         }
     }
 
-    /// Image URLs for a response to `req`.
-    pub fn media_urls(&self, req: &actix_web::HttpRequest) -> crate::media::MediaUrls {
-        crate::media::MediaUrls::for_request(req, self.public_base_url.as_deref())
+    /// Where image URLs point.
+    pub fn media_urls(&self) -> crate::media::MediaUrls {
+        crate::media::MediaUrls::new(&self.public_base_url, self.media_base_url.as_deref())
     }
 }

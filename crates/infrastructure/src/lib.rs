@@ -12,5 +12,5 @@ pub mod persistence;
 pub mod security;
 
 pub use clock::SystemClock;
-pub use persistence::{Database, PoolSettings, SeaLoginThrottle, SeaSessionRepository, SeaUserRepository};
+pub use persistence::{Database, PoolSettings, SeaRateLimiter, SeaSessionRepository, SeaUserRepository};
 pub use security::{Argon2Hasher, RandomTokenIssuer};

@@ -11,12 +11,15 @@ mod wiring;
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use profile_http::HttpSettings;
+use profile_http::client::TrustedProxies;
+use profile_http::middleware;
 use profile_infrastructure::{Database, PoolSettings};
+use secrecy::ExposeSecret;
 
 pub use settings::Settings;
 pub use wiring::{Wiring, wire};
@@ -24,7 +27,10 @@ pub use wiring::{Wiring, wire};
 /// A bound, ready-to-run service.
 pub struct Application {
     port: u16,
+    operations_port: Option<u16>,
     server: Server,
+    /// The operators' listener, already serving (a spawned task).
+    operations: Option<ServerHandle>,
 }
 
 impl Application {
@@ -37,34 +43,46 @@ impl Application {
         database.start_background_tasks();
         backfill_mentions(&database);
         let wiring = Wiring::new(&settings, database)?;
+        spawn_purge(&wiring, settings.limits.purge_interval);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let address = listener.local_addr()?;
-        let http = HttpSettings {
-            json_limit: settings.server.json_limit,
-            public_base_url: Some(settings.media.public_base_url.clone()).filter(|url| !url.is_empty()),
-            avatar_max_bytes: settings.media.avatar_max_bytes,
-            cover_max_bytes: settings.media.cover_max_bytes,
-        };
+        let http = http_settings(&settings, address)?;
         metrics::handle();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
         };
+        let connections = connection_cap(settings.server.max_connections, settings.database.max_connections);
+        let metrics_token = Some(settings.metrics.token.expose_secret().to_owned()).filter(|t| !t.is_empty());
+        let health = wiring.database().health_check();
         // Called once on each worker's thread: its use cases get a pool of their own.
         let server = HttpServer::new(move || {
             let use_cases = web::Data::new(wiring.use_cases(&wiring.database().for_worker(workers)));
             App::new()
+                .wrap(from_fn(middleware::limit_body_time))
+                .wrap(from_fn(middleware::head_as_get))
+                .wrap(from_fn(middleware::secure_headers))
                 .wrap(from_fn(telemetry::trace_requests))
                 .app_data(use_cases)
-                .configure(metrics::configure)
+                .configure(metrics::configure_public(metrics_token.clone()))
                 .configure(profile_http::configure(&http))
         })
         .workers(workers)
+        .max_connections(connections.div_ceil(workers).max(1))
         .listen(listener)?;
+        let (operations, operations_port) = match settings.metrics.listen.as_str() {
+            "" => (None, None),
+            listen => {
+                let (server, port) = metrics::operations_server(listen, health)?;
+                let handle = server.handle();
+                tokio::spawn(server);
+                (Some(handle), Some(port))
+            }
+        };
         metrics::spawn_upkeep();
-        tracing::info!(%address, "listening");
-        Ok(Self { port: address.port(), server: server.run() })
+        tracing::info!(%address, connections, "listening");
+        Ok(Self { port: address.port(), operations_port, server: server.run(), operations })
     }
 
     /// The bound port (useful when the configured one was 0).
@@ -72,10 +90,82 @@ impl Application {
         self.port
     }
 
+    /// The operators' listener's port (`/metrics`, `/healthz`, `/readyz`), if any.
+    pub fn operations_port(&self) -> Option<u16> {
+        self.operations_port
+    }
+
     /// Serves until SIGINT/SIGTERM; in-flight requests are finished first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(operations) = self.operations {
+            operations.stop(true).await;
+        }
+        served
     }
+}
+
+/// The HTTP layer's settings from `[server]` and `[media]`; `bound` is the
+/// listener's address, the public one when none is configured.
+fn http_settings(settings: &Settings, bound: std::net::SocketAddr) -> anyhow::Result<HttpSettings> {
+    let public_base_url = match settings.server.public_base_url.trim_end_matches('/') {
+        "" => {
+            if bound.ip().is_unspecified() {
+                tracing::warn!(%bound, "server.public_base_url is not set: absolute URLs name an unspecified address");
+            }
+            format!("http://{bound}")
+        }
+        configured => configured.to_owned(),
+    };
+    Ok(HttpSettings {
+        json_limit: settings.server.json_limit,
+        public_base_url,
+        media_base_url: Some(settings.media.public_base_url.clone()).filter(|url| !url.is_empty()),
+        trusted_proxies: TrustedProxies::parse(&settings.server.trusted_proxies)
+            .context("server.trusted_proxies")?,
+        avatar_max_bytes: settings.media.avatar_max_bytes,
+        cover_max_bytes: settings.media.cover_max_bytes,
+        body_idle_timeout: settings.server.body_idle_timeout,
+        body_timeout: settings.server.body_timeout,
+    })
+}
+
+/// At most `wanted` open connections, and fewer when the process may not
+/// open that many files: room is kept for the database pool, files and the
+/// operators' listener, so a flood of connections never starves them. The
+/// soft file limit is raised to the hard one first.
+fn connection_cap(wanted: usize, database_connections: u32) -> usize {
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let reserved = 64 + 2 * u64::from(database_connections);
+    let room = usize::try_from(files.saturating_sub(reserved)).unwrap_or(usize::MAX).max(16);
+    if room < wanted {
+        tracing::warn!(wanted, room, files, "the file descriptor limit lowers server.max_connections");
+    }
+    wanted.min(room)
+}
+
+/// Deletes expired sessions and finished attempt counters every `every`,
+/// for as long as the runtime runs. Each instance does it; the deletes are
+/// idempotent, so several at once only repeat a cheap statement.
+fn spawn_purge(wiring: &Wiring, every: std::time::Duration) {
+    let purge = wiring.purge_expired();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match purge.execute().await {
+                Ok(purged) if purged.sessions + purged.counters > 0 => {
+                    tracing::info!(
+                        sessions = purged.sessions,
+                        counters = purged.counters,
+                        "purged expired state"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not purge expired state"),
+            }
+        }
+    });
 }
 
 /// Connects and, when `database.migrate_on_start` is set, migrates.

@@ -1,13 +1,27 @@
-//! Prometheus metrics: every request counted and timed by method, route
-//! pattern (`/v1/users/{user}`, never the raw path, so the series stay few)
-//! and status, plus the requests in flight; scraped at `GET /metrics`.
+//! Prometheus metrics: every request counted and timed by method (the
+//! standard ones; anything else is `OTHER`), route pattern
+//! (`/v1/users/{user}`, never the raw path) and status, so the series stay
+//! few whatever clients send; plus the requests in flight.
+//!
+//! They are scraped at `GET /metrics` on the operators' listener
+//! (`metrics.listen`, beside `/healthz` and `/readyz`), which the gateway
+//! does not expose, and on the public listener only with the configured
+//! bearer token (`metrics.token`): per-route 401 and 429 counts would tell
+//! an attacker how a lockout goes.
 
-use std::sync::OnceLock;
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Server;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use profile_application::ports::HealthCheck;
+use profile_http::ApiError;
+use profile_http::routes::allowing;
+use profile_http::routes::health::{live, readiness};
 
 /// Requests answered, by `method`, `route` and `status`.
 pub const REQUESTS: &str = "http_requests_total";
@@ -51,10 +65,29 @@ pub fn spawn_upkeep() {
     });
 }
 
+/// The `method` label: a standard method's name, `OTHER` for the rest.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    KNOWN.iter().find(|known| *known == method).map_or("OTHER", Method::as_str)
+}
+
 /// Records one answered request.
-pub fn record(method: &str, route: &str, status: StatusCode, seconds: f64) {
-    let labels =
-        [("method", method.to_owned()), ("route", route.to_owned()), ("status", status.as_str().to_owned())];
+pub fn record(method: &Method, route: &str, status: StatusCode, seconds: f64) {
+    let labels = [
+        ("method", method_label(method).to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.as_str().to_owned()),
+    ];
     metrics::counter!(REQUESTS, &labels).increment(1);
     metrics::histogram!(DURATION, &labels).record(seconds);
 }
@@ -86,7 +119,59 @@ pub async fn serve() -> HttpResponse {
         .body(handle().render())
 }
 
-/// Mounts `GET /metrics` (other methods get a 405 problem).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(profile_http::routes::allowing("/metrics", "GET").route(web::get().to(serve)));
+/// On the public listener: `GET /metrics` for requests bearing `token`,
+/// when one is configured; without one the path is unknown there (404).
+pub fn configure_public(token: Option<String>) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        if let Some(token) = token.clone() {
+            let token = Arc::<str>::from(token);
+            cfg.service(allowing("/metrics", "GET, HEAD").route(web::get().to(move |req: HttpRequest| {
+                let token = Arc::clone(&token);
+                async move {
+                    let presented = profile_http::auth::presented_token(req.headers()).ok().flatten();
+                    match presented {
+                        Some(presented) if same(presented.as_bytes(), token.as_bytes()) => Ok(serve().await),
+                        _ => Err(ApiError::unauthenticated()),
+                    }
+                }
+            })));
+        }
+    }
+}
+
+/// Equal bytes, compared in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The operators' listener on `listen`: `/metrics`, `/healthz` and
+/// `/readyz`, on one worker of its own, so probes answer whatever the
+/// public listener is going through. Returns the server and its port.
+///
+/// # Errors
+/// When `listen` cannot be bound.
+pub fn operations_server(listen: &str, health: Arc<dyn HealthCheck>) -> anyhow::Result<(Server, u16)> {
+    let listener =
+        TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen} (metrics.listen)"))?;
+    let port = listener.local_addr()?.port();
+    let health = web::Data::new(health);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(health.clone())
+            .wrap(actix_web::middleware::from_fn(profile_http::middleware::head_as_get))
+            .service(allowing("/metrics", "GET, HEAD").route(web::get().to(serve)))
+            .service(allowing("/healthz", "GET, HEAD").route(web::get().to(live)))
+            .service(allowing("/readyz", "GET, HEAD").route(web::get().to(ready)))
+    })
+    .workers(1)
+    .max_connections(64)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    tracing::info!(%listen, port, "operators' listener (metrics, health)");
+    Ok((server, port))
+}
+
+async fn ready(health: web::Data<Arc<dyn HealthCheck>>) -> HttpResponse {
+    readiness(health.get_ref().as_ref()).await
 }

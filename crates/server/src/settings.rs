@@ -23,7 +23,11 @@ pub struct Settings {
     /// Sessions and password hashing.
     pub auth: AuthSettings,
     /// Profile rules.
-    pub profile: ProfileSettings,
+    pub profiles: ProfileSettings,
+    /// Abuse limits.
+    pub limits: LimitSettings,
+    /// The Prometheus endpoint and the operators' listener.
+    pub metrics: MetricsSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -40,6 +44,22 @@ pub struct ServerSettings {
     pub json_limit: usize,
     /// Worker threads; 0 = one per core.
     pub workers: usize,
+    /// The service's address as clients reach it (through the gateway), for
+    /// absolute URLs; never taken from a request's `Host`. Empty: the
+    /// address the service listens on.
+    pub public_base_url: String,
+    /// Peers (CIDR blocks or addresses) whose `Forwarded` / `X-Forwarded-For`
+    /// headers are believed; empty = nobody's.
+    pub trusted_proxies: Vec<String>,
+    /// Open connections at most, over all workers (also bounded by the
+    /// process's file descriptor limit).
+    pub max_connections: usize,
+    /// A request body that sends nothing for this long is cut off (408).
+    #[serde(with = "humantime_serde")]
+    pub body_idle_timeout: Duration,
+    /// A request body must be complete within this time (408).
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
 }
 
 /// `[database]`.
@@ -118,7 +138,17 @@ pub struct AuthSettings {
     pub token_ttl: Duration,
     /// Concurrent password hashes; 0 = one per core.
     pub hash_concurrency: usize,
-    /// Failed logins allowed per account within the window.
+    /// Failed logins allowed per account from one client address within
+    /// the window; beyond them that address is locked out of that account.
+    pub max_failed_logins_per_account_and_client: u32,
+    /// Failed logins on an account after which every further attempt waits
+    /// a doubling delay (1 s, 2 s, … up to `max_login_delay`).
+    pub login_delay_after: u32,
+    /// The longest such delay.
+    #[serde(with = "humantime_serde")]
+    pub max_login_delay: Duration,
+    /// Failed logins allowed per account within the window from everywhere
+    /// together; beyond them the account is locked until the window ends.
     pub max_failed_logins_per_account: u32,
     /// Failed logins allowed per client address within the window.
     pub max_failed_logins_per_client: u32,
@@ -127,7 +157,7 @@ pub struct AuthSettings {
     pub failed_login_window: Duration,
 }
 
-/// `[profile]`.
+/// `[profiles]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileSettings {
@@ -136,6 +166,43 @@ pub struct ProfileSettings {
     /// Username cool-down.
     #[serde(with = "humantime_serde")]
     pub username_cooldown: Duration,
+    /// Profiles (public fields) readable without a token, in the native API
+    /// and every dialect alike.
+    pub public_read: bool,
+}
+
+/// `[limits]`: how much one client or account may do, shared by every
+/// instance through the database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Sign-ups allowed per client address within `signup_window`.
+    pub signups_per_client: u32,
+    /// The sign-up window.
+    #[serde(with = "humantime_serde")]
+    pub signup_window: Duration,
+    /// Username changes allowed per account within `rename_window`.
+    pub renames_per_account: u32,
+    /// Username changes allowed per client address within `rename_window`.
+    pub renames_per_client: u32,
+    /// The rename window.
+    #[serde(with = "humantime_serde")]
+    pub rename_window: Duration,
+    /// How often expired sessions and throttle counters are purged.
+    #[serde(with = "humantime_serde")]
+    pub purge_interval: Duration,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The operators' listener (`/metrics`, `/healthz`, `/readyz`), kept
+    /// off the public one; empty = none.
+    pub listen: String,
+    /// When set, `/metrics` is also served on the public listener to
+    /// requests bearing this token.
+    pub token: secrecy::SecretString,
 }
 
 /// `[log]`.
@@ -172,7 +239,12 @@ impl Settings {
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
             .add_source(File::from(PathBuf::from(folder).join(format!("{environment}.toml"))).required(false))
             .add_source(
-                Environment::with_prefix("PROFILED").prefix_separator("__").separator("__").try_parsing(true),
+                Environment::with_prefix("PROFILED")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             );
         if std::env::var_os("PROFILED__DATABASE__URL").is_none()
             && let Ok(url) = std::env::var("DATABASE_URL")
@@ -215,6 +287,26 @@ impl Settings {
         }
         if !self.media.public_base_url.is_empty() && !self.media.public_base_url.starts_with("http") {
             return Err(SettingsError("media.public_base_url must be an http(s) URL or empty".into()));
+        }
+        let base = &self.server.public_base_url;
+        if !base.is_empty()
+            && (!(base.starts_with("http://") || base.starts_with("https://"))
+                || base.contains(char::is_whitespace))
+        {
+            return Err(SettingsError("server.public_base_url must be an http(s) URL or empty".into()));
+        }
+        profile_http::client::TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(|e| SettingsError(format!("server.trusted_proxies: {e}")))?;
+        if self.server.max_connections == 0 {
+            return Err(SettingsError("server.max_connections must be at least 1".into()));
+        }
+        if self.server.body_idle_timeout.is_zero() || self.server.body_timeout.is_zero() {
+            return Err(SettingsError(
+                "server.body_idle_timeout and server.body_timeout must be longer than zero".into(),
+            ));
+        }
+        if self.limits.purge_interval.is_zero() {
+            return Err(SettingsError("limits.purge_interval must be longer than zero".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError(format!("log.level is not a valid filter: {e}")))?;

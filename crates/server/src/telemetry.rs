@@ -62,12 +62,7 @@ pub async fn trace_requests(
     response.headers_mut().insert(X_REQUEST_ID, id);
     let elapsed = started.elapsed().as_secs_f64();
     let route = response.request().match_pattern();
-    crate::metrics::record(
-        method.as_str(),
-        route.as_deref().unwrap_or("unmatched"),
-        response.status(),
-        elapsed,
-    );
+    crate::metrics::record(&method, route.as_deref().unwrap_or("unmatched"), response.status(), elapsed);
     let status = response.status().as_u16();
     let elapsed_ms = elapsed * 1000.0;
     span.in_scope(|| {

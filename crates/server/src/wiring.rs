@@ -4,17 +4,19 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use profile_application::ports::{
-    Clock, ImageProcessor, MediaStore, PasswordHasher, SessionRepository, TokenIssuer, UserRepository,
+    Clock, ImageProcessor, MediaStore, PasswordHasher, RateLimiter, SessionRepository, TokenIssuer,
+    UserRepository,
 };
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    LoginPolicy, ProfilePolicy, RegisterAccount, ReplaceImage, StartSession, UpdateProfile,
+    LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount, ReplaceImage, SignUpPolicy, StartSession,
+    UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaLoginThrottle, SeaSessionRepository, SeaUserRepository,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaRateLimiter, SeaSessionRepository, SeaUserRepository,
     SystemClock,
 };
 
@@ -55,6 +57,8 @@ pub struct Wiring {
     ttl: chrono::Duration,
     profile_policy: ProfilePolicy,
     login_policy: LoginPolicy,
+    signup_policy: SignUpPolicy,
+    public_read: bool,
 }
 
 impl Wiring {
@@ -66,16 +70,29 @@ impl Wiring {
         }?);
         let ttl =
             chrono::Duration::from_std(settings.auth.token_ttl).context("auth.token_ttl is too long")?;
-        let profile_policy = ProfilePolicy {
-            min_age_years: settings.profile.min_age,
-            username_cooldown: chrono::Duration::from_std(settings.profile.username_cooldown)
-                .context("profile.username_cooldown is too long")?,
+        let duration = |value: std::time::Duration, key: &'static str| {
+            chrono::Duration::from_std(value).with_context(|| format!("{key} is too long"))
         };
+        let limits = &settings.limits;
+        let profile_policy = ProfilePolicy {
+            min_age_years: settings.profiles.min_age,
+            username_cooldown: duration(settings.profiles.username_cooldown, "profiles.username_cooldown")?,
+            renames_per_account: limits.renames_per_account,
+            renames_per_client: limits.renames_per_client,
+            rename_window: duration(limits.rename_window, "limits.rename_window")?,
+        };
+        let auth = &settings.auth;
         let login_policy = LoginPolicy {
-            max_failures_per_account: settings.auth.max_failed_logins_per_account,
-            max_failures_per_client: settings.auth.max_failed_logins_per_client,
-            window: chrono::Duration::from_std(settings.auth.failed_login_window)
-                .context("auth.failed_login_window is too long")?,
+            max_failures_per_account_and_client: auth.max_failed_logins_per_account_and_client,
+            delay_after: auth.login_delay_after,
+            max_delay: duration(auth.max_login_delay, "auth.max_login_delay")?,
+            max_failures_per_account: auth.max_failed_logins_per_account,
+            max_failures_per_client: auth.max_failed_logins_per_client,
+            window: duration(auth.failed_login_window, "auth.failed_login_window")?,
+        };
+        let signup_policy = SignUpPolicy {
+            per_client: limits.signups_per_client,
+            window: duration(limits.signup_window, "limits.signup_window")?,
         };
         let limits = ImageLimits {
             max_side: settings.media.max_image_side,
@@ -96,6 +113,8 @@ impl Wiring {
             ttl,
             profile_policy,
             login_policy,
+            signup_policy,
+            public_read: settings.profiles.public_read,
         })
     }
 
@@ -109,35 +128,59 @@ impl Wiring {
     pub fn use_cases(&self, database: &Database) -> UseCases {
         let users: Arc<dyn UserRepository> = Arc::new(SeaUserRepository::new(database.clone()));
         let sessions: Arc<dyn SessionRepository> = Arc::new(SeaSessionRepository::new(database.clone()));
+        let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
         let create_account = CreateAccount::new(users.clone(), self.hasher.clone(), clock.clone());
         UseCases {
-            register_account: RegisterAccount::new(create_account.clone(), start_session.clone()),
+            register_account: RegisterAccount::new(
+                create_account.clone(),
+                start_session.clone(),
+                limiter.clone(),
+                clock.clone(),
+                self.signup_policy,
+            ),
             create_account,
             log_in: LogIn::new(
                 users.clone(),
                 self.hasher.clone(),
                 start_session,
-                Arc::new(SeaLoginThrottle::new(database.clone())),
+                limiter.clone(),
                 clock.clone(),
                 self.login_policy,
             ),
             log_out: LogOut::new(sessions.clone(), clock.clone()),
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
             change_password: ChangePassword::new(users.clone(), self.hasher.clone(), clock.clone()),
-            get_profile: GetProfile::new(users.clone()),
+            get_profile: GetProfile::new(users.clone(), self.public_read),
             replace_image: ReplaceImage::new(
                 users.clone(),
                 self.media.clone(),
                 self.processor.clone(),
                 clock.clone(),
+                self.tokens.clone(),
             ),
             find_image: FindImage::new(users.clone()),
             fetch_media: FetchMedia::new(self.media.clone()),
-            update_profile: UpdateProfile::new(users, clock.clone(), self.profile_policy),
+            update_profile: UpdateProfile::new(users, limiter, clock.clone(), self.profile_policy),
             health: database.health_check(),
         }
+    }
+
+    /// The purge of expired sessions and attempt counters, on the main handle.
+    pub fn purge_expired(&self) -> PurgeExpired {
+        let database = &self.database;
+        let longest_window =
+            [self.login_policy.window, self.signup_policy.window, self.profile_policy.rename_window]
+                .into_iter()
+                .max()
+                .unwrap_or_default();
+        PurgeExpired::new(
+            Arc::new(SeaSessionRepository::new(database.clone())),
+            Arc::new(SeaRateLimiter::new(database.clone())),
+            self.clock.clone(),
+            longest_window,
+        )
     }
 }
 

@@ -57,9 +57,11 @@ fn assert_message(status: StatusCode, body: &Value, expected: StatusCode) {
 }
 
 both_databases! {
-    async fn dialect_000_anonymous_get_by_path_or_query_shows_public_fields(app) {
+    async fn dialect_000_get_by_path_or_query_shows_others_public_fields(app) {
         let alice = app.register("alice_k").await;
-        let (status, _, by_path) = get(&app, &format!("/v1/user/profile/{}", alice.id), None).await;
+        let bob = app.register("bob_k").await;
+        let bob = Some(bob.token.as_str());
+        let (status, _, by_path) = get(&app, &format!("/v1/user/profile/{}", alice.id), bob).await;
         assert_eq!(status, StatusCode::OK, "{by_path}");
         let mut expected: Vec<_> = PUBLIC_KEYS.map(str::to_owned).to_vec();
         expected.sort();
@@ -69,9 +71,31 @@ both_databases! {
         assert_eq!(by_path["username"], "alice_k");
         assert!(by_path["description"]["text"].is_string() && by_path["avatar_image"]["url"].is_string());
 
-        let (status, _, by_query) = get(&app, &format!("/v1/user/profile?user_seq={}", alice.id), None).await;
+        let (status, _, by_query) = get(&app, &format!("/v1/user/profile?user_seq={}", alice.id), bob).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(by_query, by_path);
+    }
+
+    async fn dialect_000_anonymous_reads_need_a_token_unless_profiles_are_public(app) {
+        let alice = app.register("alice_q").await;
+        for path in [format!("/v1/user/profile/{}", alice.id), format!("/v1/user/profile?user_seq={}", alice.id)] {
+            let (status, challenge, body) = get(&app, &path, None).await;
+            assert_message(status, &body, StatusCode::UNAUTHORIZED);
+            assert_eq!(challenge.as_deref(), Some("Bearer"), "{path}");
+        }
+    }
+
+    async fn dialect_000_anonymous_get_shows_public_fields_when_profiles_are_public(
+        app,
+        |s: &mut profile_server::Settings| s.profiles.public_read = true
+    ) {
+        let alice = app.register("alice_u").await;
+        let (status, _, anonymous) = get(&app, &format!("/v1/user/profile/{}", alice.id), None).await;
+        assert_eq!(status, StatusCode::OK, "{anonymous}");
+        let mut expected: Vec<_> = PUBLIC_KEYS.map(str::to_owned).to_vec();
+        expected.sort();
+        assert_eq!(keys(&anonymous), expected);
+        assert_eq!(anonymous["user_nickname"], "alice_u");
     }
 
     async fn dialect_000_private_fields_only_for_the_owner(app) {
@@ -108,10 +132,8 @@ both_databases! {
             "/v1/user/profile?user_seq=abc".into(),
             format!("/v1/user/profile/{}/extra", alice.id),
         ] {
-            for token in [None, Some(alice.token.as_str())] {
-                let (status, _, body) = get(&app, &path, token).await;
-                assert_message(status, &body, StatusCode::NOT_FOUND);
-            }
+            let (status, _, body) = get(&app, &path, Some(&alice.token)).await;
+            assert_message(status, &body, StatusCode::NOT_FOUND);
         }
     }
 
@@ -122,7 +144,7 @@ both_databases! {
         assert_eq!(body["user_nickname"], "Kim Nick");
         assert_eq!(body["email"], alice.email, "the owner's view");
 
-        let (_, _, shown) = get(&app, &format!("/v1/user/profile/{}", alice.id), None).await;
+        let (_, _, shown) = get(&app, &format!("/v1/user/profile/{}", alice.id), Some(&alice.token)).await;
         assert_eq!(shown["user_nickname"], "Kim Nick");
         let native: Value = app.get("/v1/users/me", Some(&alice.token)).await.json().await.unwrap();
         assert_eq!(native["name"], "Kim Nick");

@@ -27,6 +27,8 @@ pub enum Backend {
 /// A running service and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// The operators' listener (`/metrics`, `/healthz`, `/readyz`).
+    pub operations: String,
     pub client: reqwest::Client,
     /// Which database this instance runs on, for tests whose expectations differ.
     #[allow(dead_code)]
@@ -108,15 +110,17 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
     settings.database.url = database_url.clone();
     settings.database.migrate_on_start = true;
     settings.database.max_connections = 5;
+    settings.metrics.listen = "127.0.0.1:0".into();
     let scratch = tempfile::tempdir().expect("temp dir");
     settings.media.dir = scratch.path().join("media");
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let operations = format!("http://127.0.0.1:{}", app.operations_port().unwrap_or_default());
     tokio::spawn(app.run_until_stopped());
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { address, client, backend, database_url, guard, _scratch: scratch })
+    Some(TestApp { address, operations, client, backend, database_url, guard, _scratch: scratch })
 }
 
 impl TestApp {
@@ -130,6 +134,7 @@ impl TestApp {
         settings.server.workers = 2;
         settings.database.url = self.database_url.clone();
         settings.database.max_connections = 5;
+        settings.metrics.listen = "127.0.0.1:0".into();
         settings.media.dir = self._scratch.path().join("media");
         let app = Application::build(settings).await.expect("second instance builds");
         let address = format!("http://127.0.0.1:{}", app.port());

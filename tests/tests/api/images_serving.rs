@@ -275,7 +275,10 @@ with_media_on_both_databases! {
         }
     }
 
-    async fn uploading_the_same_picture_again_keeps_it(app, media) {
+    async fn uploading_the_same_picture_again_replaces_its_files(app, media) {
+        // Each upload's files are its own, so an upload that replaces another
+        // deletes exactly what it replaced, never the files of a concurrent
+        // upload of the same picture (the soak test caught that race).
         let user = app.register("again_user").await;
         let bytes = jpeg(&red_middle());
         let first = upload_ok(&app, &user, "avatar", bytes.clone()).await;
@@ -283,11 +286,15 @@ with_media_on_both_databases! {
         assert_eq!(keys.len(), 3);
 
         let second = upload_ok(&app, &user, "avatar", bytes).await;
-        assert_eq!(second["avatar_image"], first["avatar_image"], "content addressing: same keys");
+        assert_ne!(second["avatar_image"]["url"], first["avatar_image"]["url"], "files of its own");
         assert_eq!(second["version"], first["version"].as_i64().unwrap() + 1);
-        assert_eq!(media.files(), keys, "nothing deleted, nothing duplicated");
+        let now = media.files();
+        assert_eq!(now.len(), 3, "the replaced files are deleted, nothing duplicated");
+        assert!(now.iter().all(|key| !keys.contains(key)), "{now:?} {keys:?}");
         let url = second["avatar_image"]["url"].as_str().unwrap();
-        assert_colour(&fetch_image(&app, url, "image/jpeg").await, 100, 100, RED, "still served");
+        assert_colour(&fetch_image(&app, url, "image/jpeg").await, 100, 100, RED, "the new files are served");
+        let old = app.client.get(first["avatar_image"]["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(old.status(), reqwest::StatusCode::NOT_FOUND, "the replaced files are gone");
     }
 
     async fn users_sharing_a_picture_keep_it_when_the_others_change_theirs(app, media) {
@@ -342,6 +349,32 @@ with_media_on_both_databases! {
         assert_eq!(media.files(), keys, "only the shown image's files remain");
         let url = profile["avatar_image"]["url"].as_str().unwrap();
         assert_eq!(fetch_image(&app, url, "image/jpeg").await.dimensions(), (200, 200));
+    }
+
+    async fn concurrent_uploads_of_the_same_pictures_never_lose_the_shown_files(app, media) {
+        // Two pictures uploaded alternately, all at once: whichever commits
+        // last, its files must exist (an upload replacing an earlier one of
+        // the same picture used to delete files the profile then showed).
+        let user = app.register("same_race").await;
+        let (red, blue) = (jpeg(&picture(300, 300, |_, _| RED)), jpeg(&picture(300, 300, |_, _| BLUE)));
+        for _round in 0..3 {
+            let uploads: Vec<_> = (0..6)
+                .map(|i| {
+                    let bytes = if i % 2 == 0 { red.clone() } else { blue.clone() };
+                    let form = reqwest::multipart::Form::new()
+                        .part("avatar", reqwest::multipart::Part::bytes(bytes).file_name("a.jpg"));
+                    let request = app.request(Method::POST, "/v1/users/me/avatar", Some(&user.token)).multipart(form);
+                    tokio::spawn(async move { request.send().await.expect("sent").status() })
+                })
+                .collect();
+            for upload in uploads {
+                assert_eq!(upload.await.unwrap(), StatusCode::OK);
+            }
+            let keys = rendition_keys(&app, user.id, "avatar", &[48, 96, 200]).await;
+            assert_eq!(media.files(), keys, "exactly the shown image's files remain");
+            let url = me(&app, &user).await["avatar_image"]["url"].as_str().unwrap().to_owned();
+            assert_eq!(fetch_image(&app, &url, "image/jpeg").await.dimensions(), (200, 200));
+        }
     }
 
     async fn public_base_url_points_image_urls_at_the_cdn(app, _media, |s| {

@@ -69,7 +69,7 @@ both_databases! {
 
     async fn a_given_up_username_is_free_again_after_the_cool_down(
         app,
-        |s: &mut profile_server::Settings| { s.profile.username_cooldown = std::time::Duration::from_secs(2) }
+        |s: &mut profile_server::Settings| { s.profiles.username_cooldown = std::time::Duration::from_secs(2) }
     ) {
         let alice = app.register("alice_exp").await;
         let bob = app.register("bob_exp").await;

@@ -148,7 +148,7 @@ both_databases! {
 
     async fn the_minimum_age_comes_from_the_configuration(
         app,
-        |s: &mut profile_server::Settings| s.profile.min_age = 18
+        |s: &mut profile_server::Settings| s.profiles.min_age = 18
     ) {
         let alice = app.register("alice_age").await;
         let eighteen = today().checked_sub_months(Months::new(18 * 12)).expect("a date 18 years ago");

@@ -5,9 +5,9 @@
 pub mod clock;
 pub mod health;
 pub mod image_processor;
-pub mod login_throttle;
 pub mod media_store;
 pub mod password_hasher;
+pub mod rate_limiter;
 pub mod session_repository;
 pub mod token_issuer;
 pub mod user_repository;
@@ -15,9 +15,9 @@ pub mod user_repository;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};
-pub use login_throttle::{FailureWindow, LoginThrottle};
 pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
+pub use rate_limiter::{AttemptWindow, RateLimiter};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
 pub use user_repository::{Editor, ProfileEditor, UserRepository};
@@ -41,6 +41,10 @@ pub enum RepoError {
     /// The record to change does not exist.
     #[error("not found")]
     NotFound,
+    /// The change would leave no account holding `users.manage`; nothing
+    /// was changed.
+    #[error("the last account holding users.manage")]
+    LastManager,
     /// The database cannot be reached.
     #[error("database unavailable: {0}")]
     Unavailable(String),

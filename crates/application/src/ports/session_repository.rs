@@ -21,6 +21,10 @@ pub trait SessionRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<Caller>, RepoError>;
 
-    /// Revokes the session with `digest` (no error if it is already gone).
+    /// Revokes the session with `digest`: it is deleted and refused on every
+    /// instance from now on (no error if it is already gone).
     async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// Deletes every session that expired before `now`; returns how many.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepoError>;
 }

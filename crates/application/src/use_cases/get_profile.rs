@@ -10,15 +10,20 @@ use crate::model::{Caller, ProfileView, StoredProfile};
 use crate::ports::UserRepository;
 
 /// Finds a profile by id, `me` or `@username` and processes its description.
+///
+/// One rule for every profile read, native and dialect alike: without a
+/// caller a profile is read only when `public_read` is on.
 #[derive(Clone)]
 pub struct GetProfile {
     users: Arc<dyn UserRepository>,
+    public_read: bool,
 }
 
 impl GetProfile {
-    /// Wires the use case.
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
-        Self { users }
+    /// Wires the use case; `public_read` lets callers without a token read
+    /// profiles (public fields only).
+    pub fn new(users: Arc<dyn UserRepository>, public_read: bool) -> Self {
+        Self { users, public_read }
     }
 
     /// The profile named by `who`, ready to show. Hiding private fields from `caller` is
@@ -26,7 +31,8 @@ impl GetProfile {
     ///
     /// # Errors
     /// [`AppError::NotFound`] when no such user exists;
-    /// [`AppError::Unauthenticated`] for `me` without a caller.
+    /// [`AppError::Unauthenticated`] without a caller, unless profiles are
+    /// publicly readable (and then still for `me`).
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
         let stored = self.find(caller, who).await?;
         view(self.users.as_ref(), stored).await
@@ -53,6 +59,9 @@ impl GetProfile {
 
     /// The stored profile and images, without processing the description.
     pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<StoredProfile, AppError> {
+        if caller.is_none() && !self.public_read {
+            return Err(AppError::Unauthenticated);
+        }
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
         self.users.find(&who).await?.ok_or(AppError::NotFound)
     }
@@ -107,16 +116,28 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find().withf(|who| *who == UserRef::Id(UserId(4))).times(1).returning(|_| Ok(None));
 
-        let result = GetProfile::new(Arc::new(users)).execute(Some(&caller(4)), &UserRef::Me).await;
+        let result = GetProfile::new(Arc::new(users), false).execute(Some(&caller(4)), &UserRef::Me).await;
 
         assert!(matches!(result, Err(AppError::NotFound)));
     }
 
     #[tokio::test]
-    async fn me_without_a_caller_is_unauthenticated() {
+    async fn me_without_a_caller_is_unauthenticated_even_when_profiles_are_public() {
+        for public_read in [false, true] {
+            let users = MockUserRepository::new(); // no lookup may happen
+            let result = GetProfile::new(Arc::new(users), public_read).execute(None, &UserRef::Me).await;
+            assert!(matches!(result, Err(AppError::Unauthenticated)), "public_read {public_read}");
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_caller_nothing_is_read_unless_profiles_are_public() {
         let users = MockUserRepository::new(); // no lookup may happen
-        let result = GetProfile::new(Arc::new(users)).execute(None, &UserRef::Me).await;
-        assert!(matches!(result, Err(AppError::Unauthenticated)));
+        let read = GetProfile::new(Arc::new(users), false);
+        for who in [UserRef::Id(UserId(1)), "@alice".parse().unwrap()] {
+            assert!(matches!(read.execute(None, &who).await, Err(AppError::Unauthenticated)), "{who:?}");
+            assert!(matches!(read.find(None, &who).await, Err(AppError::Unauthenticated)), "{who:?}");
+        }
     }
 
     #[tokio::test]
@@ -138,7 +159,8 @@ mod tests {
             .withf(|names| names == ["bob".to_owned(), "ghost".to_owned()])
             .returning(|_| Ok([("bob".to_owned(), UserId(2))].into_iter().collect()));
 
-        let view = GetProfile::new(Arc::new(users)).execute(None, &UserRef::Id(UserId(1))).await.unwrap();
+        let view =
+            GetProfile::new(Arc::new(users), true).execute(None, &UserRef::Id(UserId(1))).await.unwrap();
 
         let ids: Vec<_> = view.description.entities.mentions.iter().map(|m| m.id).collect();
         assert_eq!(ids, [Some(2), None]);

@@ -8,6 +8,7 @@ pub mod find_image;
 pub mod get_profile;
 pub mod log_in;
 pub mod log_out;
+pub mod purge_expired;
 pub mod register_account;
 pub mod replace_image;
 pub mod start_session;
@@ -21,10 +22,16 @@ pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};
 pub use log_in::{LogIn, LogInCommand, LoginPolicy};
 pub use log_out::LogOut;
-pub use register_account::{RegisterAccount, Registered};
+pub use purge_expired::{PurgeExpired, Purged};
+pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
 pub use start_session::StartSession;
 pub use update_profile::{ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+/// Whole seconds in `left`, rounded up and at least one: a `Retry-After`.
+pub(crate) fn seconds_left(left: chrono::Duration) -> u64 {
+    u64::try_from(left.num_milliseconds()).unwrap_or(0).div_ceil(1000).max(1)
+}

@@ -1,10 +1,31 @@
-//! Signing up: a new account and a first session.
+//! Signing up: a new account and a first session, with sign-ups limited
+//! per client address.
+
+use std::sync::Arc;
+
+use chrono::Duration;
 
 use crate::AppError;
 use crate::model::IssuedSession;
-use crate::use_cases::{CreateAccount, NewAccount, StartSession};
+use crate::ports::{Clock, RateLimiter};
+use crate::use_cases::{CreateAccount, NewAccount, StartSession, seconds_left};
 use profile_domain::profile::Profile;
 use profile_domain::user::Role;
+
+/// How many sign-ups one client address may make, over which window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignUpPolicy {
+    /// Sign-ups allowed per client address within the window.
+    pub per_client: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl Default for SignUpPolicy {
+    fn default() -> Self {
+        Self { per_client: 100, window: Duration::minutes(10) }
+    }
+}
 
 /// The new account and its first session.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,16 +41,43 @@ pub struct Registered {
 pub struct RegisterAccount {
     create: CreateAccount,
     start_session: StartSession,
+    limiter: Arc<dyn RateLimiter>,
+    clock: Arc<dyn Clock>,
+    policy: SignUpPolicy,
 }
 
 impl RegisterAccount {
     /// Wires the use case.
-    pub fn new(create: CreateAccount, start_session: StartSession) -> Self {
-        Self { create, start_session }
+    pub fn new(
+        create: CreateAccount,
+        start_session: StartSession,
+        limiter: Arc<dyn RateLimiter>,
+        clock: Arc<dyn Clock>,
+        policy: SignUpPolicy,
+    ) -> Self {
+        Self { create, start_session, limiter, clock, policy }
     }
 
-    /// Creates the account and logs it in.
-    pub async fn execute(&self, account: NewAccount) -> Result<Registered, AppError> {
+    /// Creates the account and logs it in. Every attempt from `client` that
+    /// gets as far as creating counts toward its limit, successful or not
+    /// (each costs a password hash).
+    ///
+    /// # Errors
+    /// [`AppError::TooManyAttempts`] once `client` made its allowance of
+    /// sign-ups in the window; the errors of [`CreateAccount::execute`].
+    pub async fn execute(&self, account: NewAccount, client: Option<&str>) -> Result<Registered, AppError> {
+        if let Some(client) = client {
+            let now = self.clock.now();
+            let window_start = now - self.policy.window;
+            let key = vec![format!("signup:{client}")];
+            if let Some(Some(window)) = self.limiter.windows(&key, window_start).await?.first()
+                && window.count >= self.policy.per_client
+            {
+                let retry_after = seconds_left(window.started_at + self.policy.window - now);
+                return Err(AppError::TooManyAttempts { retry_after });
+            }
+            self.limiter.record(&key, now, window_start).await?;
+        }
         let user = self.create.execute(account, Role::USER).await?;
         let session = self.start_session.execute(user.id).await?;
         Ok(Registered { user, session })
@@ -38,14 +86,14 @@ impl RegisterAccount {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
+    use crate::ports::AttemptWindow;
     use crate::ports::RepoError;
     use crate::ports::password_hasher::MockPasswordHasher;
+    use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::session_repository::MockSessionRepository;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{fixed_clock, noon, start_session_with};
+    use crate::use_cases::test_support::{fixed_clock, noon, open_limiter, start_session_with};
     use profile_domain::user::UserId;
 
     fn account() -> NewAccount {
@@ -73,9 +121,9 @@ mod tests {
         let mut sessions = MockSessionRepository::new();
         sessions.expect_create().withf(|s| s.user_id == UserId(9)).times(1).returning(|_| Ok(()));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
-        let register = RegisterAccount::new(create, start_session_with(sessions));
+        let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let registered = register.execute(account()).await.unwrap();
+        let registered = register.execute(account(), Some("192.0.2.4")).await.unwrap();
 
         assert_eq!(registered.user.id, UserId(9));
         assert_eq!(registered.session.token, "secret");
@@ -88,9 +136,9 @@ mod tests {
         users.expect_create().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
         let sessions = MockSessionRepository::new(); // a create call would panic
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
-        let register = RegisterAccount::new(create, start_session_with(sessions));
+        let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let result = register.execute(account()).await;
+        let result = register.execute(account(), None).await;
 
         assert!(matches!(result, Err(AppError::Duplicate { field }) if field == "username"));
     }
@@ -100,8 +148,40 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_create().returning(|_| Err(RepoError::Unavailable("connection refused".into())));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
-        let register = RegisterAccount::new(create, start_session_with(MockSessionRepository::new()));
+        let register =
+            register_with(create, start_session_with(MockSessionRepository::new()), open_limiter());
 
-        assert!(matches!(register.execute(account()).await, Err(AppError::Unavailable)));
+        assert!(matches!(register.execute(account(), None).await, Err(AppError::Unavailable)));
+    }
+
+    fn register_with(
+        create: CreateAccount,
+        start: StartSession,
+        limiter: Arc<dyn RateLimiter>,
+    ) -> RegisterAccount {
+        RegisterAccount::new(create, start, limiter, fixed_clock(), SignUpPolicy::default())
+    }
+
+    #[tokio::test]
+    async fn each_sign_up_counts_for_its_address_and_past_the_allowance_nothing_is_created() {
+        let mut limiter = MockRateLimiter::new();
+        limiter
+            .expect_windows()
+            .withf(|keys, since| {
+                keys == ["signup:192.0.2.4".to_owned()] && *since == noon() - chrono::Duration::minutes(10)
+            })
+            .returning(|_, _| {
+                let started_at = noon() - chrono::Duration::minutes(4);
+                Ok(vec![Some(AttemptWindow { count: 100, started_at, last_at: noon() })])
+            });
+        limiter.expect_record().never();
+        let users = MockUserRepository::new(); // a create call would panic
+        let create = CreateAccount::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), fixed_clock());
+        let register =
+            register_with(create, start_session_with(MockSessionRepository::new()), Arc::new(limiter));
+
+        let result = register.execute(account(), Some("192.0.2.4")).await;
+
+        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 360 })), "{result:?}");
     }
 }

@@ -13,7 +13,7 @@ use crate::AppError;
 use crate::model::{
     Caller, Edit, Edited, ImageKind, ImageVariant, ProfileImage, ProfileView, ProfileWrite, StoredProfile,
 };
-use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, UserRepository};
+use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, TokenIssuer, UserRepository};
 use crate::use_cases::get_profile::view;
 
 /// Replaces or removes a profile's avatar or cover.
@@ -23,6 +23,8 @@ pub struct ReplaceImage {
     media: Arc<dyn MediaStore>,
     processor: Arc<dyn ImageProcessor>,
     clock: Arc<dyn Clock>,
+    /// Unique values for each upload's file keys.
+    nonces: Arc<dyn TokenIssuer>,
 }
 
 impl ReplaceImage {
@@ -32,8 +34,9 @@ impl ReplaceImage {
         media: Arc<dyn MediaStore>,
         processor: Arc<dyn ImageProcessor>,
         clock: Arc<dyn Clock>,
+        nonces: Arc<dyn TokenIssuer>,
     ) -> Self {
-        Self { users, media, processor, clock }
+        Self { users, media, processor, clock, nonces }
     }
 
     /// Processes `upload` into the `kind` image of `target`.
@@ -53,15 +56,18 @@ impl ReplaceImage {
         let current = self.authorized_target(caller, target, kind).await?;
         let user = current.profile.id;
         let processed = self.processor.process(kind, upload).await.map_err(|e| image_error(kind, e))?;
+        // Every upload's files are its own, even for the same picture: an
+        // upload that replaces another deletes exactly the files it replaced,
+        // never those of a concurrent upload of the same bytes that commits later.
+        let owner = format!("user-{}/upload-{}", user.0, self.nonces.issue().digest.0);
         let mut stored: Vec<ImageVariant> = Vec::with_capacity(processed.renditions.len());
         for rendition in processed.renditions {
             let (width, height, content_type) = (rendition.width, rendition.height, rendition.content_type);
-            match self.media.put(&format!("user-{}", user.0), rendition.bytes, content_type).await {
+            match self.media.put(&owner, rendition.bytes, content_type).await {
                 Ok(key) => {
                     stored.push(ImageVariant { key, width, height, content_type: content_type.to_owned() })
                 }
                 Err(error) => {
-                    // Re-uploading the same picture shares keys with the current image.
                     self.remove_files(stored.iter().map(|v| v.key.as_str()), current.image(kind)).await;
                     return Err(error.into());
                 }
@@ -118,7 +124,13 @@ impl ReplaceImage {
                 ImageKind::Cover => cover.clone_from(&new_image),
             }
             let profile = stored.profile.touched(now);
-            Ok(Edit::Store(ProfileWrite { profile, avatar, cover, retirement: None }))
+            Ok(Edit::Store(ProfileWrite {
+                profile,
+                avatar,
+                cover,
+                retirement: None,
+                requires_another_manager: false,
+            }))
         };
         let failure = match self.users.edit(&UserRef::Id(user), Box::new(decide)).await {
             Ok(Edited::Stored { before, after }) => {
@@ -182,7 +194,7 @@ mod tests {
     use crate::ports::image_processor::{EncodedImage, MockImageProcessor, ProcessedImage};
     use crate::ports::media_store::MockMediaStore;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{edit_on, fixed_clock, noon};
+    use crate::use_cases::test_support::{edit_on, fixed_clock, fixed_tokens, noon};
     use mockall::Sequence;
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::{Profile, Version};
@@ -229,7 +241,7 @@ mod tests {
         let mut media = MockMediaStore::new();
         media
             .expect_put()
-            .withf(|owner, _, _| owner == "user-1")
+            .withf(|owner, _, _| owner == "user-1/upload-digest-of-secret")
             .times(1)
             .in_sequence(seq)
             .returning(|_, _, _| Ok("new-96.jpg".into()));
@@ -256,8 +268,13 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Ok(()));
-        let use_case =
-            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(processor()),
+            fixed_clock(),
+            fixed_tokens(),
+        );
 
         let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
 
@@ -280,8 +297,13 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(|_, _| Err(RepoError::Unavailable("gone".into())));
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
-        let use_case =
-            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(processor()),
+            fixed_clock(),
+            fixed_tokens(),
+        );
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
@@ -302,8 +324,13 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(|_, _, _| Err(crate::ports::MediaError("disk full".into())));
         media.expect_delete().never();
-        let use_case =
-            ReplaceImage::new(Arc::new(users), Arc::new(media), Arc::new(processor()), fixed_clock());
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(processor()),
+            fixed_clock(),
+            fixed_tokens(),
+        );
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
@@ -320,6 +347,7 @@ mod tests {
             Arc::new(MockMediaStore::new()),
             Arc::new(processor),
             fixed_clock(),
+            fixed_tokens(),
         );
 
         let result = use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1]).await;
@@ -338,6 +366,7 @@ mod tests {
             Arc::new(MockMediaStore::new()),
             Arc::new(processor),
             fixed_clock(),
+            fixed_tokens(),
         );
 
         let Err(AppError::Validation(errors)) =
@@ -372,6 +401,7 @@ mod tests {
             Arc::new(media),
             Arc::new(MockImageProcessor::new()),
             fixed_clock(),
+            fixed_tokens(),
         );
 
         let view = use_case.remove(&caller(1), &UserRef::Me, ImageKind::Avatar).await.unwrap();

@@ -8,6 +8,7 @@ use profile_domain::user::UserRef;
 use crate::model::{Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
 use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
+use crate::ports::rate_limiter::MockRateLimiter;
 use crate::ports::session_repository::MockSessionRepository;
 use crate::ports::token_issuer::MockTokenIssuer;
 use crate::ports::user_repository::Editor;
@@ -32,6 +33,15 @@ pub(crate) fn fixed_tokens() -> Arc<MockTokenIssuer> {
     });
     tokens.expect_digest().returning(|t| TokenDigest(format!("digest-of-{t}")));
     Arc::new(tokens)
+}
+
+/// A rate limiter with nothing counted that counts nothing.
+pub(crate) fn open_limiter() -> Arc<MockRateLimiter> {
+    let mut limiter = MockRateLimiter::new();
+    limiter.expect_windows().returning(|keys, _| Ok(vec![None; keys.len()]));
+    limiter.expect_record().returning(|_, _, _| Ok(()));
+    limiter.expect_clear().returning(|_| Ok(()));
+    Arc::new(limiter)
 }
 
 pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSession {

@@ -3,17 +3,18 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use profile_domain::profile::{
     Annotation, Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
 };
-use profile_domain::user::UserRef;
+use profile_domain::user::{Privilege, Role, UserRef};
 use profile_domain::{FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
-use crate::ports::{Clock, UserRepository};
+use crate::ports::{Clock, RateLimiter, UserRepository};
 use crate::use_cases::get_profile::view;
+use crate::use_cases::seconds_left;
 
 /// PUT semantics or JSON Merge Patch semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct UpdateProfileCommand {
     /// "pass in the annotations that are changing"); otherwise the list
     /// replaces the whole list.
     pub merge_annotations_by_type: bool,
+    /// The client's address, for the rename limit.
+    pub client: Option<String>,
 }
 
 /// Profile rules that come from configuration.
@@ -55,20 +58,45 @@ pub struct ProfilePolicy {
     pub min_age_years: u32,
     /// How long a given-up username stays reserved for its last owner.
     pub username_cooldown: Duration,
+    /// Renames allowed per account within `rename_window` (each reserves
+    /// the old name for the cool-down).
+    pub renames_per_account: u32,
+    /// Renames allowed per client address within `rename_window`.
+    pub renames_per_client: u32,
+    /// The rename window.
+    pub rename_window: Duration,
+}
+
+impl Default for ProfilePolicy {
+    fn default() -> Self {
+        Self {
+            min_age_years: 13,
+            username_cooldown: Duration::days(30),
+            renames_per_account: 10,
+            renames_per_client: 20,
+            rename_window: Duration::hours(24),
+        }
+    }
 }
 
 /// Changes a profile under the domain's update rules.
 #[derive(Clone)]
 pub struct UpdateProfile {
     users: Arc<dyn UserRepository>,
+    limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     policy: ProfilePolicy,
 }
 
 impl UpdateProfile {
     /// Wires the use case.
-    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>, policy: ProfilePolicy) -> Self {
-        Self { users, clock, policy }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        limiter: Arc<dyn RateLimiter>,
+        clock: Arc<dyn Clock>,
+        policy: ProfilePolicy,
+    ) -> Self {
+        Self { users, limiter, clock, policy }
     }
 
     /// Applies the change to the profile as stored, under the repository's
@@ -79,7 +107,11 @@ impl UpdateProfile {
     /// # Errors
     /// [`AppError::Validation`] naming every bad field, [`AppError::Forbidden`],
     /// [`AppError::NotFound`], [`AppError::VersionConflict`],
-    /// [`AppError::Duplicate`] for a taken username or email.
+    /// [`AppError::Duplicate`] for a taken username or email,
+    /// [`AppError::TooManyAttempts`] for a rename past the caller's
+    /// allowance (holders of `profiles.write_any` have none),
+    /// [`AppError::LastManager`] when the change would leave no account
+    /// holding `users.manage`.
     pub async fn execute(
         &self,
         caller: &Caller,
@@ -95,6 +127,11 @@ impl UpdateProfile {
         }?;
         self.resolve_role(&mut change).await?;
         let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
+        let renaming =
+            matches!(change.username, FieldUpdate::Set(_)) && !caller.can(Privilege::WriteAnyProfile);
+        let rename_keys =
+            if renaming { self.rename_keys(caller, command.client.as_deref()) } else { Vec::new() };
+        let rename_wait = self.rename_wait(&rename_keys, now).await?;
         let actor = caller.actor();
         let cooldown = self.policy.username_cooldown;
         let UpdateProfileCommand { if_match, merge_annotations_by_type, .. } = command;
@@ -117,17 +154,56 @@ impl UpdateProfile {
             }
             let retirement = (next.username.canonical() != current.username.canonical())
                 .then(|| UsernameRetirement { old: current.username.clone(), available_at: now + cooldown });
+            if let (Some(_), Some(retry_after)) = (&retirement, rename_wait) {
+                return Err(AppError::TooManyAttempts { retry_after });
+            }
+            let manages = |role: &Role| role.can(Privilege::ManageUsers);
+            let requires_another_manager = manages(&current.role) && !manages(&next.role);
             Ok(Edit::Store(ProfileWrite {
                 profile: next,
                 avatar: stored.avatar.clone(),
                 cover: stored.cover.clone(),
                 retirement,
+                requires_another_manager,
             }))
         };
         match self.users.edit(&who, Box::new(decide)).await? {
-            Edited::Stored { after, .. } | Edited::Kept(after) => view(self.users.as_ref(), after).await,
+            Edited::Stored { before, after } => {
+                if !rename_keys.is_empty()
+                    && before.profile.username.canonical() != after.profile.username.canonical()
+                {
+                    let keys: Vec<String> = rename_keys.into_iter().map(|(key, _)| key).collect();
+                    self.limiter.record(&keys, now, now - self.policy.rename_window).await?;
+                }
+                view(self.users.as_ref(), after).await
+            }
+            Edited::Kept(after) => view(self.users.as_ref(), after).await,
             Edited::Refused(error) => Err(error),
         }
+    }
+
+    /// The rename counters of `caller` (and of `client`, when known), with
+    /// their limits.
+    fn rename_keys(&self, caller: &Caller, client: Option<&str>) -> Vec<(String, u32)> {
+        let account = (format!("rename:account:{}", caller.user_id.0), self.policy.renames_per_account);
+        let client = client.map(|client| (format!("rename:client:{client}"), self.policy.renames_per_client));
+        std::iter::once(account).chain(client).collect()
+    }
+
+    /// Seconds until a rename is allowed again, when one of `keys` is at its limit.
+    async fn rename_wait(&self, keys: &[(String, u32)], now: DateTime<Utc>) -> Result<Option<u64>, AppError> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let window = self.policy.rename_window;
+        let names: Vec<String> = keys.iter().map(|(key, _)| key.clone()).collect();
+        let windows = self.limiter.windows(&names, now - window).await?;
+        Ok(keys
+            .iter()
+            .zip(windows)
+            .filter_map(|((_, limit), found)| found.filter(|w| w.count >= *limit))
+            .map(|w| seconds_left(w.started_at + window - now))
+            .max())
     }
 
     async fn resolve_role(&self, change: &mut ProfileChange) -> Result<(), AppError> {
@@ -172,15 +248,23 @@ fn profile_error(error: ProfileError) -> AppError {
 mod tests {
     use super::*;
     use crate::model::TokenDigest;
+    use crate::ports::AttemptWindow;
+    use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::user_repository::MockUserRepository;
-    use crate::use_cases::test_support::{edit_on, fixed_clock, noon};
+    use crate::use_cases::test_support::{edit_on, fixed_clock, noon, open_limiter};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
     use profile_domain::user::{Role, UserId};
     use serde_json::json;
     use std::sync::Mutex;
 
-    const POLICY: ProfilePolicy = ProfilePolicy { min_age_years: 13, username_cooldown: Duration::days(30) };
+    const POLICY: ProfilePolicy = ProfilePolicy {
+        min_age_years: 13,
+        username_cooldown: Duration::days(30),
+        renames_per_account: 10,
+        renames_per_client: 20,
+        rename_window: Duration::hours(24),
+    };
 
     fn role() -> Role {
         Role::new(1, "user", Default::default())
@@ -209,6 +293,7 @@ mod tests {
             mode: UpdateMode::MergePatch,
             if_match: if_match.map(|v| vec![Version(v)]),
             merge_annotations_by_type: false,
+            client: Some("192.0.2.4".into()),
         }
     }
 
@@ -225,7 +310,8 @@ mod tests {
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(3, &written)), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(3, &written)), open_limiter(), fixed_clock(), POLICY);
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
@@ -236,7 +322,8 @@ mod tests {
     #[tokio::test]
     async fn the_change_is_applied_to_the_profile_as_stored_and_bumps_its_version() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(7, &written)), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(7, &written)), open_limiter(), fixed_clock(), POLICY);
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
@@ -250,7 +337,8 @@ mod tests {
     #[tokio::test]
     async fn a_change_that_changes_nothing_writes_nothing() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(4, &written)), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(4, &written)), open_limiter(), fixed_clock(), POLICY);
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
@@ -261,7 +349,8 @@ mod tests {
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(1, &written)), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
 
@@ -274,7 +363,7 @@ mod tests {
     #[tokio::test]
     async fn every_bad_field_is_reported_before_anything_is_read() {
         let users = MockUserRepository::new(); // no find, no update
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
 
         let Err(AppError::Validation(errors)) = use_case
             .execute(&caller(1), patch(json!({"name": null, "timezone": "Mars/Base", "country": 5}), None))
@@ -290,7 +379,8 @@ mod tests {
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(1, &written)), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -304,10 +394,76 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_rename_counts_for_the_account_and_the_address() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let mut limiter = MockRateLimiter::new();
+        let keys = ["rename:account:1".to_owned(), "rename:client:192.0.2.4".to_owned()];
+        let expected = keys.clone();
+        limiter.expect_windows().withf(move |k, _| k == expected).returning(|_, _| Ok(vec![None, None]));
+        limiter
+            .expect_record()
+            .withf(move |k, now, start| k == keys && *now == noon() && *start == noon() - Duration::hours(24))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(1, &written)), Arc::new(limiter), fixed_clock(), POLICY);
+
+        use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
+
+        assert_eq!(written.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_rename_past_the_allowance_is_refused_and_nothing_is_saved_but_other_changes_go_through() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let mut users = MockUserRepository::new();
+        users
+            .expect_edit()
+            .times(2)
+            .returning(edit_on(StoredProfile::without_images(alice(1)), written.clone()));
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_windows().returning(|_, _| {
+            let full = AttemptWindow { count: 10, started_at: noon() - Duration::hours(20), last_at: noon() };
+            Ok(vec![Some(full), None])
+        });
+        limiter.expect_record().never();
+        let use_case = UpdateProfile::new(Arc::new(users), Arc::new(limiter), fixed_clock(), POLICY);
+
+        let result = use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await;
+        assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 14_400 })), "{result:?}");
+        assert!(written.lock().unwrap().is_empty());
+
+        // Sending the current name back is no rename.
+        let same = patch(json!({"username": "alice", "name": "Alice A."}), None);
+        assert_eq!(use_case.execute(&caller(1), same).await.unwrap().profile.name.as_str(), "Alice A.");
+    }
+
+    #[tokio::test]
+    async fn taking_users_manage_away_asks_the_repository_to_keep_another_manager() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let admin_role =
+            Role::new(2, "admin", [Privilege::ManageUsers, Privilege::WriteAnyProfile].into_iter().collect());
+        let mut profile = alice(1);
+        profile.role = admin_role.clone();
+        let mut users = MockUserRepository::new();
+        users.expect_find_role().returning(|_| Ok(Some(Role::new(1, "user", Default::default()))));
+        users
+            .expect_edit()
+            .times(1)
+            .returning(edit_on(StoredProfile::without_images(profile), written.clone()));
+        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let admin = Caller { role: admin_role, ..caller(1) };
+
+        use_case.execute(&admin, patch(json!({"role": "user"}), None)).await.unwrap();
+
+        assert!(written.lock().unwrap()[0].requires_another_manager);
+    }
+
+    #[tokio::test]
     async fn an_unknown_role_is_a_validation_error() {
         let mut users = MockUserRepository::new();
         users.expect_find_role().returning(|_| Ok(None));
-        let use_case = UpdateProfile::new(Arc::new(users), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(1), patch(json!({"role": "wizard"}), None)).await

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::{raw_input, rewrite_errors, summary, unknown_path};
 use crate::auth::Authenticated;
+use crate::client::client_address;
 use crate::conditional::if_match;
 use crate::json::JsonObject;
 use crate::media::{ImageJson, MediaUrls};
@@ -51,7 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// image (no token needed except for `me`, query string passed on); POST
 /// uploads (multipart field `avatar` / `cover`) and answers the user object.
 fn image_resource(kind: ImageKind) -> actix_web::Resource {
-    allowing(&format!("/users/{{user_id}}/{}", kind.as_str()), "GET, POST")
+    allowing(&format!("/users/{{user_id}}/{}", kind.as_str()), "GET, HEAD, POST")
         .route(web::get().to(move |caller, path, req, app| redirect(kind, caller, path, req, app)))
         .route(web::post().to(move |caller, path, query, payload, req, app, settings| {
             upload(kind, caller, path, query, payload, req, app, settings)
@@ -139,6 +140,7 @@ async fn update(
         mode,
         if_match: if_match(req),
         merge_annotations_by_type: true,
+        client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(ok(&user(view, query.options(), &media_urls(req))))

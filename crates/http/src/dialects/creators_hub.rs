@@ -15,7 +15,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::{raw_input, rename_fields, rewrite_errors, summary, unknown_path};
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::client::client_address;
 use crate::conditional::if_match;
 use crate::json::JsonObject;
 use crate::problem::{ApiError, FieldProblem};
@@ -67,7 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/public/user")
             .service(
-                allowing("/{user_id}/info", "GET, PUT")
+                allowing("/{user_id}/info", "GET, HEAD, PUT")
                     .route(web::get().to(show))
                     .route(web::put().to(update)),
             )
@@ -77,12 +78,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn show(
-    caller: Authenticated,
+    viewer: MaybeAuthenticated,
     user_id: web::Path<String>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = app.get_profile.execute(Some(&caller.0), &user_ref(&user_id)?).await?;
-    Ok(HttpResponse::Ok().json(Read { profile: profile(&view, &caller.0) }))
+    let view = app.get_profile.execute(viewer.0.as_ref(), &user_ref(&user_id)?).await?;
+    Ok(HttpResponse::Ok().json(Read { profile: profile(&view, viewer.0.as_ref()) }))
 }
 
 async fn update(
@@ -98,9 +99,10 @@ async fn update(
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
         merge_annotations_by_type: false,
+        client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view, &caller.0) }))
+    Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view, Some(&caller.0)) }))
 }
 
 /// The profile fields of a body in this dialect's keys.
@@ -195,9 +197,9 @@ struct RoleJson {
 
 /// `view` in the document's shape; private fields (`bankAccount`,
 /// `user.email`) only for the owner and holders of `profiles.read_private`.
-pub fn profile(view: &ProfileView, viewer: &Caller) -> CreatorsHubProfile {
+pub fn profile(view: &ProfileView, viewer: Option<&Caller>) -> CreatorsHubProfile {
     let p = &view.profile;
-    let private = viewer.may_read_private_of(p.id);
+    let private = viewer.is_some_and(|v| v.may_read_private_of(p.id));
     let text = |value: Option<&str>| value.map(str::to_owned);
     CreatorsHubProfile {
         id: p.id.0,

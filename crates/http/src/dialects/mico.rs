@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::{raw_input, rewrite_errors, summary};
 use crate::auth::Authenticated;
+use crate::client::client_address;
 use crate::conditional::if_match;
 use crate::json::JsonObject;
 use crate::problem::ApiError;
@@ -41,6 +42,7 @@ async fn update(
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
         merge_annotations_by_type: false,
+        client: client_address(&req).map(|ip| ip.to_string()),
     };
     app.update_profile.execute(&caller.0, command).await?;
     Ok(envelope(StatusCode::OK, None, "success".into()))

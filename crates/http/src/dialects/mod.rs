@@ -92,6 +92,7 @@ fn api_error(error: Option<&actix_web::Error>, status: StatusCode) -> ApiError {
         403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        408 => "request_timeout",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         429 => "too_many_requests",

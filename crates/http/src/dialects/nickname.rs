@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use super::{raw_input, rename_fields, rewrite_errors, summary, unknown_path};
 use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::client::client_address;
 use crate::dto::profile::ProfileResponse;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
@@ -36,8 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1/user/profile")
             .service(allowing("/edit", "POST").route(web::post().to(edit)))
-            .service(allowing("", "GET").route(web::get().to(show_by_query)))
-            .service(allowing("/{user_seq}", "GET").route(web::get().to(show_by_path)))
+            .service(allowing("", "GET, HEAD").route(web::get().to(show_by_query)))
+            .service(allowing("/{user_seq}", "GET, HEAD").route(web::get().to(show_by_path)))
             .default_service(web::to(unknown_path))
             .wrap(from_fn(|req, next| rewrite_errors(req, next, error_response))),
     );
@@ -94,6 +95,7 @@ async fn edit(
         mode: UpdateMode::MergePatch,
         if_match: None,
         merge_annotations_by_type: false,
+        client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(HttpResponse::Ok().json(profile(view, Some(&caller.0), &media_urls(&req))?))

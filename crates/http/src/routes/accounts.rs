@@ -4,12 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::ProfileView;
 use profile_application::use_cases::NewAccount;
 
+use crate::client::client_address;
 use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem};
 use crate::problem::ApiError;
+use crate::routes::sessions::no_store;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
 
@@ -27,12 +29,16 @@ pub async fn register(
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
-    let registered = app.register_account.execute(account).await?;
+    let client = client_address(&req).map(|ip| ip.to_string());
+    let registered = app.register_account.execute(account, client.as_deref()).await?;
     let location = location(registered.user.id.0);
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.
     let description = registered.user.description.render(&());
     let view = ProfileView { profile: registered.user, description, avatar: None, cover: None };
-    let user = ProfileResponse::new(view, true, false, &settings.media_urls(&req));
-    Ok(HttpResponse::Created().insert_header(location).json(Registered { user, session }))
+    let user = ProfileResponse::new(view, true, false, &settings.media_urls());
+    Ok(HttpResponse::Created()
+        .insert_header(location)
+        .insert_header(no_store())
+        .json(Registered { user, session }))
 }

@@ -3,6 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use profile_application::ports::HealthCheck;
+
 use crate::state::UseCases;
 
 /// Liveness.
@@ -19,7 +21,13 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer")))]
 pub async fn ready(app: web::Data<UseCases>) -> HttpResponse {
-    if app.health.ready().await {
+    readiness(app.health.as_ref()).await
+}
+
+/// 200 when `health` says the database answers, else 503; for every
+/// listener that serves `/readyz`.
+pub async fn readiness(health: &dyn HealthCheck) -> HttpResponse {
+    if health.ready().await {
         HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))
     } else {
         HttpResponse::ServiceUnavailable()

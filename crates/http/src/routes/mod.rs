@@ -25,23 +25,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
         .service(
-            allowing("/v1/users/{user}", "GET, PUT, PATCH")
+            allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH")
                 .route(web::get().to(users::get_profile))
                 .route(web::put().to(users::put_profile))
                 .route(web::patch().to(users::patch_profile)),
         )
-        .service(allowing("/v1/users/{user}/annotations", "GET").route(web::get().to(users::get_annotations)))
+        .service(
+            allowing("/v1/users/{user}/annotations", "GET, HEAD")
+                .route(web::get().to(users::get_annotations)),
+        )
         .service(image_resource(ImageKind::Avatar))
         .service(image_resource(ImageKind::Cover))
-        .service(allowing("/media/{key:.*}", "GET").route(web::get().to(media::serve)))
-        .service(allowing("/healthz", "GET").route(web::get().to(health::live)))
-        .service(allowing("/readyz", "GET").route(web::get().to(health::ready)))
+        .service(allowing("/media/{key:.*}", "GET, HEAD").route(web::get().to(media::serve)))
+        .service(allowing("/healthz", "GET, HEAD").route(web::get().to(health::live)))
+        .service(allowing("/readyz", "GET, HEAD").route(web::get().to(health::ready)))
         .default_service(web::to(not_found));
 }
 
 /// `/v1/users/{user}/avatar` or `/cover`: GET redirects, POST uploads, DELETE removes.
 fn image_resource(kind: ImageKind) -> actix_web::Resource {
-    allowing(&format!("/v1/users/{{user}}/{}", kind.as_str()), "GET, POST, DELETE")
+    allowing(&format!("/v1/users/{{user}}/{}", kind.as_str()), "GET, HEAD, POST, DELETE")
         .route(web::get().to(move |caller, path, req, app| images::redirect(kind, caller, path, req, app)))
         .route(web::post().to(move |caller, path, payload, req, app, settings| {
             images::upload(kind, caller, path, payload, req, app, settings)

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::Authenticated;
+use crate::client::client_address;
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, Unauthorized};
@@ -22,9 +23,9 @@ pub async fn log_in(
     body: JsonObject<LogInRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = body.into_inner().into_command(client_address(&req))?;
+    let command = body.into_inner().into_command(client_address(&req).map(|ip| ip.to_string()))?;
     let session = app.log_in.execute(command).await?;
-    Ok(HttpResponse::Created().json(SessionResponse::from(session)))
+    Ok(HttpResponse::Created().insert_header(no_store()).json(SessionResponse::from(session)))
 }
 
 /// Log out.
@@ -37,15 +38,7 @@ pub async fn log_out(caller: Authenticated, app: web::Data<UseCases>) -> Result<
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The client's IP address: from `Forwarded` / `X-Forwarded-For` (set by the
-/// gateway in front of the service), else the peer; the port is dropped so
-/// one client is one key.
-pub fn client_address(req: &HttpRequest) -> Option<String> {
-    let info = req.connection_info();
-    let raw = info.realip_remote_addr()?;
-    let address = raw
-        .parse::<std::net::SocketAddr>()
-        .map(|socket| socket.ip().to_string())
-        .unwrap_or_else(|_| raw.trim_start_matches('[').trim_end_matches(']').to_owned());
-    Some(address)
+/// `Cache-Control: no-store`, for every response that carries a token.
+pub fn no_store() -> (actix_web::http::header::HeaderName, &'static str) {
+    (actix_web::http::header::CACHE_CONTROL, "no-store")
 }

@@ -9,12 +9,14 @@ use profile_domain::user::UserRef;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::client::client_address;
 use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
+use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{
     AnnotationSchema, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput, Stale,
     Unauthorized, UserParam,
@@ -44,7 +46,7 @@ impl ProfileQuery {
 pub fn profile_response(
     req: &HttpRequest,
     view: ProfileView,
-    caller: &Caller,
+    viewer: Option<&Caller>,
     annotations: bool,
 ) -> HttpResponse {
     let tag = etag(view.profile.version);
@@ -52,16 +54,16 @@ pub fn profile_response(
     HttpResponse::Ok()
         .insert_header((ETAG, tag))
         // The body depends on who asks (private fields); the tag does not.
-        .insert_header((VARY, "Authorization, Authentication"))
+        .insert_header((VARY, CREDENTIAL_HEADERS))
         .insert_header((CACHE_CONTROL, "private, no-cache"))
-        .json(ProfileResponse::for_viewer(view, Some(caller), annotations, &urls))
+        .json(ProfileResponse::for_viewer(view, viewer, annotations, &urls))
 }
 
 /// Image URLs for a response to `req`.
 pub fn media_urls(req: &HttpRequest) -> MediaUrls {
     match req.app_data::<web::Data<HttpSettings>>() {
-        Some(settings) => settings.media_urls(req),
-        None => MediaUrls::for_request(req, None),
+        Some(settings) => settings.media_urls(),
+        None => HttpSettings::default().media_urls(),
     }
 }
 
@@ -77,18 +79,18 @@ pub fn media_urls(req: &HttpRequest) -> MediaUrls {
         (status = 304, description = "Not modified"), Unauthorized, NotFound),
     security(("bearer" = [])))]
 pub async fn get_profile(
-    caller: Authenticated,
+    viewer: MaybeAuthenticated,
     path: web::Path<String>,
     query: web::Query<ProfileQuery>,
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let who = user_ref(&path)?;
-    match app.get_profile.execute_unless_seen(Some(&caller.0), &who, |v| not_modified(&req, v)).await? {
+    match app.get_profile.execute_unless_seen(viewer.0.as_ref(), &who, |v| not_modified(&req, v)).await? {
         Fetched::NotModified(version) => {
             Ok(HttpResponse::NotModified().insert_header((ETAG, etag(version))).finish())
         }
-        Fetched::View(view) => Ok(profile_response(&req, view, &caller.0, query.annotations())),
+        Fetched::View(view) => Ok(profile_response(&req, view, viewer.0.as_ref(), query.annotations())),
     }
 }
 
@@ -148,9 +150,10 @@ async fn update(
         mode,
         if_match: if_match(req),
         merge_annotations_by_type: false,
+        client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(profile_response(req, view, &caller.0, query.annotations()))
+    Ok(profile_response(req, view, Some(&caller.0), query.annotations()))
 }
 
 /// Read a profile's annotations.
@@ -160,11 +163,11 @@ async fn update(
     responses((status = 200, description = "The annotations", body = Vec<AnnotationSchema>), Unauthorized, NotFound),
     security(("bearer" = [])))]
 pub async fn get_annotations(
-    caller: Authenticated,
+    viewer: MaybeAuthenticated,
     path: web::Path<String>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = app.get_profile.find(Some(&caller.0), &user_ref(&path)?).await?.profile;
+    let profile = app.get_profile.find(viewer.0.as_ref(), &user_ref(&path)?).await?.profile;
     Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
 }
 

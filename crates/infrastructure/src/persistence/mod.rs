@@ -18,9 +18,9 @@ mod entities;
 mod errors;
 mod health;
 mod invalidation;
-pub mod login_throttle;
 mod profile_mapping;
 mod profile_query;
+pub mod rate_limiter;
 mod role_cache;
 mod session_cache;
 pub mod session_repository;
@@ -41,7 +41,7 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
-pub use login_throttle::SeaLoginThrottle;
+pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
 pub use user_repository::SeaUserRepository;
 

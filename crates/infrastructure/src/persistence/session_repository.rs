@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use profile_application::model::{Caller, NewSession, TokenDigest};
 use profile_application::ports::{RepoError, SessionRepository};
 use profile_domain::user::UserId;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
 };
@@ -95,15 +94,13 @@ impl SessionRepository for SeaSessionRepository {
         Ok(Some(Caller { user_id: session.user_id, role, token_digest: digest.clone() }))
     }
 
-    async fn revoke(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Result<(), RepoError> {
+    async fn revoke(&self, digest: &TokenDigest, _now: DateTime<Utc>) -> Result<(), RepoError> {
         let token = digest.0.clone();
         self.db
             .write(Box::new(move |tx| {
                 Box::pin(async move {
-                    sessions::Entity::update_many()
-                        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+                    sessions::Entity::delete_many()
                         .filter(sessions::Column::TokenHash.eq(token.as_str()))
-                        .filter(sessions::Column::RevokedAt.is_null())
                         .exec(tx)
                         .await
                         .map_err(repo_error)?;
@@ -113,5 +110,22 @@ impl SessionRepository for SeaSessionRepository {
             .await?;
         self.db.sessions().invalidate_token(&digest.0);
         Ok(())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepoError> {
+        // Expired sessions are refused already (and dropped from the caches
+        // at their expiry): deleting them needs no invalidation.
+        self.db
+            .write_one(Box::new(move |tx| {
+                Box::pin(async move {
+                    let deleted = sessions::Entity::delete_many()
+                        .filter(sessions::Column::ExpiresAt.lte(now))
+                        .exec(tx)
+                        .await
+                        .map_err(repo_error)?;
+                    Ok(deleted.rows_affected)
+                })
+            }))
+            .await
     }
 }

@@ -9,11 +9,11 @@ use profile_application::model::{
 };
 use profile_application::ports::{Editor, RepoError, UserRepository};
 use profile_domain::profile::{Profile, Version};
-use profile_domain::user::{Role, UserId, UserRef};
+use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 
 use super::Database;
@@ -158,6 +158,9 @@ async fn edit_in(
     }
     // Several statements: all or nothing.
     let savepoint = tx.begin().await.map_err(repo_error)?;
+    if write.requires_another_manager {
+        ensure_another_manager(&savepoint, id).await?;
+    }
     let updated = update.exec(&savepoint).await.map_err(repo_error)?;
     if updated.rows_affected == 0 {
         return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
@@ -170,6 +173,39 @@ async fn edit_in(
     }
     savepoint.commit().await.map_err(repo_error)?;
     Ok(EditStep::Stored { before, write, role_changed })
+}
+
+/// Refuses with [`RepoError::LastManager`] unless an account other than
+/// `user` holds `users.manage`. On PostgreSQL the check is serialized by a
+/// transaction-level advisory lock, so two managers demoting each other at
+/// once cannot both pass (the second sees the first's committed change);
+/// SQLite has one writer already.
+async fn ensure_another_manager(tx: &DatabaseTransaction, user: UserId) -> Result<(), RepoError> {
+    /// Any constant shared by every instance: the lock's name.
+    const MANAGERS_LOCK: i64 = 0x7072_6f66_696c_6564; // "profiled"
+    let backend = tx.get_database_backend();
+    if backend == DbBackend::Postgres {
+        tx.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_advisory_xact_lock($1)",
+            [MANAGERS_LOCK.into()],
+        ))
+        .await
+        .map_err(repo_error)?;
+    }
+    let sql = "SELECT COUNT(*) FROM users u \
+        JOIN role_privileges rp ON rp.role_id = u.role_id \
+        JOIN privileges p ON p.id = rp.privilege_id \
+        WHERE p.name = $1 AND u.id <> $2";
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace("$1", "?").replace("$2", "?"),
+    };
+    let values = [Privilege::ManageUsers.as_str().into(), user.0.into()];
+    let row =
+        tx.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(repo_error)?;
+    let others = row.map(|row| row.try_get_by_index::<i64>(0)).transpose().map_err(repo_error)?.unwrap_or(0);
+    if others == 0 { Err(RepoError::LastManager) } else { Ok(()) }
 }
 
 /// Moves `retirement.old` to the retired names and frees the new name from
@@ -332,13 +368,11 @@ impl UserRepository for SeaUserRepository {
         user: UserId,
         hash: &str,
         keep: &TokenDigest,
-        now: DateTime<Utc>,
+        _now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
         let (hash, keep) = (hash.to_owned(), keep.clone());
         self.db
-            .write(Box::new(move |tx| {
-                Box::pin(async move { change_password(tx, user, &hash, &keep, now).await })
-            }))
+            .write(Box::new(move |tx| Box::pin(async move { change_password(tx, user, &hash, &keep).await })))
             .await?;
         self.db.sessions().invalidate_user(user);
         Ok(())
@@ -351,7 +385,6 @@ async fn change_password(
     user: UserId,
     hash: &str,
     keep: &TokenDigest,
-    now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let updated = users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
@@ -362,10 +395,9 @@ async fn change_password(
     if updated.rows_affected == 0 {
         return Err(RepoError::NotFound);
     }
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+    // Revoked sessions are deleted: nothing is kept that can no longer be used.
+    sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user.0))
-        .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::TokenHash.ne(keep.0.as_str()))
         .exec(tx)
         .await

@@ -16,22 +16,14 @@ impl TokenIssuer for RandomTokenIssuer {
         let mut bytes = [0_u8; 32];
         // The OS RNG failing is unrecoverable: better to stop than to issue guessable tokens.
         getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-        let secret = format!("{PREFIX}{}", hex(&bytes));
+        let secret = format!("{PREFIX}{}", hex::encode(bytes));
         let digest = self.digest(&secret);
         IssuedToken { secret, digest }
     }
 
     fn digest(&self, secret: &str) -> TokenDigest {
-        TokenDigest(hex(&Sha256::digest(secret.as_bytes())))
+        TokenDigest(hex::encode(Sha256::digest(secret.as_bytes())))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
-pub mod login_failures;
 pub mod privileges;
+pub mod rate_limits;
 pub mod retired_usernames;
 pub mod role_privileges;
 pub mod roles;

@@ -1,12 +1,13 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "login_failures")]
+#[sea_orm(table_name = "rate_limits")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub key: String,
-    pub failures: i32,
+    pub key_digest: String,
+    pub count: i32,
     pub window_started_at: DateTimeUtc,
+    pub last_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
