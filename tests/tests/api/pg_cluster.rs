@@ -29,25 +29,39 @@ impl PgCluster {
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let owner = as_postgres_owner(dir.path());
-        let port = free_port();
         let data = dir.path().join("data");
         let data_arg = data.to_string_lossy().into_owned();
         let initdb = bin.join("initdb").to_string_lossy().into_owned();
         let args =
             ["-D", &data_arg, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"];
         check(&run_as(owner.as_deref(), &initdb, &args), "initdb");
-        let settings = format!(
-            "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\n\
-             max_connections = 60\nshared_buffers = 16MB\nlogging_collector = off\n",
-            dir.path().display()
-        );
-        std::fs::write(data.join("postgresql.auto.conf"), settings).expect("cluster settings");
-        if let Some(user) = &owner {
-            chown(&data.join("postgresql.auto.conf"), user);
+        let mut cluster = Self { bin, dir, port: 0 };
+        // The free port may be taken by someone else before the server binds it: try another.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            cluster.port = free_port();
+            let settings = format!(
+                "listen_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\n\
+                 max_connections = 60\nshared_buffers = 16MB\nlogging_collector = off\n",
+                cluster.port,
+                cluster.dir.path().display()
+            );
+            let file = data.join("postgresql.auto.conf");
+            std::fs::write(&file, settings).expect("cluster settings");
+            if let Some(user) = &owner {
+                chown(&file, user);
+            }
+            let started = cluster.start_server();
+            if started.status.success() {
+                return Some(cluster);
+            }
+            assert!(
+                attempts < 3,
+                "pg_ctl start failed three times:\n{}",
+                String::from_utf8_lossy(&started.stderr)
+            );
         }
-        let cluster = Self { bin, dir, port };
-        cluster.restart();
-        Some(cluster)
     }
 
     /// The URL of the cluster's `postgres` database.
@@ -64,8 +78,12 @@ impl PgCluster {
     /// Starts the cluster on its data directory (after [`PgCluster::kill`],
     /// with crash recovery) and waits until it accepts connections.
     pub fn restart(&self) {
+        check(&self.start_server(), "pg_ctl start");
+    }
+
+    fn start_server(&self) -> Output {
         let log = self.dir.path().join("server.log").to_string_lossy().into_owned();
-        check(&self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log]), "pg_ctl start");
+        self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log])
     }
 
     fn pg_ctl(&self, args: &[&str]) -> Output {
@@ -150,6 +168,6 @@ fn check(output: &Output, what: &str) {
 }
 
 /// A loopback port nobody listens on right now.
-pub fn free_port() -> u16 {
+fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }

@@ -20,7 +20,6 @@ struct ServiceProcess {
 impl ServiceProcess {
     fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = crate::pg_cluster::free_port();
         let database = format!("sqlite://{}/profiles.db?mode=rwc", dir.path().display());
         let log = std::fs::File::create(dir.path().join("profiled.log")).expect("log file");
         let child = std::process::Command::new(crate::cli_helpers::profiled_binary())
@@ -30,16 +29,38 @@ impl ServiceProcess {
             .env_remove("PROFILED__DATABASE__URL")
             .env("DATABASE_URL", database)
             .env("PROFILED__SERVER__HOST", "127.0.0.1")
-            .env("PROFILED__SERVER__PORT", port.to_string())
+            // A free port, picked by the service and read from its log.
+            .env("PROFILED__SERVER__PORT", "0")
             .env("PROFILED__SERVER__WORKERS", "2")
             .env("PROFILED__MEDIA__DIR", dir.path().join("media"))
-            .env("PROFILED__LOG__LEVEL", "warn")
+            .env("PROFILED__LOG__LEVEL", "warn,profile_server=info")
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .spawn()
             .expect("profiled starts");
-        Self { child, address: format!("http://127.0.0.1:{port}"), dir }
+        let mut service = Self { child, address: String::new(), dir };
+        service.address = format!("http://127.0.0.1:{}", service.bound_port());
+        service
+    }
+
+    /// The port of the "listening" log line, once it is written.
+    fn bound_port(&mut self) -> u16 {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            let port = log.lines().filter(|line| line.contains("listening")).find_map(|line| {
+                let after = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+                let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            });
+            if let Some(port) = port {
+                return port;
+            }
+            assert!(self.child.try_wait().expect("try_wait").is_none(), "profiled exited:\n{log}");
+            assert!(started.elapsed() < Duration::from_secs(60), "profiled did not start:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn log(&self) -> String {
