@@ -46,7 +46,8 @@ pub enum AppError {
     /// The upload is not of a supported media type.
     #[error("unsupported media type: {0}")]
     UnsupportedMedia(String),
-    /// A dependency (the database) cannot be reached; retrying may help.
+    /// A dependency (the database, the media store) cannot be reached;
+    /// retrying may help.
     #[error("service unavailable")]
     Unavailable,
     /// Anything else: a bug or a broken invariant. The text is for logs only.
@@ -87,6 +88,13 @@ impl From<HashError> for AppError {
 
 impl From<MediaError> for AppError {
     fn from(error: MediaError) -> Self {
-        AppError::Internal(error.to_string())
+        match error {
+            MediaError::Unavailable { .. } => {
+                // The answer says only "unavailable"; the cause goes to the log.
+                tracing::warn!(error = ?error, "the media store is unavailable");
+                AppError::Unavailable
+            }
+            MediaError::Other(detail) => AppError::Internal(detail),
+        }
     }
 }

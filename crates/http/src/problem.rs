@@ -172,7 +172,7 @@ impl From<AppError> for ApiError {
                 ..Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "The service cannot reach its database; try again shortly.",
+                    "The service cannot reach its database or media store; try again shortly.",
                 )
             },
             AppError::Internal(detail) => {

@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use profile_application::ports::MediaStore;
+use profile_application::ports::{MediaError, MediaStore};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 
 /// The contract every media store keeps.
@@ -137,4 +137,40 @@ async fn s3_store_keeps_the_contract() {
     })
     .unwrap();
     media_store_contract(&store).await;
+}
+
+#[tokio::test]
+async fn a_filesystem_store_that_cannot_write_is_unavailable() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("media");
+    let store = FsMediaStore::new(&root).unwrap();
+    // A regular file where the store's folder was: no folder can be made in it, even by root.
+    std::fs::remove_dir(&root).unwrap();
+    std::fs::write(&root, b"").unwrap();
+
+    let error = store.put("user-1", b"\xFF\xD8 bytes".to_vec(), "image/jpeg").await.unwrap_err();
+
+    assert!(matches!(error, MediaError::Unavailable { .. }), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some(), "the I/O error is kept: {error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_store_that_cannot_be_reached_is_unavailable() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = S3MediaStore::new(&S3Settings {
+        bucket: "profiles".into(),
+        region: "us-east-1".into(),
+        endpoint: format!("http://127.0.0.1:{closed}"),
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+        prefix: String::new(),
+    })
+    .unwrap();
+
+    let started = Instant::now();
+    let error = store.put("user-1", b"\xFF\xD8 bytes".to_vec(), "image/jpeg").await.unwrap_err();
+    eprintln!("an unreachable S3 endpoint failed a put after {:?}", started.elapsed());
+
+    assert!(matches!(error, MediaError::Unavailable { .. }), "{error:?}");
 }

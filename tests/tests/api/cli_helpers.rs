@@ -88,7 +88,7 @@ pub fn assert_success(output: &Output) {
 /// (`cargo build --bin profiled`). When it is missing or older than any
 /// source of the workspace, the same command is run here, so a direct
 /// `cargo nextest run` never tests a stale binary.
-fn profiled_binary() -> &'static Path {
+pub fn profiled_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         if let Some(path) = std::env::var_os("CARGO_BIN_EXE_profiled") {

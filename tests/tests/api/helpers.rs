@@ -41,7 +41,11 @@ pub struct TestApp {
 
 enum DatabaseGuard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { name: String },
+    Postgres {
+        name: String,
+    },
+    /// A database the test made itself and cleans up itself.
+    External,
 }
 
 impl Drop for DatabaseGuard {
@@ -77,8 +81,6 @@ fn init_logs() {
 /// Starts the service on a free port against a fresh database of `backend`.
 /// `None` when PostgreSQL is not reachable and not required.
 pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    init_logs();
-    let mut settings = Settings::load().expect("default settings load");
     let media = tempfile::tempdir().expect("temp dir");
     let (database_url, guard) = match backend {
         Backend::Sqlite => {
@@ -104,6 +106,24 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
             (format!("{server}/{name}"), DatabaseGuard::Postgres { name })
         }
     };
+    Some(start(backend, database_url, guard, tweak).await)
+}
+
+/// Starts the service on a free port against `database_url`, a database the
+/// test made itself (nothing is dropped afterwards).
+pub async fn spawn_app_on(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let backend = if database_url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+    start(backend, database_url.to_owned(), DatabaseGuard::External, tweak).await
+}
+
+async fn start(
+    backend: Backend,
+    database_url: String,
+    guard: DatabaseGuard,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    init_logs();
+    let mut settings = Settings::load().expect("default settings load");
     settings.server.host = "127.0.0.1".into();
     settings.server.port = 0;
     settings.server.workers = 2;
@@ -120,7 +140,7 @@ pub async fn try_spawn_app(backend: Backend, tweak: impl FnOnce(&mut Settings)) 
     tokio::spawn(app.run_until_stopped());
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { address, operations, client, backend, database_url, guard, _scratch: scratch })
+    TestApp { address, operations, client, backend, database_url, guard, _scratch: scratch }
 }
 
 impl TestApp {

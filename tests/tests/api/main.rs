@@ -19,6 +19,8 @@ mod errors;
 mod image_files;
 #[macro_use]
 mod image_helpers;
+// After `image_helpers`, whose macro it uses.
+mod faults;
 mod images_hostile;
 mod images_serving;
 mod images_upload;
@@ -26,6 +28,7 @@ mod instances;
 mod login_throttle;
 mod operations;
 mod passwords;
+mod pg_cluster;
 mod profile_helpers;
 mod profiles_access;
 mod profiles_concurrency;

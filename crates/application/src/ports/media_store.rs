@@ -3,9 +3,33 @@
 use async_trait::async_trait;
 
 /// Failure of a media store.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("media store: {0}")]
-pub struct MediaError(pub String);
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The store could not be reached or could not read or write (a disk
+    /// full or read-only, a folder that cannot be made, a bucket that does
+    /// not answer): a dependency is down, and retrying later may help.
+    #[error("media store unavailable: {context}")]
+    Unavailable {
+        /// What the store was doing, and where.
+        context: String,
+        /// The I/O or client error behind it.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Anything else: a store set up wrongly, or a broken invariant.
+    #[error("media store: {0}")]
+    Other(String),
+}
+
+impl MediaError {
+    /// [`MediaError::Unavailable`] while doing `context`, because of `source`.
+    pub fn unavailable(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        MediaError::Unavailable { context: context.into(), source: source.into() }
+    }
+}
 
 /// A stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +41,11 @@ pub struct MediaObject {
 }
 
 /// Content-addressed object storage shared by every instance.
+///
+/// # Errors
+/// Every method MUST return [`MediaError::Unavailable`] when the store cannot
+/// be reached or cannot read or write (I/O and connection failures), and
+/// [`MediaError::Other`] only for what retrying cannot fix.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MediaStore: Send + Sync {

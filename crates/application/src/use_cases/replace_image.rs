@@ -311,6 +311,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_store_that_cannot_write_makes_the_upload_unavailable_and_keeps_the_old_image() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        users.expect_edit().never();
+        let mut media = MockMediaStore::new();
+        media.expect_put().times(1).returning(|_, _, _| {
+            Err(crate::ports::MediaError::unavailable(
+                "writing new-96.jpg",
+                std::io::Error::other("disk full"),
+            ))
+        });
+        media.expect_delete().never();
+        let use_case = ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(processor()),
+            fixed_clock(),
+            fixed_tokens(),
+        );
+
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+
+        assert!(matches!(result, Err(AppError::Unavailable)));
+    }
+
+    #[tokio::test]
     async fn a_failed_store_during_a_reupload_keeps_the_files_the_current_image_shares() {
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
@@ -322,7 +348,7 @@ mod tests {
             .expect_put()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| Err(crate::ports::MediaError("disk full".into())));
+            .returning(|_, _, _| Err(crate::ports::MediaError::Other("key clash".into())));
         media.expect_delete().never();
         let use_case = ReplaceImage::new(
             Arc::new(users),

@@ -20,8 +20,9 @@ impl FsMediaStore {
     /// A store under `root` (created when missing).
     pub fn new(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
         let root = root.into();
-        std::fs::create_dir_all(&root)
-            .map_err(|e| MediaError(format!("cannot create media folder {}: {e}", root.display())))?;
+        std::fs::create_dir_all(&root).map_err(|e| {
+            MediaError::unavailable(format!("cannot create media folder {}", root.display()), e)
+        })?;
         Ok(Self { root })
     }
 
@@ -30,8 +31,10 @@ impl FsMediaStore {
     }
 }
 
+/// Every I/O failure (disk full, read-only, not a folder) makes the store
+/// unavailable: nothing in a request can cause one.
 fn io(error: std::io::Error, path: &Path) -> MediaError {
-    MediaError(format!("{}: {error}", path.display()))
+    MediaError::unavailable(path.display().to_string(), error)
 }
 
 #[async_trait]

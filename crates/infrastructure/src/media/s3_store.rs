@@ -47,7 +47,7 @@ impl S3MediaStore {
                 .with_allow_http(settings.endpoint.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
-        let store = builder.build().map_err(|e| MediaError(e.to_string()))?;
+        let store = builder.build().map_err(|e| MediaError::Other(e.to_string()))?;
         Ok(Self { store, prefix: settings.prefix.trim_matches('/').to_owned() })
     }
 
@@ -56,8 +56,16 @@ impl S3MediaStore {
     }
 }
 
+/// Requests that failed on the way (connection refused or reset, timeouts,
+/// server errors after the client's retries) make the store unavailable;
+/// what a retry cannot fix (a bad path, missing permissions or
+/// configuration) is reported as such.
 fn s3(error: object_store::Error) -> MediaError {
-    MediaError(error.to_string())
+    use object_store::Error;
+    match error {
+        Error::Generic { .. } | Error::JoinError { .. } => MediaError::unavailable("S3 request", error),
+        other => MediaError::Other(other.to_string()),
+    }
 }
 
 #[async_trait]
