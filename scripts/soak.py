@@ -5,7 +5,8 @@ Python 3.11, standard library only. Against two running instances that share
 one PostgreSQL database and one media folder, for a bounded time, N client
 threads send a mix of
 
-    GET    /v1/users/{id}          (mostly; any soak profile, either instance)
+    GET    /v1/users/{id}          (mostly; any soak profile, either instance;
+                                    a third of them also fetch the avatar file)
     PATCH  /v1/users/{id}          (`location` set to a value unique to the request)
     POST   /v1/users/{id}/avatar   (a small PNG made here; often the same picture
                                     as another client of the same profile)
@@ -24,6 +25,8 @@ acknowledged write's response is kept. After the load stops, the audit checks:
   * media: every file under the media folder is referenced by a stored image
     (no orphans, no leftover temporary files) and every referenced key has its
     file (nothing missing);
+  * media during the load: the avatar file a profile read names exists,
+    unless the profile changed meanwhile;
   * sessions: no session row is left for a logged-out token, and every
     logged-out token is refused (401) by both instances.
 
@@ -47,6 +50,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import typing
 import zlib
 
 PASSWORD_BASE = "violet tractor umbrella"
@@ -57,15 +61,18 @@ MAX_SAMPLES = 20  # failing requests shown in the summary
 
 # Expected status per kind of request.
 EXPECTED = {
-    "signup": 201,
-    "login": 201,
-    "get": 200,
-    "patch": 200,
-    "avatar": 200,
-    "me": 200,
-    "logout": 204,
-    "revoked-get": 401,  # the revoking instance refuses the token at once
-    "audit-revoked": 401,  # after the load: both instances refuse every logged-out token
+    "signup": {201},
+    "login": {201},
+    "get": {200},
+    "patch": {200},
+    "avatar": {200},
+    # The avatar file a profile read pointed at; a 404 is fine only when the
+    # profile changed meanwhile (a newer upload deleted the file).
+    "media": {200, "404, replaced meanwhile"},
+    "me": {200},
+    "logout": {204},
+    "revoked-get": {401},  # the revoking instance refuses the token at once
+    "audit-revoked": {401},  # after the load: both instances refuse every logged-out token
 }
 
 
@@ -187,10 +194,26 @@ class Stats:
             self.status[kind][status] += 1
             if isinstance(status, int):
                 self.latency[kind].append(seconds)
-            if status != EXPECTED.get(kind):
+            if status not in EXPECTED.get(kind, ()):
                 self.failures += 1
                 if len(self.samples) < MAX_SAMPLES:
                     self.samples.append(f"{kind} -> {status}: {detail}"[:600])
+
+
+class Ack(typing.NamedTuple):
+    """An acknowledged (2xx) version-changing write, as its response told."""
+
+    version: int
+    kind: str  # "patch" or "avatar"
+    location: str | None  # in the response
+    key: str | None  # the avatar's primary key in the response (None: default)
+    client: int
+    seq: int
+    instance: str
+    request_id: str | None
+    started: float  # wall clock
+    finished: float
+    picture: str = ""  # avatar uploads: "shared-N" (the profile's pictures) or "own"
 
 
 class Profile:
@@ -200,7 +223,7 @@ class Profile:
         self.password = password
         self.lock = threading.Lock()
         # Every acknowledged version-changing write: (version, kind, location, avatar key, client, seq).
-        self.acks: list[tuple[int, str, str | None, str | None, int, int]] = []
+        self.acks: list[Ack] = []
         self.unknown_writes = 0  # writes without an answer: their outcome is unknown
         self.pictures = [png(16, 16, user_id * 1000 + k) for k in range(3)]
 
@@ -212,6 +235,7 @@ class Run:
         self.stats = Stats()
         self.revoked: list[str] = []  # logged-out tokens (answered 204)
         self.revoked_lock = threading.Lock()
+        self.missing_seen: list[tuple[Profile, str, int]] = []  # (profile, key, version) confirmed missing
         self.stop_at = 0.0
 
 
@@ -237,11 +261,14 @@ def client_loop(run: Run, number: int, token: str, profile: Profile, seed: int):
                     status, headers, body, seconds = http_client.request(i, "GET", path, headers=bearer(token))
                     detail = f"GET {path} on {args.base[i]} id={headers.get('X-Request-Id')} {body[:200]!r}"
                     stats.record("get", status, seconds, detail)
+                    if status == 200 and rng.random() < 0.3:
+                        check_avatar_file(run, http_client, i, token, path, json.loads(body), target)
                 elif roll < 0.90:
                     value = f"c{number}-{seq}"
                     path = f"/v1/users/{profile.id}"
                     payload = json.dumps({"location": value}).encode()
                     hdrs = bearer(token) | {"Content-Type": "application/merge-patch+json"}
+                    started = time.time()
                     try:
                         status, headers, body, seconds = http_client.request(i, "PATCH", path, payload, hdrs)
                     except Transport:
@@ -255,19 +282,21 @@ def client_loop(run: Run, number: int, token: str, profile: Profile, seed: int):
                         if view.get("location") != value:
                             stats.record("patch-echo", "wrong value echoed", 0.0, detail)
                         with profile.lock:
-                            profile.acks.append(
-                                (view["version"], "patch", view.get("location"),
-                                 media_key(view["avatar_image"]["url"]), number, seq))
+                            profile.acks.append(Ack(
+                                view["version"], "patch", view.get("location"), media_key(view["avatar_image"]["url"]),
+                                number, seq, args.base[i], headers.get("X-Request-Id"), started, time.time()))
                 elif roll < 0.96:
                     # Half the time one of the profile's three pictures (shared with its
                     # other clients: same content, same keys), else a picture of its own.
                     if rng.random() < 0.5:
-                        picture = rng.choice(profile.pictures)
+                        label = rng.randrange(len(profile.pictures))
+                        picture, label = profile.pictures[label], f"shared-{label}"
                     else:
-                        picture = png(rng.choice((8, 16, 24)), 16, seed * 100000 + seq)
+                        picture, label = png(rng.choice((8, 16, 24)), 16, seed * 100000 + seq), "own"
                     path = f"/v1/users/{profile.id}/avatar"
                     body_bytes, content_type = multipart("avatar", "soak.png", picture, "image/png")
                     hdrs = bearer(token) | {"Content-Type": content_type}
+                    started = time.time()
                     try:
                         status, headers, body, seconds = http_client.request(i, "POST", path, body_bytes, hdrs)
                     except Transport:
@@ -279,9 +308,9 @@ def client_loop(run: Run, number: int, token: str, profile: Profile, seed: int):
                     if 200 <= status < 300:
                         view = json.loads(body)
                         with profile.lock:
-                            profile.acks.append(
-                                (view["version"], "avatar", view.get("location"),
-                                 media_key(view["avatar_image"]["url"]), number, seq))
+                            profile.acks.append(Ack(
+                                view["version"], "avatar", view.get("location"), media_key(view["avatar_image"]["url"]),
+                                number, seq, args.base[i], headers.get("X-Request-Id"), started, time.time(), label))
                 elif time.monotonic() - last_login >= LOGIN_INTERVAL:
                     last_login = time.monotonic()
                     session_cycle(run, http_client, rng, profile)
@@ -292,6 +321,30 @@ def client_loop(run: Run, number: int, token: str, profile: Profile, seed: int):
                 stats.record("transport", "error", 0.0, f"on {args.base[i]}: {error}")
     finally:
         http_client.close()
+
+
+def check_avatar_file(run: Run, http_client: Client, i: int, token: str, path: str, view: dict, target):
+    """Fetches the avatar file a profile read names. On a 404, reads the
+    profile again: if its version has not moved, the stored image's file is
+    missing while the database refers to it (a lost file, not a race)."""
+    key = media_key(view["avatar_image"]["url"])
+    if key is None:
+        return
+    base = run.args.base[i]
+    status, headers, _, seconds = http_client.request(i, "GET", f"/media/{key}")
+    if status != 404:
+        run.stats.record("media", status, seconds, f"GET /media/{key} on {base}")
+        return
+    again, _, body, _ = http_client.request(i, "GET", path, headers=bearer(token))
+    later = json.loads(body) if again == 200 else {}
+    if later.get("version") == view["version"]:
+        with run.revoked_lock:
+            run.missing_seen.append((target, key, view["version"]))
+        run.stats.record("media", "404, profile unchanged", seconds,
+                         f"GET /media/{key} on {base} -> 404 while {path} stays at version {view['version']} "
+                         f"with that avatar (X-Request-Id {headers.get('X-Request-Id')})")
+    else:
+        run.stats.record("media", "404, replaced meanwhile", seconds, "")
 
 
 def session_cycle(run: Run, http_client: Client, rng: random.Random, profile: Profile):
@@ -380,7 +433,7 @@ def audit(run: Run) -> tuple[list[str], list[str]]:
             continue
         version, location = int(row[1]), row[2] or None
         avatar = json.loads(row[3])[0]["key"] if row[3] else None
-        acks = sorted(p.acks)
+        acks = sorted(p.acks, key=lambda a: a.version)
         acked_total += len(acks)
         unknown += p.unknown_writes
         expected = 1 + len(acks)
@@ -391,7 +444,7 @@ def audit(run: Run) -> tuple[list[str], list[str]]:
             version_bad += 1
             failures.append(f"profile {p.id}: stored version {version}, expected 1 + {len(acks)} "
                             f"acknowledged writes = {expected}")
-        versions = [a[0] for a in acks]
+        versions = [a.version for a in acks]
         duplicated = sorted(v for v, c in collections.Counter(versions).items() if c > 1)
         if duplicated or (not p.unknown_writes and versions != list(range(2, expected + 1))):
             dup_bad += 1
@@ -399,14 +452,15 @@ def audit(run: Run) -> tuple[list[str], list[str]]:
                             f"(duplicated: {duplicated[:10]}, first: {versions[:5]}, last: {versions[-5:]})")
         if acks:
             last = acks[-1]
-            if location != last[2]:
+            if location != last.location:
                 value_bad += 1
                 failures.append(f"profile {p.id}: stored location {location!r}, the acknowledged response "
-                                f"with the highest version ({last[0]}, {last[1]} by client {last[4]}) has {last[2]!r}")
-            if avatar != last[3]:
+                                f"with the highest version ({last.version}, {last.kind} by client {last.client}) "
+                                f"has {last.location!r}")
+            if avatar != last.key:
                 avatar_bad += 1
                 failures.append(f"profile {p.id}: stored avatar {avatar!r}, the acknowledged response with "
-                                f"the highest version ({last[0]}) has {last[3]!r}")
+                                f"the highest version ({last.version}) has {last.key!r}")
     lines.append(f"  profiles: {len(run.profiles)}, acknowledged version-changing writes: {acked_total}, "
                  f"writes without an answer: {unknown}")
     lines.append(f"  version = 1 + acknowledged writes: {len(run.profiles) - version_bad}/{len(run.profiles)} ok; "
@@ -439,6 +493,23 @@ def audit(run: Run) -> tuple[list[str], list[str]]:
                   and any(v["key"] in missing for v in json.loads(col))]
         failures.append(f"{len(missing)} referenced media file(s) missing (profiles {', '.join(owners[:10])}), "
                         f"e.g. {missing[:3]}")
+        for p in run.profiles:
+            row = stored.get(p.id)
+            if row and row[3] and json.loads(row[3])[0]["key"] in missing:
+                lines.append(f"  profile {p.id}: the stored avatar's files are missing at the end; "
+                             f"its last avatar uploads:")
+                lines.extend(explain(p, json.loads(row[3])[0]["key"], int(row[1])))
+    if run.missing_seen:
+        failures.append(f"{len(run.missing_seen)} time(s) during the load a profile's avatar file was missing "
+                        f"while the profile referred to it (two reads of the same version around a 404)")
+        seen = set()
+        for p, key, version in run.missing_seen:
+            if (p.id, key) in seen or len(seen) >= 3:
+                continue
+            seen.add((p.id, key))
+            lines.append(f"  profile {p.id}: at version {version} its avatar {key} had no file; "
+                         f"the avatar uploads that led there:")
+            lines.extend(explain(p, key, version))
     if temporaries:
         failures.append(f"{len(temporaries)} leftover temporary media file(s), e.g. {temporaries[:3]}")
 
@@ -471,6 +542,19 @@ def audit(run: Run) -> tuple[list[str], list[str]]:
     if refused != len(check) * len(args.base):
         failures.append(f"{len(check) * len(args.base) - refused} check(s) of a logged-out token were not 401")
     return lines, failures
+
+
+def explain(p: Profile, key: str, version: int, count: int = 6) -> list[str]:
+    """The acknowledged avatar uploads of `p` up to `version`, the last
+    `count` of them, with their times, so an interleaving can be read."""
+    uploads = [a for a in sorted(p.acks, key=lambda a: a.version) if a.kind == "avatar" and a.version <= version]
+    out = []
+    for a in uploads[-count:]:
+        mark = "  <- sets the missing key" if a.key == key else ""
+        out.append(f"    v{a.version} {a.picture:<8} key {a.key[:16]}… client {a.client} on {a.instance} "
+                   f"request {a.request_id} {time.strftime('%H:%M:%S', time.gmtime(a.started))}"
+                   f".{int(a.started * 1000) % 1000:03d}–+{(a.finished - a.started) * 1000:.0f} ms{mark}")
+    return out
 
 
 def server_log_lines(paths: list[str]) -> tuple[collections.Counter, list[str]]:
@@ -558,7 +642,7 @@ def main() -> int:
     server_errors = sum(c for counts in stats.status.values() for s, c in counts.items()
                         if isinstance(s, int) and s >= 500)
     transport = sum(stats.status.get("transport", {}).values())
-    unexpected = stats.failures - server_errors - transport
+    unexpected = stats.failures - server_errors - transport - len(run.missing_seen)  # those are their own finding
     levels, log_lines = server_log_lines(args.log)
     print(f"\nserver logs: {levels.get('ERROR', 0)} ERROR, {levels.get('WARN', 0)} WARN lines")
     for line in log_lines:

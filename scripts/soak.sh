@@ -4,9 +4,10 @@
 # clients for a bounded time, then an audit of what they stored
 # (scripts/soak.py does the load and the audit).
 #
-#   scripts/soak.sh [--seconds N] [--clients N] [--release] [--no-build]
+#   scripts/soak.sh [--seconds N] [--clients N] [--profiles N] [--release] [--no-build]
 #
-# Environment: SOAK_SECONDS (default 60), SOAK_CLIENTS (32),
+# Environment: SOAK_SECONDS (default 60), SOAK_CLIENTS (32), SOAK_PROFILES
+# (the profiles the clients share; default one per 4 clients),
 # SOAK_PROFILE (debug or release; default debug), SOAK_NO_BUILD=1 (use the
 # binary as built), SOAK_BINARY (run this binary instead; implies no build),
 # SOAK_POSTGRES_URL (an administrative connection,
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${SOAK_SECONDS:-60}
 clients=${SOAK_CLIENTS:-32}
+profiles=${SOAK_PROFILES:-0}
 profile=${SOAK_PROFILE:-debug}
 build=1
 [ "${SOAK_NO_BUILD:-0}" = 1 ] && build=0
@@ -32,6 +34,8 @@ while [ $# -gt 0 ]; do
     --seconds=*) seconds=${1#*=}; shift ;;
     --clients) clients=$2; shift 2 ;;
     --clients=*) clients=${1#*=}; shift ;;
+    --profiles) profiles=$2; shift 2 ;;
+    --profiles=*) profiles=${1#*=}; shift ;;
     --release) profile=release; shift ;;
     --no-build) build=0; shift ;;
     *) echo "soak: unknown option $1" >&2; exit 2 ;;
@@ -133,5 +137,5 @@ say "instances http://$a (pid ${pids[0]}) and http://$b (pid ${pids[1]})"
 python3 scripts/soak.py \
   --base "http://$a" --base "http://$b" \
   --database-url "$database_url" --media-dir "$media" \
-  --seconds "$seconds" --clients "$clients" \
+  --seconds "$seconds" --clients "$clients" --profiles "$profiles" \
   --log "$workdir/a.log" --log "$workdir/b.log"
