@@ -319,6 +319,8 @@ def client_loop(run: Run, number: int, token: str, profile: Profile, seed: int):
                     stats.record("me", status, seconds, f"GET /v1/users/me on {args.base[i]} {body[:200]!r}")
             except Transport as error:
                 stats.record("transport", "error", 0.0, f"on {args.base[i]}: {error}")
+            except (ValueError, KeyError, TypeError) as error:  # an answer not shaped as documented
+                stats.record("bad-answer", type(error).__name__, 0.0, f"on {args.base[i]}: {error}")
     finally:
         http_client.close()
 

@@ -61,11 +61,13 @@ media="$workdir/media"
 mkdir -p "$media"
 database_url="${admin_url%/*}/$database"
 pids=()
+driver=
 created=0
 
 cleanup() {
   local status=$?
   set +e
+  [ -n "$driver" ] && kill -TERM "$driver" 2>/dev/null
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -134,8 +136,11 @@ ready "$a"
 ready "$b"
 say "instances http://$a (pid ${pids[0]}) and http://$b (pid ${pids[1]})"
 
+# In the background so a signal reaches the trap at once (the trap stops it too).
 python3 scripts/soak.py \
   --base "http://$a" --base "http://$b" \
   --database-url "$database_url" --media-dir "$media" \
   --seconds "$seconds" --clients "$clients" --profiles "$profiles" \
-  --log "$workdir/a.log" --log "$workdir/b.log"
+  --log "$workdir/a.log" --log "$workdir/b.log" &
+driver=$!
+wait "$driver"
