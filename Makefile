@@ -1,7 +1,7 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint fmt migrate docker bench api-fuzz
+.PHONY: run test lint fmt migrate docker bench api-fuzz soak
 
 ## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
 run:
@@ -38,3 +38,9 @@ docker:
 ## Schemathesis against the running service's /openapi.json (start it with `make run`).
 api-fuzz:
 	scripts/api-fuzz.sh
+
+## Soak: two instances on one new PostgreSQL database and one media folder, 32 clients of
+## mixed GET/PATCH/avatar/login for 60 s (SOAK_SECONDS, SOAK_CLIENTS), then an audit of versions,
+## last values, media files and revoked sessions. Debug build; SOAK_PROFILE=release for release.
+soak:
+	CARGO="$(CARGO)" scripts/soak.sh
