@@ -100,7 +100,7 @@ DATABASE_URL=$database_url PROFILED__LOG__FORMAT=json "$binary" migrate >"$workd
 # Both instances: port 0 (the bound address is logged), JSON logs.
 start() { # start NAME
   env -u RUST_LOG DATABASE_URL="$database_url" \
-    PROFILED__SERVER__HOST=127.0.0.1 PROFILED__SERVER__PORT=0 \
+    PROFILED__SERVER__HOST=127.0.0.1 PROFILED__SERVER__PORT=0 PROFILED__METRICS__LISTEN=127.0.0.1:0 \
     PROFILED__MEDIA__BACKEND=fs PROFILED__MEDIA__DIR="$media" \
     PROFILED__LOG__FORMAT=json PROFILED__LOG__LEVEL=info \
     "$binary" serve >"$workdir/$1.log" 2>&1 &
