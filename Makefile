@@ -1,7 +1,7 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint fmt migrate docker bench api-fuzz
+.PHONY: run test lint fmt migrate docker bench api-fuzz fuzz
 
 ## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
 run:
@@ -38,3 +38,8 @@ docker:
 ## Schemathesis against the running service's /openapi.json (start it with `make run`).
 api-fuzz:
 	scripts/api-fuzz.sh
+
+## cargo fuzz on the parsers, description processing, profile changes and image decoding:
+## FUZZ_SECONDS (default 60) per target; fails when a crash is found. Not run in CI.
+fuzz:
+	scripts/fuzz.sh

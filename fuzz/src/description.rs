@@ -46,8 +46,12 @@ pub fn check(data: &[u8]) {
 fn check_rendering(description: &Description) {
     let text = description.text();
     let chars: Vec<char> = text.chars().collect();
-    let lookup: HashMap<String, UserId> =
-        description.mentioned_names().into_iter().enumerate().map(|(i, n)| (n, UserId(i as i64 + 1))).collect();
+    let lookup: HashMap<String, UserId> = description
+        .mentioned_names()
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, UserId(i as i64 + 1)))
+        .collect();
     let rendered = description.render(&lookup);
     let at = |pos: usize, len: usize| -> String {
         assert!(pos + len <= chars.len(), "entity {pos}+{len} beyond {} chars of {text:?}", chars.len());

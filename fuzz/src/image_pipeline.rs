@@ -6,8 +6,8 @@
 //! is the upload.
 
 use profile_application::model::ImageKind;
-use profile_infrastructure::images::{ImageLimits, process};
 use profile_infrastructure::images::pipeline::{AVATAR_PRIMARY, COVER_MIN_WIDTH};
+use profile_infrastructure::images::{ImageLimits, process};
 
 /// `media.avatar_max_bytes` and `media.cover_max_bytes`: larger uploads are
 /// refused before they reach the pipeline.
@@ -18,8 +18,11 @@ const COVER_MAX_BYTES: usize = 4_194_303;
 /// promised sizes.
 pub fn check(data: &[u8]) {
     let Some((selector, upload)) = super::selector(data) else { return };
-    let (kind, max_bytes) =
-        if selector % 2 == 0 { (ImageKind::Avatar, AVATAR_MAX_BYTES) } else { (ImageKind::Cover, COVER_MAX_BYTES) };
+    let (kind, max_bytes) = if selector % 2 == 0 {
+        (ImageKind::Avatar, AVATAR_MAX_BYTES)
+    } else {
+        (ImageKind::Cover, COVER_MAX_BYTES)
+    };
     if upload.len() > max_bytes {
         return;
     }

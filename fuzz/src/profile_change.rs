@@ -18,8 +18,11 @@ use serde_json::{Value, json};
 /// Reads `data` as JSON, applies it as a merge patch and as a profile
 /// change, and checks what comes out.
 pub fn check(data: &[u8]) {
-    let documents: Vec<Value> =
-        serde_json::Deserializer::from_slice(data).into_iter::<Value>().take(2).map_while(Result::ok).collect();
+    let documents: Vec<Value> = serde_json::Deserializer::from_slice(data)
+        .into_iter::<Value>()
+        .take(2)
+        .map_while(Result::ok)
+        .collect();
     let (target, body) = match documents.as_slice() {
         [body] => (stored_json(), body.clone()),
         [target, body] => (target.clone(), body.clone()),
