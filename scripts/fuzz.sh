@@ -37,18 +37,19 @@ build=(--fuzz-dir fuzz --sanitizer "$sanitizer" --debug-assertions)
 
 failed=()
 for target in $targets; do
-  mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+  mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target" fuzz/logs
   max_len=4096
   [ "$target" = image_pipeline ] && max_len=262144
   echo "== fuzz $target for ${seconds}s"
-  log="fuzz/artifacts/$target/last-run.log"
+  log="fuzz/logs/$target.log"
   if "${cargo[@]}" fuzz run "${build[@]}" --jobs "$jobs" "$target" \
       "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
       -max_total_time="$seconds" -max_len="$max_len" -timeout=30 -rss_limit_mb=3072 \
       -print_final_stats=1 >"$log" 2>&1; then
     grep -E '^(Done|stat::number_of_executed_units)' "$log" || true
   else
-    tail -n 40 "$log"
+    grep -aE 'panicked at|^[^ ].{0,200}$' "$log" | grep -aE 'panicked|SUMMARY|ERROR|Test unit written|Done' | cut -c1-300 || true
+    echo "   (whole log: $log)"
     failed+=("$target")
   fi
 done
