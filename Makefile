@@ -1,7 +1,7 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint fmt migrate docker bench api-fuzz soak
+.PHONY: run test lint fmt migrate docker bench api-fuzz soak fuzz
 
 ## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
 run:
@@ -44,3 +44,8 @@ api-fuzz:
 ## last values, media files and revoked sessions. Debug build; SOAK_PROFILE=release for release.
 soak:
 	CARGO="$(CARGO)" scripts/soak.sh
+
+## cargo fuzz on the parsers, description processing, profile changes and image decoding:
+## FUZZ_SECONDS (default 60) per target; fails when a crash is found. Not run in CI.
+fuzz:
+	scripts/fuzz.sh
