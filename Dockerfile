@@ -25,8 +25,10 @@ RUN mkdir -p /app/data && chown -R profiled:profiled /app
 USER 10001:10001
 ENV PROFILED_ENV=production \
     PROFILED__SERVER__HOST=0.0.0.0 \
-    PROFILED__SERVER__PORT=8080
-EXPOSE 8080
+    PROFILED__SERVER__PORT=8080 \
+    PROFILED__METRICS__LISTEN=0.0.0.0:9464
+# 8080: the API (behind the gateway); 9464: metrics and probes, for the cluster only.
+EXPOSE 8080 9464
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/profiled", "healthcheck"]
