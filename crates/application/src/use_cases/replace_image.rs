@@ -249,6 +249,20 @@ mod tests {
         media
     }
 
+    fn replace_image(
+        users: MockUserRepository,
+        media: MockMediaStore,
+        processor: MockImageProcessor,
+    ) -> ReplaceImage {
+        ReplaceImage::new(
+            Arc::new(users),
+            Arc::new(media),
+            Arc::new(processor),
+            fixed_clock(),
+            fixed_tokens(),
+        )
+    }
+
     #[tokio::test]
     async fn old_files_are_deleted_only_after_the_commit() {
         let mut seq = Sequence::new();
@@ -268,13 +282,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Ok(()));
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(media),
-            Arc::new(processor()),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, media, processor());
 
         let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
 
@@ -297,13 +305,7 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(|_, _| Err(RepoError::Unavailable("gone".into())));
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(media),
-            Arc::new(processor()),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, media, processor());
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
@@ -323,13 +325,7 @@ mod tests {
             ))
         });
         media.expect_delete().never();
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(media),
-            Arc::new(processor()),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, media, processor());
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
@@ -350,13 +346,7 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(|_, _, _| Err(crate::ports::MediaError::Other("key clash".into())));
         media.expect_delete().never();
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(media),
-            Arc::new(processor()),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, media, processor());
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
@@ -368,13 +358,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
         let processor = MockImageProcessor::new(); // a call would panic
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(MockMediaStore::new()),
-            Arc::new(processor),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, MockMediaStore::new(), processor);
 
         let result = use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1]).await;
 
@@ -387,13 +371,7 @@ mod tests {
         users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
         let mut processor = MockImageProcessor::new();
         processor.expect_process().returning(|_, _| Err(ImageError::TooNarrow { width: 959, min: 960 }));
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(MockMediaStore::new()),
-            Arc::new(processor),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, MockMediaStore::new(), processor);
 
         let Err(AppError::Validation(errors)) =
             use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1]).await
@@ -422,13 +400,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Ok(()));
-        let use_case = ReplaceImage::new(
-            Arc::new(users),
-            Arc::new(media),
-            Arc::new(MockImageProcessor::new()),
-            fixed_clock(),
-            fixed_tokens(),
-        );
+        let use_case = replace_image(users, media, MockImageProcessor::new());
 
         let view = use_case.remove(&caller(1), &UserRef::Me, ImageKind::Avatar).await.unwrap();
 
