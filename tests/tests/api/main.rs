@@ -16,6 +16,7 @@ mod dialect_002;
 mod dialect_003;
 mod dialect_shape;
 mod errors;
+mod hostile;
 mod image_files;
 #[macro_use]
 mod image_helpers;
