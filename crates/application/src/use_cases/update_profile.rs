@@ -137,6 +137,9 @@ impl UpdateProfile {
         let UpdateProfileCommand { if_match, merge_annotations_by_type, .. } = command;
         let decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let current = &stored.profile;
+            // Who may not write gets 403 whatever they claim to have seen
+            // (RFC 9110 §13.2.1: preconditions come after authorization).
+            current.authorize(&change, &actor).map_err(profile_error)?;
             if let Some(accepted) = &if_match
                 && !accepted.contains(&current.version)
             {
@@ -343,6 +346,19 @@ mod tests {
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
         assert_eq!(view.profile.version, Version(4));
+        assert!(written.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn who_may_not_write_is_forbidden_before_any_precondition_is_looked_at() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let use_case = UpdateProfile::new(Arc::new(holding(5, &written)), open_limiter(), fixed_clock(), POLICY);
+        let mut command = patch(json!({"name": "Mallory"}), Some(2));
+        command.target = UserRef::Id(UserId(1));
+
+        let result = use_case.execute(&caller(2), command).await;
+
+        assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
         assert!(written.lock().unwrap().is_empty());
     }
 

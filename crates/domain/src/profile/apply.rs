@@ -72,7 +72,13 @@ impl Profile {
         Ok(Profile { updated_at: now, version: self.version.next(), ..next })
     }
 
-    fn authorize(&self, change: &ProfileChange, actor: &Actor) -> Result<(), ProfileError> {
+    /// Whether `actor` may make `change` to this profile at all, before any
+    /// value or precondition is looked at.
+    ///
+    /// # Errors
+    /// [`ProfileError::Forbidden`] naming the first field `actor` may not
+    /// change (`profile` for an empty change by someone who may not edit).
+    pub fn authorize(&self, change: &ProfileChange, actor: &Actor) -> Result<(), ProfileError> {
         let may_edit = actor.is(self.id) || actor.can(Privilege::WriteAnyProfile);
         let touched = change.touched_fields();
         for &field in &touched {
