@@ -26,6 +26,7 @@ mod instances;
 mod login_throttle;
 mod operations;
 mod passwords;
+mod permissions;
 mod profile_helpers;
 mod profiles_access;
 mod profiles_concurrency;
