@@ -156,8 +156,10 @@ struct Row {
     auth: Auth,
     listener: Listener,
     envelope: Envelope,
-    /// JSON pointer to the private field (`email`) in a profile response.
-    private: &'static str,
+    /// JSON pointers to the private fields in a profile response: all
+    /// there (not null) when shown, none when hidden. Every user of the
+    /// matrix has a birthdate and a bank account, so none is null by itself.
+    private: &'static [&'static str],
     cells: [Cell; 4],
     /// Why a cell is what it is, when that is not obvious.
     note: &'static str,
@@ -171,7 +173,7 @@ fn row(method: Method, path: &'static str, cells: [Cell; 4]) -> Row {
         auth: Auth::Bearer,
         listener: Listener::Public,
         envelope: Envelope::Problem,
-        private: "/email",
+        private: NATIVE_PRIVATE,
         cells,
         note: "",
     }
@@ -198,8 +200,8 @@ impl Row {
         self
     }
 
-    fn private_at(mut self, pointer: &'static str) -> Self {
-        self.private = pointer;
+    fn private_at(mut self, pointers: &'static [&'static str]) -> Self {
+        self.private = pointers;
         self
     }
 
@@ -226,9 +228,25 @@ const PATCH: Method = Method::PATCH;
 const POST: Method = Method::POST;
 const DELETE: Method = Method::DELETE;
 
-/// A full native `PUT` body (the required fields; optional ones cleared).
+/// The private fields of a native profile (and of dialect 000's).
+const NATIVE_PRIVATE: &[&str] = &["/email", "/birthdate", "/bank_account"];
+/// Dialect 001's private fields in a read, and in an update's answer.
+const HUB_READ_PRIVATE: &[&str] = &["/profile/user/email", "/profile/bankAccount"];
+const HUB_UPDATE_PRIVATE: &[&str] = &["/updatedProfile/user/email", "/updatedProfile/bankAccount"];
+
+/// The private fields every user of the matrix gets, so that each one's
+/// presence says something.
+fn private_fields() -> Value {
+    json!({"birthdate": "1990-01-31", "bank_account": "DE44 5001 0517 5407 3249 31"})
+}
+
+/// A full native `PUT` body: the required fields and the private ones
+/// (which a `PUT` without them would clear).
 fn native_put() -> Value {
-    json!({"name": "Matrix Row", "locale": "en", "timezone": "UTC", "description": {"text": "matrix"}})
+    let mut body =
+        json!({"name": "Matrix Row", "locale": "en", "timezone": "UTC", "description": {"text": "matrix"}});
+    body.as_object_mut().expect("object").extend(private_fields().as_object().expect("object").clone());
+    body
 }
 
 /// An App.net `PUT /stream/0/users/me` body.
@@ -322,24 +340,24 @@ fn matrix() -> Vec<Row> {
         // ------------------------------------------------------------ dialect 001 (Creators Hub)
         row(GET, "/api/public/user/{id}/info", [s(401), p(200), h(200), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/profile/user/email"),
+            .private_at(HUB_READ_PRIVATE),
         row(GET, "/api/public/user/@{name}/info", [s(401), p(200), h(200), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/profile/user/email"),
+            .private_at(HUB_READ_PRIVATE),
         row(GET, "/api/public/user/me/info", [s(401), p(200), p(200), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/profile/user/email"),
+            .private_at(HUB_READ_PRIVATE),
         row(PUT, "/api/public/user/{id}/info", [s(401), p(200), s(403), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/updatedProfile/user/email")
+            .private_at(HUB_UPDATE_PRIVATE)
             .json(json!({"location": "Matrix"})),
         row(PUT, "/api/public/user/me/info", [s(401), p(200), p(200), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/updatedProfile/user/email")
+            .private_at(HUB_UPDATE_PRIVATE)
             .json(json!({"location": "Matrix"})),
         row(PUT, "/api/public/user/{id}/info", [s(401), s(403), s(403), p(200)])
             .envelope(CreatorsHub)
-            .private_at("/updatedProfile/user/email")
+            .private_at(HUB_UPDATE_PRIVATE)
             .json(json!({"isCreator": true}))
             .note("isCreator: profiles.write_any only"),
         // ------------------------------------------------------------ dialect 002 (mico)
@@ -425,6 +443,17 @@ impl Got {
     }
 }
 
+async fn give_private_fields(app: &TestApp, user: &TestUser) {
+    let response = app
+        .request(Method::PATCH, "/v1/users/me", Some(&user.token))
+        .header("content-type", "application/merge-patch+json")
+        .body(private_fields().to_string())
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), 200, "giving {} a birthdate and a bank account", user.username);
+}
+
 fn fill(template: &str, target: &TestUser, cast: &Cast) -> String {
     template
         .replace("{id}", &target.id.to_string())
@@ -486,7 +515,16 @@ async fn send_cell(app: &TestApp, row: &Row, who: Who, target: &TestUser, cast: 
     let expected = row.cells[COLUMNS.iter().position(|c| *c == who).expect("a column")];
     let private = match (expected.shows_private(), &json) {
         (Some(_), Some(body)) if status < 300 => {
-            Some(body.pointer(row.private).is_some_and(|value| !value.is_null()))
+            let shown: Vec<bool> =
+                row.private.iter().map(|at| body.pointer(at).is_some_and(|v| !v.is_null())).collect();
+            if shown.iter().all(|s| *s) {
+                Some(true)
+            } else if shown.iter().all(|s| !*s) {
+                Some(false)
+            } else {
+                problems.push(format!("private fields {:?} partly shown: {shown:?}", row.private));
+                None
+            }
         }
         (Some(_), _) if status < 300 => {
             problems.push(format!("no JSON profile body: {text:.120}"));
@@ -497,10 +535,11 @@ async fn send_cell(app: &TestApp, row: &Row, who: Who, target: &TestUser, cast: 
     if status == 401 && www_authenticate.is_none() {
         problems.push("401 without WWW-Authenticate".into());
     }
-    if status >= 400 && row.method != Method::HEAD {
-        if let Some(trouble) = envelope_trouble(row.envelope, status, &content_type, json.as_ref()) {
-            problems.push(format!("{trouble}: {text:.160}"));
-        }
+    if status >= 400
+        && row.method != Method::HEAD
+        && let Some(trouble) = envelope_trouble(row.envelope, status, &content_type, json.as_ref())
+    {
+        problems.push(format!("{trouble}: {text:.160}"));
     }
     Got { status, private, problems }
 }
@@ -562,6 +601,9 @@ both_databases! {
     ) {
         let admin = app.create_admin("matrix_admin").await;
         let other = app.register("matrix_other").await;
+        for user in [&admin, &other] {
+            give_private_fields(&app, user).await;
+        }
         let avatar = jpeg(&red_middle());
         let cover = jpeg(&picture(960, 320, |_, y| if y < 160 { RED } else { BLUE }));
         let holder = app.register("matrix_media").await;
@@ -579,6 +621,7 @@ both_databases! {
         let _ = writeln!(table, "{:width$}  {:>16} {:>16} {:>16} {:>16}", "route", "anonymous", "owner", "other", "admin");
         for (index, row) in rows.iter().enumerate() {
             let target = app.register(&format!("matrix_t{index}")).await;
+            give_private_fields(&app, &target).await;
             let mut line = format!("{:width$} ", label(row));
             for (column, who) in COLUMNS.into_iter().enumerate() {
                 let expected = row.cells[column];
@@ -600,6 +643,9 @@ both_databases! {
             }
             let _ = writeln!(table, "{line}");
         }
+        // The public /metrics is not shut to everyone: its own token opens it.
+        let metrics = app.get("/metrics", Some("matrix-metrics-token")).await;
+        assert_eq!(metrics.status(), 200, "/metrics with metrics.token");
         println!("{} routes × {} callers on {:?}:\n{table}", rows.len(), COLUMNS.len(), app.backend);
         assert!(
             mismatches.is_empty(),
