@@ -356,6 +356,7 @@ fn matrix() -> Vec<Row> {
     rows.extend([
         // ------------------------------------------------------------ media, operations, docs
         row(GET, "/media/{key}", [s(200); 4]).note("content-addressed, public"),
+        row(HEAD, "/media/{key}", [s(200); 4]),
         row(GET, "/media/default/avatar.png", [s(200); 4]),
         row(GET, "/media/default/cover.png", [s(200); 4]),
         row(GET, "/healthz", [s(200); 4]),
@@ -372,6 +373,7 @@ fn matrix() -> Vec<Row> {
         // ------------------------------------------------------------ dialect 000 (nickname)
         row(GET, "/v1/user/profile/{id}", [s(401), p(200), h(200), p(200)]).envelope(Nickname),
         row(GET, "/v1/user/profile?user_seq={id}", [s(401), p(200), h(200), p(200)]).envelope(Nickname),
+        row(HEAD, "/v1/user/profile/{id}", [s(401), s(200), s(200), s(200)]).envelope(Nickname),
         row(GET, "/v1/user/profile", [s(401), p(200), p(200), p(200)])
             .envelope(Nickname)
             .note("no user_seq = the caller's own"),
@@ -386,6 +388,7 @@ fn matrix() -> Vec<Row> {
         row(GET, "/api/public/user/@{name}/info", [s(401), p(200), h(200), p(200)])
             .envelope(CreatorsHub)
             .private_at(HUB_READ_PRIVATE),
+        row(HEAD, "/api/public/user/{id}/info", [s(401), s(200), s(200), s(200)]).envelope(CreatorsHub),
         row(GET, "/api/public/user/me/info", [s(401), p(200), p(200), p(200)])
             .envelope(CreatorsHub)
             .private_at(HUB_READ_PRIVATE),
@@ -402,6 +405,13 @@ fn matrix() -> Vec<Row> {
             .private_at(HUB_UPDATE_PRIVATE)
             .json(json!({"isCreator": true}))
             .note("isCreator: profiles.write_any only"),
+        // BUG (reported): the same stale-If-Match order as the native PATCH
+        // above; the other user should get 403.
+        row(PUT, "/api/public/user/{id}/info", [s(401), s(412), s(412), s(412)])
+            .envelope(CreatorsHub)
+            .headers(&[("if-match", "\"1\"")])
+            .json(json!({"location": "Matrix"}))
+            .note("a stale If-Match (other: should be 403)"),
         // ------------------------------------------------------------ dialect 002 (mico)
         row(PUT, "/v1/users/profile", [s(401), s(200), s(200), s(200)])
             .envelope(Mico)
@@ -427,6 +437,7 @@ fn matrix() -> Vec<Row> {
         rows.extend([
             row(GET, path("/stream/0/users/{id}/KIND"), [s(302); 4]).envelope(AppDotNet),
             row(GET, path("/stream/0/users/me/KIND"), [s(401), s(302), s(302), s(302)]).envelope(AppDotNet),
+            row(HEAD, path("/stream/0/users/{id}/KIND"), [s(302); 4]).envelope(AppDotNet),
             row(POST, path("/stream/0/users/me/KIND"), [s(401), s(200), s(200), s(200)])
                 .envelope(AppDotNet)
                 .body(upload.clone()),
@@ -700,9 +711,15 @@ both_databases! {
             }
             let _ = writeln!(table, "{line}");
         }
-        // The public /metrics is not shut to everyone: its own token opens it.
+        // The public /metrics is not shut to everyone: its own token opens
+        // it; without metrics.token set, the public listener has no /metrics.
         let metrics = app.get("/metrics", Some("matrix-metrics-token")).await;
         assert_eq!(metrics.status(), 200, "/metrics with metrics.token");
+        let closed = crate::helpers::try_spawn_app(app.backend, |_| {}).await.expect("a second app");
+        for token in [None, Some("matrix-metrics-token")] {
+            let response = closed.get("/metrics", token).await;
+            assert_eq!(response.status(), 404, "public /metrics without metrics.token, token {token:?}");
+        }
         println!("{} routes × {} callers on {:?}:\n{table}", rows.len(), COLUMNS.len(), app.backend);
         assert!(
             mismatches.is_empty(),
