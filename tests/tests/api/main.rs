@@ -29,6 +29,7 @@ mod instances;
 mod login_throttle;
 mod operations;
 mod passwords;
+mod permissions;
 mod pg_cluster;
 mod profile_helpers;
 mod profiles_access;

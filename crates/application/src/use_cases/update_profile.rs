@@ -352,7 +352,8 @@ mod tests {
     #[tokio::test]
     async fn who_may_not_write_is_forbidden_before_any_precondition_is_looked_at() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(Arc::new(holding(5, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(Arc::new(holding(5, &written)), open_limiter(), fixed_clock(), POLICY);
         let mut command = patch(json!({"name": "Mallory"}), Some(2));
         command.target = UserRef::Id(UserId(1));
 
