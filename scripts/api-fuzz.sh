@@ -17,8 +17,12 @@ ST_VERSION=4.32.5
 venv=${ST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/profiled/schemathesis-$ST_VERSION}
 st="$venv/bin/st"
 if ! "$st" --version 2>/dev/null | grep -qx "st, version $ST_VERSION"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
+  if python3 -m venv "$venv" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
+  else # no venv module (Debian without python3-venv): the user's site-packages
+    python3 -m pip install --quiet --user --disable-pip-version-check "schemathesis==$ST_VERSION"
+    st=$(python3 -c 'import site; print(site.USER_BASE)')/bin/st
+  fi
 fi
 user="fuzz$RANDOM$RANDOM"
 token=$(curl -fsS -X POST "$BASE/v1/accounts" -H 'Content-Type: application/json' \

@@ -10,6 +10,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -48,10 +49,10 @@ use crate::routes;
     ),
     components(schemas(
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
-        ProfileResponse, DescriptionSchema, EntitiesSchema, MentionSchema, HashtagSchema, LinkSchema,
+        ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema, EntitiesSchema, MentionSchema, HashtagSchema, LinkSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, ImageUpload, Problem, FieldProblem,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &TimeZones),
     tags(
         (name = "accounts", description = "Sign-up, sessions and passwords"),
         (name = "profiles", description = "Reading and editing profiles"),
@@ -68,6 +69,29 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// States the time-zone rule exactly: the IANA names the service knows (as
+/// `ProfileInput.timezone` and `ProfileReplacement.timezone` enums).
+struct TimeZones;
+
+impl Modify for TimeZones {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let names: Vec<serde_json::Value> =
+            chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().into()).collect();
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (schema, nullable) in [("ProfileInput", true), ("ProfileReplacement", false)] {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
+                && let Some(RefOr::T(Schema::Object(zone))) = object.properties.get_mut("timezone")
+            {
+                let mut values = names.clone();
+                if nullable {
+                    values.push(serde_json::Value::Null);
+                }
+                zone.enum_values = Some(values);
+            }
+        }
     }
 }
 
@@ -89,8 +113,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(IntoParams)]
 #[into_params(names("user"), parameter_in = Path)]
 pub struct UserParam(
-    /// A numeric id, `me` (the caller) or `@username`.
-    #[param(example = "me")]
+    /// A numeric id, `me` (the caller) or `@username`; anything else names no one (404).
+    #[param(example = "me", pattern = r"^(me|@[A-Za-z0-9_]{3,20}|[0-9]{1,19})$")]
     pub String,
 );
 
@@ -189,6 +213,36 @@ pub struct Malformed(#[to_schema] pub Problem);
 )]
 pub struct NotJson(#[to_schema] pub Problem);
 
+/// 413.
+#[derive(IntoResponses)]
+#[response(
+    status = 413,
+    description = "The body is larger than the JSON limit (`server.json_limit`, 64 KiB by default)",
+    content_type = "application/problem+json"
+)]
+pub struct TooLarge(#[to_schema] pub Problem);
+
+/// 409.
+#[derive(IntoResponses)]
+#[response(
+    status = 409,
+    description = "The username or email is taken (`duplicate`), or the change would leave no account \
+        holding `users.manage` (`last_manager`)",
+    content_type = "application/problem+json"
+)]
+pub struct Conflict(#[to_schema] pub Problem);
+
+/// 429.
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    description = "Over an abuse limit (`[limits]`: sign-ups per client address, username changes per \
+        account and per client address)",
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds"))
+)]
+pub struct TooMany(#[to_schema] pub Problem);
+
 /// 412.
 #[derive(IntoResponses)]
 #[response(
@@ -198,52 +252,100 @@ pub struct NotJson(#[to_schema] pub Problem);
 )]
 pub struct Stale(#[to_schema] pub Problem);
 
-/// The editable profile, as PUT replaces it and PATCH merges it. PUT needs
-/// `name`, `locale`, `timezone` and `description`; `null` clears an optional
-/// field. The rules are those of SPEC §4.
+/// The editable profile with `required` the type of the fields PUT needs
+/// (`name`, `locale`, `timezone`, `description`): the same rules for PUT's
+/// [`ProfileReplacement`] and PATCH's [`ProfileInput`].
+macro_rules! profile_input {
+    ($(#[$meta:meta])* $name:ident, $string:ty, $description:ty) => {
+        $(#[$meta])*
+        #[derive(ToSchema)]
+        #[allow(dead_code)]
+        pub struct $name {
+            /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
+            #[schema(min_length = 3, max_length = 20, pattern = "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$")]
+            username: Option<String>,
+            /// A valid address, unique ignoring case.
+            #[schema(format = Email, max_length = 254)]
+            email: Option<String>,
+            /// 1–50 characters after trimming.
+            #[schema(min_length = 1, max_length = 50)]
+            name: $string,
+            /// `{text}`, at most 256 characters.
+            description: $description,
+            /// At most 100 characters.
+            #[schema(max_length = 100)]
+            location: Option<String>,
+            /// ISO 3166-1 alpha-2 code (`PL`).
+            #[schema(pattern = "^[A-Za-z]{2}$")]
+            country: Option<String>,
+            /// BCP 47 tag (`en-US`).
+            #[schema(pattern = "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$", example = "en-US")]
+            locale: $string,
+            /// IANA time zone (`Europe/Warsaw`).
+            #[schema(example = "Europe/Warsaw")]
+            timezone: $string,
+            /// A date (or RFC 3339 date-time); at least 13 years ago.
+            #[schema(format = Date)]
+            birthdate: Option<String>,
+            /// `female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters.
+            #[schema(max_length = 32)]
+            gender: Option<String>,
+            /// Absolute http(s) URL.
+            #[schema(format = "uri", max_length = 2048)]
+            website_url: Option<String>,
+            /// On twitter.com or x.com.
+            #[schema(format = "uri", max_length = 2048)]
+            twitter_url: Option<String>,
+            /// On facebook.com.
+            #[schema(format = "uri", max_length = 2048)]
+            facebook_url: Option<String>,
+            /// On instagram.com.
+            #[schema(format = "uri", max_length = 2048)]
+            instagram_url: Option<String>,
+            /// `0x` and 40 hex digits; mixed case must pass EIP-55.
+            #[schema(pattern = "^0x[0-9A-Fa-f]{40}$")]
+            eth_address: Option<String>,
+            /// An IBAN.
+            bank_account: Option<String>,
+            /// Only with `profiles.write_any`.
+            is_creator: Option<bool>,
+            /// Only with `users.manage`: `user` or `admin`.
+            #[schema(max_length = 64)]
+            role: Option<String>,
+            /// At most 20.
+            #[schema(max_items = 20)]
+            annotations: Option<Vec<AnnotationSchema>>,
+        }
+    };
+}
+
+profile_input!(
+    /// The editable profile, as PATCH merges it: any subset of the fields;
+    /// `null` clears an optional field. The rules are those of SPEC §4.
+    ProfileInput,
+    Option<String>,
+    Option<DescriptionInput>
+);
+
+profile_input!(
+    /// The editable profile, as PUT replaces it: `name`, `locale`,
+    /// `timezone` and `description` are required, absent optional fields
+    /// are cleared. The rules are those of SPEC §4.
+    ProfileReplacement,
+    String,
+    DescriptionInput
+);
+
+/// A description as sent.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct ProfileInput {
-    /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
-    username: Option<String>,
-    /// A valid address, unique ignoring case.
-    email: Option<String>,
-    /// 1–50 characters after trimming.
-    name: Option<String>,
-    /// `{text}`, at most 256 characters.
+pub struct DescriptionInput {
+    /// At most 256 characters; mentions, hashtags and links are found in it.
+    #[schema(max_length = 256)]
+    text: String,
+    /// Links over parts of the text: `{links: [{url, text?, pos, len}]}`.
     #[schema(value_type = Option<Object>)]
-    description: Option<()>,
-    /// At most 100 characters.
-    location: Option<String>,
-    /// ISO 3166-1 alpha-2 code (`PL`).
-    country: Option<String>,
-    /// BCP 47 tag (`en-US`).
-    locale: Option<String>,
-    /// IANA time zone (`Europe/Warsaw`).
-    timezone: Option<String>,
-    /// A date (or RFC 3339 date-time); at least 13 years ago.
-    #[schema(format = Date)]
-    birthdate: Option<String>,
-    /// `female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters.
-    gender: Option<String>,
-    /// Absolute http(s) URL.
-    website_url: Option<String>,
-    /// On twitter.com or x.com.
-    twitter_url: Option<String>,
-    /// On facebook.com.
-    facebook_url: Option<String>,
-    /// On instagram.com.
-    instagram_url: Option<String>,
-    /// `0x` and 40 hex digits; mixed case must pass EIP-55.
-    eth_address: Option<String>,
-    /// An IBAN.
-    bank_account: Option<String>,
-    /// Only with `profiles.write_any`.
-    is_creator: Option<bool>,
-    /// Only with `users.manage`: `user` or `admin`.
-    role: Option<String>,
-    /// At most 20.
-    annotations: Option<Vec<AnnotationSchema>>,
+    entities: Option<()>,
 }
 
 /// An annotation.

@@ -18,8 +18,8 @@ use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{
-    AnnotationSchema, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput, Stale,
-    Unauthorized, UserParam,
+    AnnotationSchema, Conflict, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput,
+    ProfileReplacement, Stale, TooLarge, TooMany, Unauthorized, UserParam,
 };
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
@@ -98,9 +98,9 @@ pub async fn get_profile(
 ///
 /// Replaces the editable profile; absent optional fields are cleared.
 #[utoipa::path(put, path = "/v1/users/{user}", tag = "profiles",
-    params(UserParam, IfMatchParam), request_body = ProfileInput,
+    params(UserParam, IfMatchParam), request_body = ProfileReplacement,
     responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
+        Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn put_profile(
     caller: Authenticated,
@@ -121,7 +121,7 @@ pub async fn put_profile(
     request_body(content = ProfileInput, content_type = "application/merge-patch+json",
         description = "Any subset of the fields; `application/json` is accepted too"),
     responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
+        Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn patch_profile(
     caller: Authenticated,
@@ -175,7 +175,8 @@ pub async fn get_annotations(
 ///
 /// Changes the caller's password and revokes their other sessions: 204.
 #[utoipa::path(put, path = "/v1/users/me/password", tag = "accounts", request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, Unauthorized),
+    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, TooLarge,
+        Unauthorized),
     security(("bearer" = [])))]
 pub async fn change_password(
     caller: Authenticated,
