@@ -10,7 +10,7 @@
 # everything it started or created is stopped and removed on exit.
 #
 #   API_FUZZ_DATABASES  "sqlite postgres" (default), or one of them
-#   EXAMPLES            cases per operation and phase (default 60)
+#   EXAMPLES            cases per operation and phase (default 100)
 #   TEST_POSTGRES_URL   the server to create the database on
 #                       (default postgres://postgres@127.0.0.1:5432/postgres)
 #   PROFILED_BIN        the binary (default target/debug/profiled, built when missing)
@@ -22,11 +22,14 @@ cd "$(dirname "$0")/.."
 bin=${PROFILED_BIN:-target/debug/profiled}
 databases=${API_FUZZ_DATABASES:-sqlite postgres}
 admin_url=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-export EXAMPLES=${EXAMPLES:-60}
+export EXAMPLES=${EXAMPLES:-100}
 
 [ -x "$bin" ] || cargo build --bin profiled
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/api-fuzz.XXXXXX")
+# /metrics on the public listener, for this token only: the summary of
+# statuses per route after each run (not in /openapi.json, so not fuzzed).
+metrics_token="metrics-$RANDOM$RANDOM$RANDOM"
 pid=""
 pg_db=""
 stop_service() {
@@ -61,6 +64,7 @@ start_service() {
     PROFILED__MEDIA__BACKEND=fs \
     PROFILED__MEDIA__DIR="$work/$name/media" \
     PROFILED__METRICS__LISTEN=127.0.0.1:0 \
+    PROFILED__METRICS__TOKEN="$metrics_token" \
     PROFILED__LOG__FORMAT=json \
     PROFILED__LOG__LEVEL=warn,profile_server=info \
     PROFILED__LIMITS__SIGNUPS_PER_CLIENT=1000000 \
@@ -107,7 +111,20 @@ for db in $databases; do
   else
     status=$?
   fi
-  if ! kill -0 "$pid" 2>/dev/null; then
+  if kill -0 "$pid" 2>/dev/null; then
+    # What the service answered, per operation: how deep the run reached.
+    printf '== answers on %s (method route: status×count)\n' "$db"
+    curl -fsS -H "Authorization: Bearer $metrics_token" "$BASE/metrics" | awk '
+      /^http_requests_total\{/ {
+        match($0, /method="[^"]*"/); m = substr($0, RSTART + 8, RLENGTH - 9)
+        match($0, /route="[^"]*"/); r = substr($0, RSTART + 7, RLENGTH - 8)
+        match($0, /status="[^"]*"/); st = substr($0, RSTART + 8, RLENGTH - 9)
+        if (r == "/metrics" || r == "unmatched" || st == "405") next
+        key = m " " r; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+        line[key] = line[key] " " st "×" $NF
+      }
+      END { for (i = 1; i <= n; i++) printf "   %-40s%s\n", order[i], line[order[i]] }' | sort || true
+  else
     echo "api-fuzz-ci: the service died during the run on $db" >&2
     status=1
   fi

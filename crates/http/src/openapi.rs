@@ -81,15 +81,11 @@ impl Modify for TimeZones {
         let names: Vec<serde_json::Value> =
             chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().into()).collect();
         let Some(components) = openapi.components.as_mut() else { return };
-        for (schema, nullable) in [("ProfileInput", true), ("ProfileReplacement", false)] {
+        for schema in ["ProfileInput", "ProfileReplacement"] {
             if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
                 && let Some(RefOr::T(Schema::Object(zone))) = object.properties.get_mut("timezone")
             {
-                let mut values = names.clone();
-                if nullable {
-                    values.push(serde_json::Value::Null);
-                }
-                zone.enum_values = Some(values);
+                zone.enum_values = Some(names.clone());
             }
         }
     }
@@ -252,43 +248,50 @@ pub struct TooMany(#[to_schema] pub Problem);
 )]
 pub struct Stale(#[to_schema] pub Problem);
 
-/// The editable profile with `required` the type of the fields PUT needs
-/// (`name`, `locale`, `timezone`, `description`): the same rules for PUT's
-/// [`ProfileReplacement`] and PATCH's [`ProfileInput`].
+/// The editable profile, `$required` telling whether the fields PUT needs
+/// (`name`, `locale`, `timezone`, `description`) are required: the same
+/// rules for PUT's [`ProfileReplacement`] and PATCH's [`ProfileInput`].
+/// `null` clears only the optional fields (a non-`Option` type here); the
+/// others answer `null` with 422 `not_nullable`.
 macro_rules! profile_input {
-    ($(#[$meta:meta])* $name:ident, $string:ty, $description:ty) => {
+    ($(#[$meta:meta])* $name:ident, $required:literal, $example:expr) => {
         $(#[$meta])*
         #[derive(ToSchema)]
+        #[schema(example = $example)]
         #[allow(dead_code)]
         pub struct $name {
             /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
-            #[schema(min_length = 3, max_length = 20, pattern = "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$")]
-            username: Option<String>,
+            #[schema(required = false, min_length = 3, max_length = 20,
+                pattern = "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$")]
+            username: String,
             /// A valid address, unique ignoring case.
-            #[schema(format = Email, max_length = 254)]
-            email: Option<String>,
-            /// 1–50 characters after trimming.
-            #[schema(min_length = 1, max_length = 50)]
-            name: $string,
+            #[schema(required = false, format = Email, max_length = 254)]
+            email: String,
+            /// 1–50 characters after trimming, no control characters.
+            #[schema(required = $required, min_length = 1, max_length = 50,
+                pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+            name: String,
             /// `{text}`, at most 256 characters.
-            description: $description,
-            /// At most 100 characters.
-            #[schema(max_length = 100)]
+            #[schema(required = $required)]
+            description: DescriptionInput,
+            /// At most 100 characters, no control characters.
+            #[schema(max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
             location: Option<String>,
             /// ISO 3166-1 alpha-2 code (`PL`).
             #[schema(pattern = "^[A-Za-z]{2}$")]
             country: Option<String>,
             /// BCP 47 tag (`en-US`).
-            #[schema(pattern = "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$", example = "en-US")]
-            locale: $string,
+            #[schema(required = $required, max_length = 64, pattern = "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$",
+                example = "en-US")]
+            locale: String,
             /// IANA time zone (`Europe/Warsaw`).
-            #[schema(example = "Europe/Warsaw")]
-            timezone: $string,
+            #[schema(required = $required, example = "Europe/Warsaw")]
+            timezone: String,
             /// A date (or RFC 3339 date-time); at least 13 years ago.
             #[schema(format = Date)]
             birthdate: Option<String>,
             /// `female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters.
-            #[schema(max_length = 32)]
+            #[schema(max_length = 32, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
             gender: Option<String>,
             /// Absolute http(s) URL.
             #[schema(format = "uri", max_length = 2048)]
@@ -308,10 +311,11 @@ macro_rules! profile_input {
             /// An IBAN.
             bank_account: Option<String>,
             /// Only with `profiles.write_any`.
-            is_creator: Option<bool>,
+            #[schema(required = false)]
+            is_creator: bool,
             /// Only with `users.manage`: `user` or `admin`.
-            #[schema(max_length = 64)]
-            role: Option<String>,
+            #[schema(required = false, min_length = 1, max_length = 64)]
+            role: String,
             /// At most 20.
             #[schema(max_items = 20)]
             annotations: Option<Vec<AnnotationSchema>>,
@@ -323,8 +327,8 @@ profile_input!(
     /// The editable profile, as PATCH merges it: any subset of the fields;
     /// `null` clears an optional field. The rules are those of SPEC §4.
     ProfileInput,
-    Option<String>,
-    Option<DescriptionInput>
+    false,
+    json!({"name": "Alice Smith", "location": "Warsaw", "country": "PL", "gender": null})
 );
 
 profile_input!(
@@ -332,16 +336,28 @@ profile_input!(
     /// `timezone` and `description` are required, absent optional fields
     /// are cleared. The rules are those of SPEC §4.
     ProfileReplacement,
-    String,
-    DescriptionInput
+    true,
+    json!({
+        "name": "Alice Smith",
+        "description": {"text": "Rust at #work, with @bob: https://example.com"},
+        "locale": "en-US",
+        "timezone": "Europe/Warsaw",
+        "website_url": "https://example.com/alice",
+        "birthdate": "1990-04-01",
+        "annotations": [{"type": "net.app.core.directory.blog", "value": {"url": "https://example.com/blog"}}]
+    })
 );
 
 /// A description as sent.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct DescriptionInput {
-    /// At most 256 characters; mentions, hashtags and links are found in it.
-    #[schema(max_length = 256)]
+    /// At most 256 characters, no control characters but line breaks and
+    /// tabs; mentions, hashtags and links are found in it.
+    #[schema(
+        max_length = 256,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     text: String,
     /// Links over parts of the text: `{links: [{url, text?, pos, len}]}`.
     #[schema(value_type = Option<Object>)]
@@ -352,8 +368,9 @@ pub struct DescriptionInput {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct AnnotationSchema {
-    /// Reverse-DNS, at most 128 characters.
-    #[schema(rename = "type")]
+    /// Reverse-DNS (dot-separated labels of `[A-Za-z0-9_-]`, at least two),
+    /// at most 128 characters.
+    #[schema(rename = "type", max_length = 128, pattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$")]
     kind: String,
     /// A JSON object of at most 8 KiB.
     #[schema(value_type = Object)]

@@ -26,9 +26,11 @@ pub struct RegisterRequest {
     #[serde(default)]
     #[schema(value_type = String, required = true, min_length = 10, max_length = 128)]
     password: JsonField<String>,
-    /// Display name, 1–50 characters after trimming; the username when absent.
+    /// Display name, 1–50 characters after trimming, no control characters;
+    /// the username when absent.
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     name: JsonField<String>,
 }
 
