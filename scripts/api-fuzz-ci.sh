@@ -31,6 +31,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/api-fuzz.XXXXXX")
 # statuses per route after each run (not in /openapi.json, so not fuzzed).
 metrics_token="metrics-$RANDOM$RANDOM$RANDOM"
 pid=""
+fuzz_pid=""
 pg_db=""
 stop_service() {
   if [ -n "$pid" ]; then
@@ -46,6 +47,10 @@ drop_database() {
   fi
 }
 cleanup() {
+  if [ -n "$fuzz_pid" ]; then
+    kill -- "-$fuzz_pid" 2>/dev/null || true
+    wait "$fuzz_pid" 2>/dev/null || true
+  fi
   stop_service
   drop_database
   rm -rf "$work"
@@ -106,11 +111,18 @@ for db in $databases; do
   printf '== api-fuzz on %s\n' "$db"
   start=$SECONDS
   start_service "$url" "$db"
-  if BASE=$BASE scripts/api-fuzz.sh --no-color "$@"; then
+  # In its own process group, waited for, so that INT or TERM cleans up at
+  # once (bash runs traps only between foreground commands).
+  set -m
+  BASE=$BASE scripts/api-fuzz.sh --no-color "$@" &
+  fuzz_pid=$!
+  set +m
+  if wait "$fuzz_pid"; then
     status=0
   else
     status=$?
   fi
+  fuzz_pid=""
   if kill -0 "$pid" 2>/dev/null; then
     # What the service answered, per operation: how deep the run reached.
     printf '== answers on %s (method route: status×count)\n' "$db"

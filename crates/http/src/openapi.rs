@@ -8,6 +8,7 @@
 //! the types below.
 
 use actix_web::{HttpResponse, web};
+use profile_domain::profile::Country;
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -52,7 +53,7 @@ use crate::routes;
         ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema, EntitiesSchema, MentionSchema, HashtagSchema, LinkSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, ImageUpload, Problem, FieldProblem,
     )),
-    modifiers(&BearerAuth, &TimeZones),
+    modifiers(&BearerAuth, &KnownNames),
     tags(
         (name = "accounts", description = "Sign-up, sessions and passwords"),
         (name = "profiles", description = "Reading and editing profiles"),
@@ -72,20 +73,29 @@ impl Modify for BearerAuth {
     }
 }
 
-/// States the time-zone rule exactly: the IANA names the service knows (as
-/// `ProfileInput.timezone` and `ProfileReplacement.timezone` enums).
-struct TimeZones;
+/// States two rules exactly, as enums of `ProfileInput` and
+/// `ProfileReplacement`: `timezone`, the IANA names the service knows, and
+/// `country`, the ISO 3166-1 alpha-2 codes it knows (upper case; lower case
+/// is accepted too; `null` clears).
+struct KnownNames;
 
-impl Modify for TimeZones {
+impl Modify for KnownNames {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let names: Vec<serde_json::Value> =
+        let zones: Vec<serde_json::Value> =
             chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().into()).collect();
+        let mut countries: Vec<serde_json::Value> = (b'A'..=b'Z')
+            .flat_map(|a| (b'A'..=b'Z').map(move |b| String::from_utf8(vec![a, b]).unwrap_or_default()))
+            .filter(|code| Country::try_from(code.as_str()).is_ok())
+            .map(serde_json::Value::from)
+            .collect();
+        countries.push(serde_json::Value::Null);
         let Some(components) = openapi.components.as_mut() else { return };
         for schema in ["ProfileInput", "ProfileReplacement"] {
-            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
-                && let Some(RefOr::T(Schema::Object(zone))) = object.properties.get_mut("timezone")
-            {
-                zone.enum_values = Some(names.clone());
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
+            for (field, names) in [("timezone", &zones), ("country", &countries)] {
+                if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
+                    property.enum_values = Some(names.clone());
+                }
             }
         }
     }
@@ -278,7 +288,6 @@ macro_rules! profile_input {
             #[schema(max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
             location: Option<String>,
             /// ISO 3166-1 alpha-2 code (`PL`).
-            #[schema(pattern = "^[A-Za-z]{2}$")]
             country: Option<String>,
             /// BCP 47 tag (`en-US`).
             #[schema(required = $required, max_length = 64, pattern = "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$",
@@ -296,14 +305,17 @@ macro_rules! profile_input {
             /// Absolute http(s) URL.
             #[schema(format = "uri", max_length = 2048)]
             website_url: Option<String>,
-            /// On twitter.com or x.com.
-            #[schema(format = "uri", max_length = 2048)]
+            /// On twitter.com or x.com (`www.`, `m.` or `mobile.` in front allowed).
+            #[schema(format = "uri", max_length = 2048,
+                pattern = "^https?://((www|m|mobile)\\.)?(twitter|x)\\.com(/[^\\s]*)?$")]
             twitter_url: Option<String>,
-            /// On facebook.com.
-            #[schema(format = "uri", max_length = 2048)]
+            /// On facebook.com (`www.`, `m.` or `mobile.` in front allowed).
+            #[schema(format = "uri", max_length = 2048,
+                pattern = "^https?://((www|m|mobile)\\.)?facebook\\.com(/[^\\s]*)?$")]
             facebook_url: Option<String>,
-            /// On instagram.com.
-            #[schema(format = "uri", max_length = 2048)]
+            /// On instagram.com (`www.`, `m.` or `mobile.` in front allowed).
+            #[schema(format = "uri", max_length = 2048,
+                pattern = "^https?://((www|m|mobile)\\.)?instagram\\.com(/[^\\s]*)?$")]
             instagram_url: Option<String>,
             /// `0x` and 40 hex digits; mixed case must pass EIP-55.
             #[schema(pattern = "^0x[0-9A-Fa-f]{40}$")]
@@ -314,7 +326,7 @@ macro_rules! profile_input {
             #[schema(required = false)]
             is_creator: bool,
             /// Only with `users.manage`: `user` or `admin`.
-            #[schema(required = false, min_length = 1, max_length = 64)]
+            #[schema(required = false, min_length = 1, max_length = 64, example = "user")]
             role: String,
             /// At most 20.
             #[schema(max_items = 20)]
