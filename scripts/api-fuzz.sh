@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# `make api-fuzz`: schemathesis (PyPI, installed when missing) generates
-# requests from the service's own /openapi.json and checks every answer:
-# no 5xx, only documented statuses, content types, headers and schemas.
-# Runs against a service already listening on BASE (default the `make run`
-# one), with a fresh account; logout and password change are left out so
-# the token survives the run.
+# `make api-fuzz`: schemathesis (PyPI, pinned, installed into its own
+# virtualenv when missing) generates requests from the service's own
+# /openapi.json and checks every answer: no 5xx, only documented statuses,
+# content types, headers and schemas; the stateful phase chains operations
+# along the document's links. Runs against a service already listening on
+# BASE (default the `make run` one), with a fresh account; logout and
+# password change are left out so the token survives the run.
+# scripts/api-fuzz-ci.sh runs it on both databases with its own services.
+#
+#   EXAMPLES   cases per operation and phase (default 100)
+#   ST_VENV    where schemathesis is installed
+# Extra arguments go to `st run` (e.g. --seed 1234 to replay a run).
 set -euo pipefail
 BASE=${BASE:-http://127.0.0.1:8080}
-command -v st >/dev/null || python3 -m pip install --quiet schemathesis
+ST_VERSION=4.32.5
+venv=${ST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/profiled/schemathesis-$ST_VERSION}
+st="$venv/bin/st"
+if ! "$st" --version 2>/dev/null | grep -qx "st, version $ST_VERSION"; then
+  if python3 -m venv "$venv" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
+  else # no venv module (Debian without python3-venv): the user's site-packages
+    python3 -m pip install --quiet --user --disable-pip-version-check "schemathesis==$ST_VERSION"
+    st=$(python3 -c 'import site; print(site.USER_BASE)')/bin/st
+  fi
+fi
 user="fuzz$RANDOM$RANDOM"
 token=$(curl -fsS -X POST "$BASE/v1/accounts" -H 'Content-Type: application/json' \
   -d "{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"violet tractor umbrella\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
-st run "$BASE/openapi.json" -H "Authorization: Bearer $token" \
+"$st" run "$BASE/openapi.json" -H "Authorization: Bearer $token" \
   --exclude-operation-id log_out --exclude-operation-id change_password \
   -c not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+  --phases examples,coverage,fuzzing,stateful \
+  --generation-database none \
   -n "${EXAMPLES:-100}" "$@"

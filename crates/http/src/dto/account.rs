@@ -15,19 +15,22 @@ use crate::problem::ApiError;
 pub struct RegisterRequest {
     /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 3, max_length = 20,
+        pattern = "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$")]
     username: JsonField<String>,
     /// Unique ignoring case; private.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     email: JsonField<String>,
     /// 10–128 characters, not the username or email, not a common password.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 10, max_length = 128)]
     password: JsonField<String>,
-    /// Display name; the username when absent.
+    /// Display name, 1–50 characters after trimming, no control characters;
+    /// the username when absent.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     name: JsonField<String>,
 }
 
@@ -60,11 +63,11 @@ impl TryFrom<RegisterRequest> for NewAccount {
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     current_password: JsonField<String>,
     /// The same rules as at sign-up.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 10, max_length = 128)]
     new_password: JsonField<String>,
 }
 

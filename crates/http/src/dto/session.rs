@@ -15,10 +15,10 @@ use crate::problem::ApiError;
 pub struct LogInRequest {
     /// Username or email.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     login: JsonField<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     password: JsonField<String>,
 }
 

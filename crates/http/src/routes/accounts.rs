@@ -9,7 +9,7 @@ use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
 use crate::json::JsonObject;
-use crate::openapi::{Invalid, Malformed, NotJson, Problem};
+use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, TooMany};
 use crate::problem::ApiError;
 use crate::routes::sessions::no_store;
 use crate::routes::users::location;
@@ -20,8 +20,19 @@ use crate::state::{HttpSettings, UseCases};
 /// Creates an account and logs it in: 201, `Location`, `{user, token, token_type, expires_at}`.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, description = "Created and logged in", body = Registered,
-            headers(("Location" = String, description = "The new profile"))),
-        Invalid, Malformed, NotJson, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
+            headers(("Location" = String, description = "The new profile")),
+            links(
+                ("GetProfile" = (operation_id = "get_profile", parameters(("user" = "$response.body#/user/id")))),
+                ("GetAnnotations" = (operation_id = "get_annotations",
+                    parameters(("user" = "$response.body#/user/id")))),
+                ("PatchProfile" = (operation_id = "patch_profile",
+                    parameters(("user" = "$response.body#/user/id")))),
+                ("PutProfile" = (operation_id = "put_profile", parameters(("user" = "$response.body#/user/id")))),
+                ("GetImage" = (operation_id = "redirect", parameters(("user" = "$response.body#/user/id")))),
+                ("UploadImage" = (operation_id = "upload", parameters(("user" = "$response.body#/user/id")))),
+                ("RemoveImage" = (operation_id = "remove", parameters(("user" = "$response.body#/user/id"))))
+            )),
+        Invalid, Malformed, NotJson, TooLarge, TooMany, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(
     req: HttpRequest,
     body: JsonObject<RegisterRequest>,

@@ -6,7 +6,7 @@ use crate::auth::Authenticated;
 use crate::client::client_address;
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::json::JsonObject;
-use crate::openapi::{Invalid, Malformed, NotJson, Problem, Unauthorized};
+use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, Unauthorized};
 use crate::problem::ApiError;
 use crate::state::UseCases;
 
@@ -14,7 +14,7 @@ use crate::state::UseCases;
 ///
 /// Logs in with a username or email: 201 `{token, token_type, expires_at}`.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LogInRequest,
-    responses((status = 201, description = "Logged in", body = SessionResponse), Invalid, Malformed, NotJson,
+    responses((status = 201, description = "Logged in", body = SessionResponse), Invalid, Malformed, NotJson, TooLarge,
         (status = 401, description = "Wrong login or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds")))))]

@@ -18,8 +18,8 @@ use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{
-    AnnotationSchema, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput, Stale,
-    Unauthorized, UserParam,
+    AnnotationSchema, Conflict, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput,
+    ProfileReplacement, Stale, TooLarge, TooMany, Unauthorized, UserParam,
 };
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
@@ -75,7 +75,15 @@ pub fn media_urls(req: &HttpRequest) -> MediaUrls {
     params(UserParam, ("include_annotations" = Option<String>, Query, description = "`1` adds `annotations`"),
         ("If-None-Match" = Option<String>, Header, description = "A version seen before: 304 when still current")),
     responses((status = 200, description = "The profile; private fields only for the owner and `profiles.read_private`", body = ProfileResponse,
-            headers(("ETag" = String, description = "The version"))),
+            headers(("ETag" = String, description = "The version")),
+            links(
+                ("GetIfNoneMatch" = (operation_id = "get_profile", parameters(("path.user" = "$response.body#/id"),
+                    ("header.If-None-Match" = "$response.header.ETag")))),
+                ("PatchIfMatch" = (operation_id = "patch_profile", parameters(("path.user" = "$response.body#/id"),
+                    ("header.If-Match" = "$response.header.ETag")))),
+                ("PutIfMatch" = (operation_id = "put_profile", parameters(("path.user" = "$response.body#/id"),
+                    ("header.If-Match" = "$response.header.ETag"))))
+            )),
         (status = 304, description = "Not modified"), Unauthorized, NotFound),
     security(("bearer" = [])))]
 pub async fn get_profile(
@@ -98,9 +106,12 @@ pub async fn get_profile(
 ///
 /// Replaces the editable profile; absent optional fields are cleared.
 #[utoipa::path(put, path = "/v1/users/{user}", tag = "profiles",
-    params(UserParam, IfMatchParam), request_body = ProfileInput,
-    responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
+    params(UserParam, IfMatchParam), request_body = ProfileReplacement,
+    responses((status = 200, description = "The updated profile", body = ProfileResponse,
+            headers(("ETag" = String, description = "The new version")),
+            links(("GetIfNoneMatch" = (operation_id = "get_profile", parameters(("path.user" = "$response.body#/id"),
+                ("header.If-None-Match" = "$response.header.ETag")))))),
+        Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn put_profile(
     caller: Authenticated,
@@ -120,8 +131,11 @@ pub async fn put_profile(
     params(UserParam, IfMatchParam),
     request_body(content = ProfileInput, content_type = "application/merge-patch+json",
         description = "Any subset of the fields; `application/json` is accepted too"),
-    responses((status = 200, description = "The updated profile", body = ProfileResponse),
-        Invalid, Malformed, NotJson, Unauthorized, Forbidden, NotFound, Stale),
+    responses((status = 200, description = "The updated profile", body = ProfileResponse,
+            headers(("ETag" = String, description = "The new version")),
+            links(("GetIfNoneMatch" = (operation_id = "get_profile", parameters(("path.user" = "$response.body#/id"),
+                ("header.If-None-Match" = "$response.header.ETag")))))),
+        Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn patch_profile(
     caller: Authenticated,
@@ -175,7 +189,8 @@ pub async fn get_annotations(
 ///
 /// Changes the caller's password and revokes their other sessions: 204.
 #[utoipa::path(put, path = "/v1/users/me/password", tag = "accounts", request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, Unauthorized),
+    responses((status = 204, description = "Changed; other sessions revoked"), Invalid, Malformed, NotJson, TooLarge,
+        Unauthorized),
     security(("bearer" = [])))]
 pub async fn change_password(
     caller: Authenticated,
