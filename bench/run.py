@@ -81,6 +81,8 @@ def service_env(database_url, workdir):
         "PROFILED__SERVER__PORT": str(PORT),
         "PROFILED__MEDIA__DIR": str(Path(workdir) / "media"),
         "PROFILED__DATABASE__MIGRATE_ON_START": "true",
+        # A free port for the operators' listener: nothing else may hold 9464 then.
+        "PROFILED__METRICS__LISTEN": "127.0.0.1:0",
         "DATABASE_URL": database_url,
     })
     env.pop("RUST_LOG", None)
