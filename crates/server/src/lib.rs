@@ -60,9 +60,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let use_cases = web::Data::new(wiring.use_cases(&wiring.database().for_worker(workers)));
             App::new()
-                .wrap(from_fn(middleware::limit_body_time))
-                .wrap(from_fn(middleware::head_as_get))
-                .wrap(from_fn(middleware::secure_headers))
+                .wrap(from_fn(middleware::every_request))
                 .wrap(from_fn(telemetry::trace_requests))
                 .app_data(use_cases)
                 .configure(metrics::configure_public(metrics_token.clone()))

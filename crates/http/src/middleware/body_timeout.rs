@@ -10,23 +10,18 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::error::PayloadError;
-use actix_web::middleware::Next;
 use actix_web::rt::time::{Instant, Sleep, sleep, sleep_until};
 use actix_web::web::{Bytes, Data};
-use actix_web::{Error, HttpMessage};
 use futures_util::Stream;
 
 use crate::HttpSettings;
 
-/// Middleware: the request's body, if it has one, becomes a [`TimedBody`]
-/// with the configured limits.
-pub async fn limit_body_time(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+/// The request's body, if it has one, becomes a [`TimedBody`] with the
+/// configured limits.
+pub(super) fn time_body(req: &mut ServiceRequest) {
     let limits = req.app_data::<Data<HttpSettings>>().map(|s| (s.body_idle_timeout, s.body_timeout));
     if let Some((idle, total)) = limits {
         let payload = req.take_payload();
@@ -36,7 +31,6 @@ pub async fn limit_body_time(
             req.set_payload(Payload::Stream { payload: Box::pin(TimedBody::new(payload, idle, total)) });
         }
     }
-    next.call(req).await
 }
 
 /// A body stream that fails once it stalls for `idle` or runs past `total`.

@@ -8,13 +8,19 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 
-/// Middleware: routes `HEAD` as `GET`.
+/// Routes a `HEAD` request as `GET`.
+pub(super) fn route_head_as_get(req: &mut ServiceRequest) {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+}
+
+/// Middleware: routes `HEAD` as `GET`, alone (for listeners that need
+/// nothing else of [`super::every_request`]).
 pub async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if req.method() == Method::HEAD {
-        req.head_mut().method = Method::GET;
-    }
+    route_head_as_get(&mut req);
     next.call(req).await
 }
