@@ -1,5 +1,6 @@
 //! Application errors: what went wrong, named for what happened, never how.
 
+use profile_domain::profile::Version;
 use profile_domain::{FieldError, ValidationErrors};
 
 use crate::ports::{HashError, MediaError, RepoError};
@@ -28,11 +29,12 @@ pub enum AppError {
         /// The input field whose value is taken.
         field: String,
     },
-    /// The caller's precondition named a version that is no longer current.
-    #[error("the resource has changed since version {expected}")]
+    /// The caller's precondition names no version that is current.
+    #[error("the resource is not at the version the precondition names")]
     VersionConflict {
-        /// The version the caller expected.
-        expected: i64,
+        /// The version the caller expected, when its precondition named one
+        /// of ours (it may name only tags that are not versions).
+        expected: Option<Version>,
     },
     /// The change would leave no account holding `users.manage`.
     #[error("the last account holding users.manage cannot lose it")]
@@ -71,7 +73,9 @@ impl From<RepoError> for AppError {
     fn from(error: RepoError) -> Self {
         match error {
             RepoError::Duplicate { field } => AppError::Duplicate { field },
-            RepoError::VersionConflict { expected } => AppError::VersionConflict { expected },
+            RepoError::VersionConflict { expected } => {
+                AppError::VersionConflict { expected: Some(Version(expected)) }
+            }
             RepoError::NotFound => AppError::NotFound,
             RepoError::LastManager => AppError::LastManager,
             RepoError::Unavailable(_) => AppError::Unavailable,

@@ -145,10 +145,11 @@ impl From<AppError> for ApiError {
             AppError::VersionConflict { expected } => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 "version_conflict",
-                if expected < 0 {
-                    "No current version matches If-Match; fetch the resource again.".to_owned()
-                } else {
-                    format!("The resource is no longer at version {expected}; fetch it again.")
+                match expected {
+                    None => "No current version matches If-Match; fetch the resource again.".to_owned(),
+                    Some(expected) => {
+                        format!("The resource is no longer at version {expected}; fetch it again.")
+                    }
                 },
             ),
             AppError::LastManager => Self::new(

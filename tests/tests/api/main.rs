@@ -14,6 +14,7 @@ mod dialect_000;
 mod dialect_001;
 mod dialect_002;
 mod dialect_003;
+mod dialect_003_read;
 mod dialect_shape;
 mod errors;
 mod hostile;

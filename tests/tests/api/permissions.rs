@@ -422,7 +422,19 @@ fn matrix() -> Vec<Row> {
         row(PATCH, "/stream/0/users/me", [s(401), s(200), s(200), s(200)])
             .envelope(AppDotNet)
             .json(json!({"name": "Matrix Patch"})),
-        row(GET, "/stream/0/users/{id}", [s(404); 4]).envelope(AppDotNet).note("no such App.net route"),
+        // "Retrieve a User" (issue 12): the native read's rules; the App.net
+        // user object has no private field, whoever asks.
+        row(GET, "/stream/0/users/{id}", [s(401), h(200), h(200), h(200)]).envelope(AppDotNet),
+        row(GET, "/stream/0/users/@{name}", [s(401), h(200), h(200), h(200)]).envelope(AppDotNet),
+        row(GET, "/stream/0/users/me", [s(401), h(200), h(200), h(200)]).envelope(AppDotNet),
+        row(HEAD, "/stream/0/users/{id}", [s(401), s(200), s(200), s(200)]).envelope(AppDotNet),
+        row(GET, "/stream/0/users/999999999", [s(401), s(404), s(404), s(404)]).envelope(AppDotNet),
+        row(GET, "/stream/0/users?ids={id},999999999", [s(401), h(200), h(200), h(200)])
+            .envelope(AppDotNet)
+            .note("Retrieve multiple Users: unknown ids left out"),
+        row(PUT, "/stream/0/users/{id}", [s(405); 4])
+            .envelope(AppDotNet)
+            .note("App.net writes only users/me"),
     ]);
     for kind in ["avatar", "cover"] {
         let path = |template: &str| -> &'static str { leak(template.replace("KIND", kind)) };

@@ -69,7 +69,7 @@ both_databases! {
             "email": "alice_full@example.com",
             "description": {
                 "text": "Hello #world",
-                "html": "<span itemscope=\"https://app.net/schemas/Post\">Hello <span data-hashtag-name=\"world\" itemprop=\"hashtag\">#world</span></span>",
+                "html": "Hello <span data-hashtag-name=\"world\" itemprop=\"hashtag\">#world</span>",
                 "entities": {"mentions": [], "hashtags": [{"name": "world", "pos": 6, "len": 6}], "links": []}
             },
             "location": "Warsaw",
@@ -152,7 +152,7 @@ both_databases! {
             "name": "alice_fresh",
             "description": {
                 "text": "",
-                "html": "<span itemscope=\"https://app.net/schemas/Post\"></span>",
+                "html": "",
                 "entities": {"mentions": [], "hashtags": [], "links": []}
             },
             "location": null,

@@ -57,6 +57,33 @@ impl GetProfile {
         Ok(Fetched::View(view(self.users.as_ref(), stored).await?))
     }
 
+    /// The profiles named by `who`, ready to show, in the order named; each
+    /// user once, however often named. Users that do not exist, and `me`
+    /// without a caller, are left out: a list read names what it wants and
+    /// takes what there is.
+    ///
+    /// # Errors
+    /// [`AppError::Unauthenticated`] without a caller, unless profiles are
+    /// publicly readable.
+    pub async fn execute_many(
+        &self,
+        caller: Option<&Caller>,
+        who: &[UserRef],
+    ) -> Result<Vec<ProfileView>, AppError> {
+        if caller.is_none() && !self.public_read {
+            return Err(AppError::Unauthenticated);
+        }
+        let mut views: Vec<ProfileView> = Vec::with_capacity(who.len());
+        for who in who {
+            let Some(who) = who.resolve_me(caller.map(|c| c.user_id)) else { continue };
+            let Some(stored) = self.users.find(&who).await? else { continue };
+            if views.iter().all(|v| v.profile.id != stored.profile.id) {
+                views.push(view(self.users.as_ref(), stored).await?);
+            }
+        }
+        Ok(views)
+    }
+
     /// The stored profile and images, without processing the description.
     pub async fn find(&self, caller: Option<&Caller>, who: &UserRef) -> Result<StoredProfile, AppError> {
         if caller.is_none() && !self.public_read {
@@ -138,6 +165,52 @@ mod tests {
             assert!(matches!(read.execute(None, &who).await, Err(AppError::Unauthenticated)), "{who:?}");
             assert!(matches!(read.find(None, &who).await, Err(AppError::Unauthenticated)), "{who:?}");
         }
+    }
+
+    fn profile(id: i64, name: &str) -> StoredProfile {
+        StoredProfile::without_images(Profile::new(
+            UserId(id),
+            Username::try_from(name).unwrap(),
+            Email::try_from(format!("{name}@example.com").as_str()).unwrap(),
+            Role::new(1, "user", Default::default()),
+            noon(),
+        ))
+    }
+
+    #[tokio::test]
+    async fn several_are_read_in_order_once_each_leaving_out_who_does_not_exist() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|who| {
+            Ok(match who {
+                UserRef::Id(UserId(1)) => Some(profile(1, "alice")),
+                UserRef::Id(UserId(2)) => Some(profile(2, "bob")),
+                UserRef::Username(name) if name.as_str() == "alice" => Some(profile(1, "alice")),
+                _ => None,
+            })
+        });
+        let who = [
+            UserRef::Id(UserId(2)),
+            UserRef::Id(UserId(9)),
+            UserRef::Me,
+            "@alice".parse().unwrap(),
+            UserRef::Id(UserId(2)),
+        ];
+
+        let read = GetProfile::new(Arc::new(users), true);
+        let anonymous = read.execute_many(None, &who).await.unwrap();
+        let as_alice = read.execute_many(Some(&caller(1)), &who).await.unwrap();
+
+        let ids = |views: Vec<ProfileView>| views.iter().map(|v| v.profile.id.0).collect::<Vec<_>>();
+        assert_eq!(ids(anonymous), [2, 1], "me names no one without a caller");
+        assert_eq!(ids(as_alice), [2, 1], "me is alice, listed once");
+    }
+
+    #[tokio::test]
+    async fn several_without_a_caller_need_public_profiles() {
+        let users = MockUserRepository::new(); // no lookup may happen
+        let result =
+            GetProfile::new(Arc::new(users), false).execute_many(None, &[UserRef::Id(UserId(1))]).await;
+        assert!(matches!(result, Err(AppError::Unauthenticated)));
     }
 
     #[tokio::test]

@@ -26,7 +26,7 @@ pub use purge_expired::{PurgeExpired, Purged};
 pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
 pub use start_session::StartSession;
-pub use update_profile::{ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
+pub use update_profile::{AnnotationsUpdate, ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 
 #[cfg(test)]
 pub(crate) mod test_support;

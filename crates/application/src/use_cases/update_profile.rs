@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use profile_domain::profile::{
-    Annotation, Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
+    Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
 };
 use profile_domain::user::{Privilege, Role, UserRef};
 use profile_domain::{FieldError, ValidationErrors};
@@ -16,7 +16,7 @@ use crate::ports::{Clock, RateLimiter, UserRepository};
 use crate::use_cases::get_profile::view;
 use crate::use_cases::seconds_left;
 
-/// PUT semantics or JSON Merge Patch semantics.
+/// Which fields a change sets, and what an absent field means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateMode {
     /// Replace the editable profile: required fields must be present,
@@ -24,11 +24,22 @@ pub enum UpdateMode {
     Replace,
     /// RFC 7396: absent keys stay, `null` clears.
     MergePatch,
-    /// PUT from a client that knows only the core fields (App.net): the
-    /// required fields must be present as for [`UpdateMode::Replace`], but
-    /// fields the client did not send are kept, not cleared, since it cannot
-    /// know them.
-    ReplaceCore,
+    /// Replace what is sent and keep the rest: the required fields must be
+    /// present, as for [`UpdateMode::Replace`], but an absent optional field
+    /// is kept, as for [`UpdateMode::MergePatch`]. For clients that know
+    /// only some of the fields, whose replacement must not clear the others.
+    ReplaceSent,
+}
+
+/// How sent annotations combine with the stored ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AnnotationsUpdate {
+    /// The sent list replaces the whole list.
+    #[default]
+    ReplaceList,
+    /// Each sent annotation replaces the stored one of its type, new types
+    /// are appended, the others stay ([`Annotations::merged_by_type`]).
+    MergeByType,
 }
 
 /// A requested change to one profile.
@@ -38,15 +49,13 @@ pub struct UpdateProfileCommand {
     pub target: UserRef,
     /// The body as sent.
     pub input: RawProfileInput,
-    /// PUT or PATCH.
+    /// PUT, PATCH, or a replacement of what is sent.
     pub mode: UpdateMode,
-    /// `If-Match`: the versions the client accepts (the one it last saw), if
-    /// it sent any; an empty list matches nothing.
+    /// `If-Match`: the versions the client accepts (the one it last saw);
+    /// `None` when it set no precondition. An empty list matches nothing.
     pub if_match: Option<Vec<Version>>,
-    /// Sent annotations replace only those of the same `type` (App.net:
-    /// "pass in the annotations that are changing"); otherwise the list
-    /// replaces the whole list.
-    pub merge_annotations_by_type: bool,
+    /// How sent annotations combine with the stored ones.
+    pub annotations: AnnotationsUpdate,
     /// The client's address, for the rename limit.
     pub client: Option<String>,
 }
@@ -122,7 +131,7 @@ impl UpdateProfile {
         let mut change = match command.mode {
             UpdateMode::Replace => ProfileChange::replace(&command.input, &context),
             UpdateMode::MergePatch => ProfileChange::merge_patch(&command.input, &context),
-            UpdateMode::ReplaceCore => ProfileChange::replace(&command.input, &context)
+            UpdateMode::ReplaceSent => ProfileChange::replace(&command.input, &context)
                 .and_then(|_| ProfileChange::merge_patch(&command.input, &context)),
         }?;
         self.resolve_role(&mut change).await?;
@@ -134,7 +143,7 @@ impl UpdateProfile {
         let rename_wait = self.rename_wait(&rename_keys, now).await?;
         let actor = caller.actor();
         let cooldown = self.policy.username_cooldown;
-        let UpdateProfileCommand { if_match, merge_annotations_by_type, .. } = command;
+        let UpdateProfileCommand { if_match, annotations, .. } = command;
         let decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let current = &stored.profile;
             // Who may not write gets 403 whatever they claim to have seen
@@ -143,13 +152,11 @@ impl UpdateProfile {
             if let Some(accepted) = &if_match
                 && !accepted.contains(&current.version)
             {
-                let expected = accepted.first().map_or(-1, |v| v.0);
-                return Err(AppError::VersionConflict { expected });
+                return Err(AppError::VersionConflict { expected: accepted.first().copied() });
             }
-            let change = if merge_annotations_by_type {
-                merged_annotations(change.clone(), &current.annotations)?
-            } else {
-                change.clone()
+            let change = match annotations {
+                AnnotationsUpdate::ReplaceList => change.clone(),
+                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), &current.annotations)?,
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version == current.version {
@@ -220,19 +227,10 @@ impl UpdateProfile {
     }
 }
 
-/// `change` with its annotations laid over `current`: an annotation of a
-/// type already present takes that one's place, new types are appended.
+/// `change` with its annotations laid over `current` by type.
 fn merged_annotations(mut change: ProfileChange, current: &Annotations) -> Result<ProfileChange, AppError> {
     if let FieldUpdate::Set(sent) = &change.annotations {
-        let mut merged: Vec<Annotation> = current.as_slice().to_vec();
-        for annotation in sent.as_slice() {
-            match merged.iter_mut().find(|a| a.kind() == annotation.kind()) {
-                Some(existing) => *existing = annotation.clone(),
-                None => merged.push(annotation.clone()),
-            }
-        }
-        change.annotations =
-            FieldUpdate::Set(Annotations::new(merged).map_err(|e| e.renamed("annotations"))?);
+        change.annotations = FieldUpdate::Set(current.merged_by_type(sent)?);
     }
     Ok(change)
 }
@@ -295,7 +293,7 @@ mod tests {
             input: RawProfileInput::from_json(&body).unwrap(),
             mode: UpdateMode::MergePatch,
             if_match: if_match.map(|v| vec![Version(v)]),
-            merge_annotations_by_type: false,
+            annotations: AnnotationsUpdate::ReplaceList,
             client: Some("192.0.2.4".into()),
         }
     }
@@ -318,7 +316,7 @@ mod tests {
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
-        assert!(matches!(result, Err(AppError::VersionConflict { expected: 2 })));
+        assert!(matches!(result, Err(AppError::VersionConflict { expected: Some(Version(2)) })));
         assert!(written.lock().unwrap().is_empty());
     }
 
@@ -501,15 +499,14 @@ mod merge_tests {
     }
 
     #[test]
-    fn sent_annotations_replace_their_type_and_keep_the_others() {
+    fn sent_annotations_are_laid_over_the_stored_ones_by_type() {
         let current = annotations(json!([
-            {"type": "net.app.core.directory.blog", "value": {"url": "http://old.example"}},
+            {"type": "com.example.blog", "value": {"url": "http://old.example"}},
             {"type": "com.example.theme", "value": {"dark": true}}
         ]));
         let change = ProfileChange {
             annotations: FieldUpdate::Set(annotations(json!([
-                {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
-                {"type": "com.example.pets", "value": {"cats": 2}}
+                {"type": "com.example.blog", "value": {"url": "http://new.example"}}
             ]))),
             ..ProfileChange::default()
         };
@@ -520,11 +517,19 @@ mod merge_tests {
         assert_eq!(
             merged.to_json(),
             json!([
-                {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
-                {"type": "com.example.theme", "value": {"dark": true}},
-                {"type": "com.example.pets", "value": {"cats": 2}}
+                {"type": "com.example.blog", "value": {"url": "http://new.example"}},
+                {"type": "com.example.theme", "value": {"dark": true}}
             ])
         );
+    }
+
+    #[test]
+    fn a_change_without_annotations_keeps_them() {
+        let current = annotations(json!([{"type": "com.example.theme", "value": {}}]));
+
+        let merged = merged_annotations(ProfileChange::default(), &current).unwrap();
+
+        assert_eq!(merged.annotations, FieldUpdate::Keep);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Annotations: typed JSON metadata other apps attach to a profile (App.net style).
+//! Annotations: typed JSON metadata other applications attach to a profile,
+//! each under its own reverse-DNS type.
 
 use std::io;
 
@@ -162,6 +163,25 @@ impl Annotations {
         self.0.is_empty()
     }
 
+    /// These annotations with `sent` laid over them by type: a sent
+    /// annotation takes the place of the one of its type (in that one's
+    /// position), a new type is appended, and the other types stay. For
+    /// clients that send only the annotations they change.
+    ///
+    /// # Errors
+    /// `too_many` at `annotations` when the result would hold more than
+    /// [`MAX_COUNT`].
+    pub fn merged_by_type(&self, sent: &Annotations) -> Result<Annotations, FieldError> {
+        let mut merged = self.0.clone();
+        for annotation in &sent.0 {
+            match merged.iter_mut().find(|a| a.kind == annotation.kind) {
+                Some(existing) => *existing = annotation.clone(),
+                None => merged.push(annotation.clone()),
+            }
+        }
+        Annotations::new(merged)
+    }
+
     /// The JSON array `[{"type": …, "value": {…}}, …]`.
     pub fn to_json(&self) -> Value {
         let items = self.0.iter().map(|a| {
@@ -284,5 +304,45 @@ mod tests {
         assert_eq!(annotations.to_json(), json);
         assert_eq!(serde_json::to_value(&annotations).unwrap(), json);
         assert_eq!(annotations.as_slice()[0].kind(), "net.app.core.directory.blog");
+    }
+
+    #[test]
+    fn merged_by_type_replaces_each_sent_type_and_keeps_the_others() {
+        let current = Annotations::from_json(&json!([
+            {"type": "net.app.core.directory.blog", "value": {"url": "http://old.example"}},
+            {"type": "com.example.theme", "value": {"dark": true}}
+        ]))
+        .unwrap();
+        let sent = Annotations::from_json(&json!([
+            {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
+            {"type": "com.example.pets", "value": {"cats": 2}}
+        ]))
+        .unwrap();
+
+        let merged = current.merged_by_type(&sent).unwrap();
+
+        assert_eq!(
+            merged.to_json(),
+            json!([
+                {"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}},
+                {"type": "com.example.theme", "value": {"dark": true}},
+                {"type": "com.example.pets", "value": {"cats": 2}}
+            ])
+        );
+        assert_eq!(current.merged_by_type(&Annotations::default()).unwrap(), current);
+    }
+
+    #[test]
+    fn merging_past_the_limit_is_too_many() {
+        let many: Vec<_> =
+            (0..MAX_COUNT).map(|i| json!({"type": format!("com.example.t{i}"), "value": {}})).collect();
+        let current = Annotations::from_json(&json!(many)).unwrap();
+        let extra = Annotations::from_json(&json!([{"type": "com.example.extra", "value": {}}])).unwrap();
+        let same = Annotations::from_json(&json!([{"type": "com.example.t3", "value": {"x": 1}}])).unwrap();
+
+        let error = current.merged_by_type(&extra).unwrap_err();
+
+        assert_eq!((error.field.as_ref(), error.code), ("annotations", "too_many"));
+        assert_eq!(current.merged_by_type(&same).unwrap().as_slice().len(), MAX_COUNT);
     }
 }

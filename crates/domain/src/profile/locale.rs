@@ -11,9 +11,10 @@ pub const MAX_LEN: usize = 64;
 
 /// A well-formed BCP 47 language tag (`en`, `en-US`, `zh-Hant-TW`).
 ///
-/// Underscores are read as hyphens, so the POSIX-style `en_US` that App.net
-/// clients send is accepted; case is normalized the BCP 47 way (`EN-us` →
-/// `en-US`). [`Locale::underscored`] gives the App.net spelling back.
+/// Underscores are read as hyphens, so the POSIX-style spelling `en_US`
+/// (as operating systems, Java and many libraries write locales) is
+/// accepted and stored as `en-US`; case is normalized the BCP 47 way
+/// (`EN-us` → `en-US`). The tag is always given back hyphenated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Locale(String);
 
@@ -27,11 +28,6 @@ impl Locale {
     /// The normalized tag (`en-US`).
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The tag with underscores (`en_US`), as the App.net dialect writes it.
-    pub fn underscored(&self) -> String {
-        self.0.replace('-', "_")
     }
 
     /// The primary language subtag (`en` for `en-US`).
@@ -74,22 +70,22 @@ impl fmt::Display for Locale {
 mod tests {
     use super::*;
 
-    type Expected<'a> = Result<(&'a str, &'a str), &'static str>;
+    type Expected<'a> = Result<&'a str, &'static str>;
 
     #[test]
     fn rules_table() {
         let long = format!("en-{}", ["abcdefgh"; 7].join("-")); // 65 characters
         let cases: Vec<(&str, Expected)> = vec![
-            ("en", Ok(("en", "en"))),
-            ("en-US", Ok(("en-US", "en_US"))),
-            ("en_US", Ok(("en-US", "en_US"))),
-            ("EN_us", Ok(("en-US", "en_US"))),
-            (" pl-PL ", Ok(("pl-PL", "pl_PL"))),
-            ("zh-Hant-TW", Ok(("zh-Hant-TW", "zh_Hant_TW"))),
-            ("zh-hant-tw", Ok(("zh-Hant-TW", "zh_Hant_TW"))),
-            ("es-419", Ok(("es-419", "es_419"))),
+            ("en", Ok("en")),
+            ("en-US", Ok("en-US")),
+            ("en_US", Ok("en-US")),
+            ("EN_us", Ok("en-US")),
+            (" pl-PL ", Ok("pl-PL")),
+            ("zh-Hant-TW", Ok("zh-Hant-TW")),
+            ("zh-hant-tw", Ok("zh-Hant-TW")),
+            ("es-419", Ok("es-419")),
             ("", Err("invalid_locale")),
-            ("english", Ok(("english", "english"))), // well-formed: 5-8 letter language subtag
+            ("english", Ok("english")), // well-formed: 5-8 letter language subtag
             ("toolonglang", Err("invalid_locale")),
             ("1en", Err("invalid_locale")),
             ("en--US", Err("invalid_locale")),
@@ -101,8 +97,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Locale::try_from(raw);
-            let got = got.as_ref().map(|l| (l.as_str(), l.underscored())).map_err(|e| e.code);
-            let got = got.as_ref().map(|(a, b)| (*a, b.as_str())).map_err(|e| *e);
+            let got = got.as_ref().map(Locale::as_str).map_err(|e| e.code);
             assert_eq!(got, expected, "locale {raw:?}");
         }
     }

@@ -7,8 +7,8 @@ use crate::error::FieldError;
 /// An IANA time zone name such as `Europe/Warsaw`.
 ///
 /// Names are matched exactly as the tz database spells them (after trimming
-/// surrounding whitespace). Legacy link names such as `US/Central` (the one
-/// App.net clients send) are accepted and kept as given, not replaced by
+/// surrounding whitespace). Legacy link names such as `US/Central`, which
+/// older clients still send, are accepted and kept as given, not replaced by
 /// their canonical zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimeZone(chrono_tz::Tz);

@@ -1,46 +1,54 @@
-//! Dialect 003 (App.net Stream API) under `/stream/0`: `PUT` (replace the
-//! fields App.net knows) and `PATCH` (merge patch) of `/stream/0/users/me`,
-//! avatar and cover redirects and uploads, answering the App.net user
-//! object ([`user`]) in the envelope `{"data": …, "meta": {"code": …}}`;
+//! Dialect 003 (App.net Stream API) under `/stream/0`: "Retrieve a User"
+//! (`GET /stream/0/users/{user_id}`) and "Retrieve multiple Users"
+//! (`GET /stream/0/users?ids=…`), `PUT` (replace the fields sent, keep the
+//! rest) and `PATCH` (merge patch) of `/stream/0/users/me`, avatar and cover
+//! redirects and uploads, answering the App.net user object
+//! ([`user::user`]) in the envelope `{"data": …, "meta": {"code": …}}`;
 //! errors are `{"meta": {code, error_message, error_slug}}` with no `data`
 //! ([`error_response`]).
 //!
 //! Every App.net route belongs in [`configure`]'s scope, so that its errors
 //! (and unknown `/stream/0/…` paths) use this envelope.
 
+mod user;
+
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::SecondsFormat;
-use profile_application::model::{ImageKind, ProfileView};
-use profile_application::use_cases::{UpdateMode, UpdateProfileCommand};
-use profile_domain::profile::description::{Hashtag, Link};
+use profile_application::model::{Caller, ImageKind};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use profile_domain::FieldError;
 use profile_domain::user::UserRef;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{raw_input, rewrite_errors, summary, unknown_path};
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::client::client_address;
 use crate::conditional::if_match;
 use crate::json::JsonObject;
-use crate::media::{ImageJson, MediaUrls};
 use crate::problem::{ApiError, FieldProblem};
 use crate::routes::allowing;
 use crate::routes::images::{redirect, upload_image};
-use crate::routes::users::media_urls;
+use crate::routes::users::{media_urls, user_ref};
 use crate::state::{HttpSettings, UseCases};
+
+/// Most users one "Retrieve multiple Users" request may name (App.net's limit).
+pub const MAX_IDS: usize = 200;
 
 /// Mounts the App.net scope `/stream/0`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/stream/0")
+            .service(allowing("/users", "GET, HEAD").route(web::get().to(get_users)))
             .service(
-                allowing("/users/me", "PUT, PATCH")
+                allowing("/users/me", "GET, HEAD, PUT, PATCH")
+                    .route(web::get().to(get_me))
                     .route(web::put().to(put_me))
                     .route(web::patch().to(patch_me)),
             )
+            .service(allowing("/users/{user_id}", "GET, HEAD").route(web::get().to(get_user)))
             .service(image_resource(ImageKind::Avatar))
             .service(image_resource(ImageKind::Cover))
             .default_service(web::to(unknown_path))
@@ -71,7 +79,7 @@ async fn upload(
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
-    Ok(ok(&user(view, query.options(), &media_urls(&req))))
+    Ok(ok(&user::user(view, query.options(), &media_urls(&req))))
 }
 
 /// App.net's general user parameters (`0`/`1`).
@@ -106,6 +114,93 @@ pub struct UserOptions {
     pub html: bool,
 }
 
+/// "Retrieve multiple Users": `?ids=1,2,@name`.
+#[derive(Debug, Default, Deserialize)]
+pub struct IdsQuery {
+    #[serde(default)]
+    ids: Option<String>,
+}
+
+impl IdsQuery {
+    /// The users named, in order. Entries are trimmed and empty ones
+    /// skipped; one that is not a user id (`abc`) names no one and is left
+    /// out, as unknown users are.
+    ///
+    /// # Errors
+    /// A validation error at `ids` when it names no entry (`required`) or
+    /// more than [`MAX_IDS`] (`too_many`).
+    fn users(&self) -> Result<Vec<UserRef>, ApiError> {
+        let entries: Vec<&str> = self
+            .ids
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        let invalid = |code, message: String| {
+            ApiError::validation([&FieldError::new("ids", code).with_message(message)])
+        };
+        if entries.is_empty() {
+            return Err(invalid(
+                "required",
+                "List the user ids to retrieve, separated by commas.".to_owned(),
+            ));
+        }
+        if entries.len() > MAX_IDS {
+            return Err(invalid("too_many", format!("At most {MAX_IDS} users can be requested at once.")));
+        }
+        Ok(entries.into_iter().filter_map(|entry| entry.parse().ok()).collect())
+    }
+}
+
+async fn get_users(
+    viewer: MaybeAuthenticated,
+    ids: web::Query<IdsQuery>,
+    query: web::Query<UserQuery>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    let views = app.get_profile.execute_many(viewer.0.as_ref(), &ids.users()?).await?;
+    let urls = media_urls(&req);
+    let users: Vec<_> = views.into_iter().map(|view| user::user(view, query.options(), &urls)).collect();
+    Ok(ok(&users))
+}
+
+async fn get_me(
+    viewer: MaybeAuthenticated,
+    query: web::Query<UserQuery>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    show(viewer.0.as_ref(), &UserRef::Me, &query, &req, &app).await
+}
+
+async fn get_user(
+    viewer: MaybeAuthenticated,
+    user_id: web::Path<String>,
+    query: web::Query<UserQuery>,
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    show(viewer.0.as_ref(), &user_ref(&user_id)?, &query, &req, &app).await
+}
+
+async fn show(
+    viewer: Option<&Caller>,
+    who: &UserRef,
+    query: &UserQuery,
+    req: &HttpRequest,
+    app: &UseCases,
+) -> Result<HttpResponse, ApiError> {
+    let view = app.get_profile.execute(viewer, who).await?;
+    Ok(ok(&user::user(view, query.options(), &media_urls(req))))
+}
+
+/// App.net's PUT: the fields it names are replaced (`name`, `locale`,
+/// `timezone` and `description` required), the fields it does not know are
+/// kept, and sent annotations replace only those of their type ("pass in
+/// the annotations that are changing").
 async fn put_me(
     caller: Authenticated,
     query: web::Query<UserQuery>,
@@ -113,7 +208,7 @@ async fn put_me(
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(&caller, &query, &body.into_inner(), &req, UpdateMode::ReplaceCore, &app).await
+    update(&caller, &query, body.into_inner(), &req, UpdateMode::ReplaceSent, &app).await
 }
 
 async fn patch_me(
@@ -123,117 +218,36 @@ async fn patch_me(
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(&caller, &query, &body.into_inner(), &req, UpdateMode::MergePatch, &app).await
+    update(&caller, &query, body.into_inner(), &req, UpdateMode::MergePatch, &app).await
 }
 
 async fn update(
     caller: &Authenticated,
     query: &UserQuery,
-    body: &Value,
+    body: Value,
     req: &HttpRequest,
     mode: UpdateMode,
     app: &UseCases,
 ) -> Result<HttpResponse, ApiError> {
+    let body = match body {
+        Value::Object(object) => Value::Object(user::ours(object)),
+        other => other,
+    };
     let command = UpdateProfileCommand {
         target: UserRef::Me,
-        input: raw_input(body)?,
+        input: raw_input(&body)?,
         mode,
         if_match: if_match(req),
-        merge_annotations_by_type: true,
+        annotations: AnnotationsUpdate::MergeByType,
         client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(ok(&user(view, query.options(), &media_urls(req))))
+    Ok(ok(&user::user(view, query.options(), &media_urls(req))))
 }
 
 /// `{"data": data, "meta": {"code": 200}}`.
 pub fn ok<T: Serialize>(data: &T) -> HttpResponse {
     HttpResponse::Ok().json(Envelope { data: Some(data), meta: Meta::code(StatusCode::OK) })
-}
-
-/// An App.net User object (the fields of `USER_SELF` in App.net's sample
-/// objects, without `verified_domain` and `canonical_url`, which we do not
-/// have).
-#[derive(Debug, Serialize)]
-pub struct User {
-    id: String,
-    username: String,
-    name: String,
-    description: UserDescription,
-    timezone: String,
-    locale: String,
-    avatar_image: ImageJson,
-    cover_image: ImageJson,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    created_at: String,
-    counts: Counts,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    annotations: Option<Value>,
-}
-
-#[derive(Debug, Serialize)]
-struct UserDescription {
-    text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    html: Option<String>,
-    entities: Entities,
-}
-
-#[derive(Debug, Serialize)]
-struct Entities {
-    mentions: Vec<Mention>,
-    hashtags: Vec<Hashtag>,
-    links: Vec<Link>,
-}
-
-/// App.net writes ids as strings and lists mentions of existing users only.
-#[derive(Debug, Serialize)]
-struct Mention {
-    name: String,
-    id: String,
-    pos: usize,
-    len: usize,
-}
-
-/// We have no posts, stars or follows: all zero, present because App.net
-/// clients read them.
-#[derive(Debug, Default, Serialize)]
-struct Counts {
-    following: u32,
-    followers: u32,
-    posts: u32,
-    stars: u32,
-}
-
-/// The App.net user object of `view`. It carries no private field, so it is
-/// the same for every viewer.
-pub fn user(view: ProfileView, options: UserOptions, urls: &MediaUrls) -> User {
-    let ProfileView { profile: p, description, avatar, cover } = view;
-    let entities = description.entities;
-    let mentions = entities
-        .mentions
-        .into_iter()
-        .filter_map(|m| Some(Mention { id: m.id?.to_string(), name: m.name, pos: m.pos, len: m.len }))
-        .collect();
-    User {
-        id: p.id.0.to_string(),
-        username: p.username.as_str().to_owned(),
-        name: p.name.as_str().to_owned(),
-        description: UserDescription {
-            text: description.text,
-            html: options.html.then_some(description.html),
-            entities: Entities { mentions, hashtags: entities.hashtags, links: entities.links },
-        },
-        timezone: p.timezone.as_str().to_owned(),
-        locale: p.locale.underscored(),
-        avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
-        cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
-        kind: "human",
-        created_at: p.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        counts: Counts::default(),
-        annotations: options.annotations.then(|| p.annotations.to_json()),
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -347,5 +361,31 @@ mod tests {
             UserOptions { annotations: true, html: false }
         );
         assert_eq!(query("include_annotations=1"), UserOptions { annotations: true, html: true });
+    }
+
+    #[test]
+    fn ids_name_users_in_order_and_skip_what_names_no_one() {
+        let users = |q: &str| {
+            web::Query::<IdsQuery>::from_query(q).unwrap().users().map_err(|e| e.errors[0].code.clone())
+        };
+        let id = |n: i64| UserRef::Id(profile_domain::user::UserId(n));
+        let many = (1..=MAX_IDS + 1).map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+        let max = (1..=MAX_IDS).map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+        let cases: Vec<(String, Result<Vec<UserRef>, String>)> = vec![
+            ("ids=1,2".into(), Ok(vec![id(1), id(2)])),
+            ("ids=2,1,2".into(), Ok(vec![id(2), id(1), id(2)])),
+            ("ids=%201%20,,3,".into(), Ok(vec![id(1), id(3)])),
+            ("ids=@alice,abc,0,-1,7".into(), Ok(vec!["@alice".parse().unwrap(), id(7)])),
+            ("ids=me".into(), Ok(vec![UserRef::Me])),
+            ("ids=abc".into(), Ok(vec![])),
+            ("ids=".into(), Err("required".into())),
+            ("ids=,%20,".into(), Err("required".into())),
+            ("".into(), Err("required".into())),
+            (format!("ids={max}"), Ok((1..=MAX_IDS as i64).map(id).collect())),
+            (format!("ids={many}"), Err("too_many".into())),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(users(&query), expected, "{query}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use profile_application::model::{Caller, ProfileView};
-use profile_application::use_cases::{UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
 use profile_domain::profile::{Profile, RawProfileInput};
 use profile_domain::user::{Privilege, Role};
 use serde::{Serialize, Serializer};
@@ -98,7 +98,7 @@ async fn update(
         input: input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
-        merge_annotations_by_type: false,
+        annotations: AnnotationsUpdate::ReplaceList,
         client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
@@ -114,8 +114,9 @@ fn input(body: &Value) -> Result<RawProfileInput, ApiError> {
 }
 
 /// `sent` with our keys. `description` is a plain string here (`null`
-/// being no description); `country` may be a code or `{label, value}`, whose
-/// label the domain ignores. Keys not listed in [`KEYS`] are not read.
+/// being no description); `country` may be a code or `{label, value}`,
+/// whose `value` is the code (the label is derived from it, never read).
+/// Keys not listed in [`KEYS`] are not read.
 fn ours(sent: &Map<String, Value>) -> Map<String, Value> {
     let mut ours = Map::new();
     for (our_key, their_key) in KEYS {
@@ -123,12 +124,22 @@ fn ours(sent: &Map<String, Value>) -> Map<String, Value> {
             let value = match (our_key, value) {
                 ("description", Value::String(text)) => json!({ "text": text }),
                 ("description", Value::Null) => json!({ "text": "" }),
+                ("country", Value::Object(country)) => country_code(country),
                 _ => value.clone(),
             };
             ours.insert(our_key.to_owned(), value);
         }
     }
     ours
+}
+
+/// The code of `{label, value}`; an object without a string `value` stays
+/// an object, which the native input refuses as not a code.
+fn country_code(country: &Map<String, Value>) -> Value {
+    match country.get("value") {
+        Some(code @ Value::String(_)) => code.clone(),
+        _ => Value::Object(Map::new()),
+    }
 }
 
 /// `{"profile": …}`.
@@ -304,10 +315,20 @@ mod tests {
                 "twitter_url": "https://twitter.com/igorklepacki",
                 "description": {"text": "My profile description"},
                 "facebook_url": "https://facebook.com/",
-                "country": {"label": "Poland", "value": "PL"},
+                "country": "PL",
                 "is_creator": true
             })
         );
+        for (country, ours_) in [
+            (json!({"label": "Narnia", "value": "de"}), json!("de")),
+            (json!("AL"), json!("AL")),
+            (json!(null), json!(null)),
+            (json!({"label": "Poland"}), json!({})),
+            (json!({"value": 48}), json!({})),
+        ] {
+            let Value::Object(sent) = json!({ "country": country }) else { unreachable!() };
+            assert_eq!(ours(&sent)["country"], ours_, "{country}");
+        }
         let Value::Object(sent) = json!({"description": null}) else { unreachable!() };
         assert_eq!(Value::Object(ours(&sent)), json!({"description": {"text": ""}}));
         assert!(input(&json!([1])).is_err());

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::use_cases::{UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
 use profile_domain::user::UserRef;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -41,7 +41,7 @@ async fn update(
         input: raw_input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: if_match(&req),
-        merge_annotations_by_type: false,
+        annotations: AnnotationsUpdate::ReplaceList,
         client: client_address(&req).map(|ip| ip.to_string()),
     };
     app.update_profile.execute(&caller.0, command).await?;

@@ -12,7 +12,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::AppError;
 use profile_application::model::{Caller, ProfileView};
-use profile_application::use_cases::{UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
 use profile_domain::profile::{RawField, RawProfileInput};
 use profile_domain::user::UserRef;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ async fn edit(
         input: input(&body)?,
         mode: UpdateMode::MergePatch,
         if_match: None,
-        merge_annotations_by_type: false,
+        annotations: AnnotationsUpdate::ReplaceList,
         client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;

@@ -3,7 +3,9 @@
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ProfileView};
-use profile_application::use_cases::{ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{
+    AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand,
+};
 use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
 use serde::Deserialize;
@@ -163,7 +165,7 @@ async fn update(
         input,
         mode,
         if_match: if_match(req),
-        merge_annotations_by_type: false,
+        annotations: AnnotationsUpdate::ReplaceList,
         client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;

@@ -10,8 +10,8 @@
 //!
 //! `username`, `email`, `is_creator` and `role` are kept when a PUT leaves
 //! them out because they are account settings a profile form does not show;
-//! `annotations` because App.net clients send only the annotations they
-//! change and the profile read does not include them by default. A blank
+//! `annotations` because they belong to other applications, which send only
+//! their own, and the profile read does not include them by default. A blank
 //! string (`""`, `"  "`) clears an optional text field (`gender` as the
 //! spec says, and `location`, `country`, `birthdate`, the URLs,
 //! `eth_address`, `bank_account` the same way, as web forms send empty
@@ -167,10 +167,11 @@ fn text<'v, T>(
     parse(raw).map(FieldUpdate::Set).map_err(Into::into)
 }
 
-/// `"PL"`, or the read shapes `{"code": "PL", …}` and `{"value": "PL", …}`.
+/// `"PL"`, or the read shape `{"code": "PL", …}` (its label is derived, so
+/// a label sent along is ignored).
 fn country(value: &Value) -> Parsed<Country> {
     let code = match value {
-        Value::Object(object) => object.get("code").or_else(|| object.get("value")),
+        Value::Object(object) => object.get("code"),
         other => Some(other),
     };
     match code {

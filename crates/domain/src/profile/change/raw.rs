@@ -45,7 +45,7 @@ pub struct RawProfileInput {
     pub description: RawField,
     /// `location`: string
     pub location: RawField,
-    /// `country`: `"PL"`, or `{"code": "PL"}` / `{"value": "PL"}` (a label is ignored)
+    /// `country`: `"PL"`, or `{"code": "PL"}` (a label is ignored)
     pub country: RawField,
     /// `locale`: string
     pub locale: RawField,

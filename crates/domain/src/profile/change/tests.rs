@@ -135,7 +135,9 @@ fn merge_patch_table() {
         ),
         (json!({"description": {"text": "hi", "entities": []}}), err(&["description.entities invalid_type"])),
         (json!({"country": "pl"}), ok(&["country=set"])),
-        (json!({"country": {"label": "Albania", "value": "AL"}}), ok(&["country=set"])),
+        (json!({"country": {"label": "Albania", "code": "AL"}}), ok(&["country=set"])),
+        // Another service's `{label, value}` shape is its adapter's to translate.
+        (json!({"country": {"label": "Albania", "value": "AL"}}), err(&["country invalid_type"])),
         (json!({"country": {"code": "PL", "label": "Poland"}}), ok(&["country=set"])),
         (json!({"country": {"label": "Poland"}}), err(&["country invalid_type"])),
         (json!({"country": "Poland"}), err(&["country unknown_country"])),
@@ -241,8 +243,7 @@ fn replace_table() {
 
 #[test]
 fn parsed_values_are_normalized() {
-    let body =
-        json!({"country": {"label": "Atlantis", "value": "al"}, "locale": "en_us", "gender": "Female"});
+    let body = json!({"country": {"label": "Atlantis", "code": "al"}, "locale": "en_us", "gender": "Female"});
     let change = ProfileChange::merge_patch(&RawProfileInput::from_json(&body).unwrap(), &ctx()).unwrap();
     let country = change.country.as_set().unwrap();
     assert_eq!((country.code(), country.label()), ("AL", "Albania"));

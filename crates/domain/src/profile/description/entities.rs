@@ -1,7 +1,8 @@
 //! What description processing finds and produces: entities and HTML.
 //!
-//! These are output types: they serialize (App.net's field names, positions
-//! and lengths in characters) but are never read from input.
+//! These are output types: they serialize (`name`, `id`, `url`, `text`,
+//! `pos`, `len`; positions and lengths in characters) but are never read
+//! from input.
 
 use serde::Serialize;
 
@@ -55,14 +56,14 @@ pub struct Entities {
     pub links: Vec<Link>,
 }
 
-/// A processed description, as App.net publishes it: the text, its HTML
-/// and its entities.
+/// A processed description: the text, its HTML and its entities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedDescription {
     /// The text as stored.
     pub text: String,
     /// The text with every special character escaped and the entities
-    /// marked up, wrapped in `<span itemscope="https://app.net/schemas/Post">`.
+    /// marked up (`<a href rel="nofollow">`, `<span itemprop="mention">`,
+    /// `<span itemprop="hashtag">`); a fragment with no wrapping element.
     pub html: String,
     /// The entities.
     pub entities: Entities,

@@ -1,5 +1,5 @@
 //! A profile's description: its text, the links its owner put over parts of
-//! it, and how it is processed into entities and HTML (App.net style).
+//! it, and how it is processed into entities and HTML.
 //!
 //! Processing finds, in this order of precedence: user-specified links,
 //! `http`/`https` URLs in the text (detected with `linkify`; a scheme is

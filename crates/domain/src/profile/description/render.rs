@@ -1,4 +1,4 @@
-//! Turning a description's spans into App.net-style HTML and entities.
+//! Turning a description's spans into HTML and entities.
 
 use std::fmt::Write;
 
@@ -6,20 +6,16 @@ use super::entities::{Entities, Hashtag, Link, Mention};
 use super::mention_lookup::MentionLookup;
 use super::scan::{Span, SpanKind};
 
-/// Opens the HTML of every description, as App.net does.
-pub(super) const HTML_OPEN: &str = r#"<span itemscope="https://app.net/schemas/Post">"#;
-/// Closes [`HTML_OPEN`].
-pub(super) const HTML_CLOSE: &str = "</span>";
-
 /// The HTML and entities of `text` with its sorted, non-overlapping `spans`.
+/// The HTML is a fragment with no wrapping element: the text, escaped, with
+/// each entity marked up; a presenter that wants a container adds one.
 pub(super) fn render<L: MentionLookup + ?Sized>(
     text: &str,
     spans: &[Span],
     lookup: &L,
 ) -> (String, Entities) {
-    let mut html = String::with_capacity(text.len() * 2 + HTML_OPEN.len() + HTML_CLOSE.len());
+    let mut html = String::with_capacity(text.len() * 2);
     let mut entities = Entities::default();
-    html.push_str(HTML_OPEN);
     let (mut done_byte, mut done_char) = (0, 0);
     for span in spans {
         let before = &text[done_byte..span.start];
@@ -63,7 +59,6 @@ pub(super) fn render<L: MentionLookup + ?Sized>(
         (done_byte, done_char) = (span.end, pos + len);
     }
     escape_into(&mut html, &text[done_byte..]);
-    html.push_str(HTML_CLOSE);
     (html, entities)
 }
 

@@ -150,8 +150,8 @@ mod tests {
             ("c#sharp x#y &#39;", vec![]),
             ("(#tag)", vec!["hashtag #tag tag".into()]),
             (
-                "go to https://app.net/@x#y now",
-                vec!["link https://app.net/@x#y -> https://app.net/@x#y".into()],
+                "go to https://example.net/@x#y now",
+                vec!["link https://example.net/@x#y -> https://example.net/@x#y".into()],
             ),
             ("ftp://example.com/a", vec![]),
             ("javascript:alert(1)", vec![]),
