@@ -112,6 +112,7 @@ impl UpdateProfile {
     /// allowance (holders of `profiles.write_any` have none),
     /// [`AppError::LastManager`] when the change would leave no account
     /// holding `users.manage`.
+    #[tracing::instrument(name = "update_profile", skip_all, fields(caller = %caller.user_id, target = %command.target, mode = ?command.mode))]
     pub async fn execute(
         &self,
         caller: &Caller,
