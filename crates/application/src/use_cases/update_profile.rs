@@ -245,6 +245,8 @@ fn profile_error(error: ProfileError) -> AppError {
         ProfileError::UnresolvedRole { .. } => {
             AppError::Validation(ValidationErrors::from(FieldError::new("role", "unknown_role")))
         }
+        // A refusal this version does not know yet: not the client's fault to guess.
+        other => AppError::Internal(other.to_string()),
     }
 }
 
