@@ -100,6 +100,9 @@ impl ValidationErrors {
     }
 
     /// `Ok(value)` when nothing was recorded, else `Err(self)`.
+    ///
+    /// # Errors
+    /// `self` itself when it holds at least one error.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
         if self.is_empty() { Ok(value) } else { Err(self) }
     }

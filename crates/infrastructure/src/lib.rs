@@ -14,3 +14,6 @@ pub mod security;
 pub use clock::SystemClock;
 pub use persistence::{Database, PoolSettings, SeaRateLimiter, SeaSessionRepository, SeaUserRepository};
 pub use security::{Argon2Hasher, RandomTokenIssuer};
+
+#[cfg(test)]
+mod span_tests;

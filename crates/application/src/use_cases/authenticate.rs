@@ -28,6 +28,7 @@ impl Authenticate {
     ///
     /// # Errors
     /// [`AppError::Unauthenticated`] when the token is unknown, revoked or expired.
+    #[tracing::instrument(level = "debug", name = "authenticate", skip_all)]
     pub async fn execute(&self, token: &str) -> Result<Caller, AppError> {
         let digest = self.tokens.digest(token);
         self.sessions.find_active(&digest, self.clock.now()).await?.ok_or(AppError::Unauthenticated)

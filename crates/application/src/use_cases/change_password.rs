@@ -48,6 +48,7 @@ impl ChangePassword {
     /// # Errors
     /// [`AppError::Validation`] naming `new_password` when it breaks the
     /// policy, or `current_password` (`incorrect_password`) when it is wrong.
+    #[tracing::instrument(name = "change_password", skip_all, fields(caller = %caller.user_id))]
     pub async fn execute(&self, caller: &Caller, command: ChangePasswordCommand) -> Result<(), AppError> {
         let user = self.users.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
         let user = user.profile;

@@ -77,6 +77,7 @@ impl CreateAccount {
     ///
     /// # Errors
     /// [`AppError::Duplicate`] when the username or email is taken.
+    #[tracing::instrument(name = "create_account", skip_all, fields(username = %account.username, role = role))]
     pub async fn execute(&self, account: NewAccount, role: &str) -> Result<Profile, AppError> {
         let password_hash = self.hasher.hash(account.password.expose()).await?;
         let user = NewUser {

@@ -22,6 +22,7 @@ impl FetchMedia {
     ///
     /// # Errors
     /// [`AppError::NotFound`] for anything that is not a stored object.
+    #[tracing::instrument(level = "debug", name = "fetch_media", skip_all, fields(key = key))]
     pub async fn execute(&self, key: &str) -> Result<MediaObject, AppError> {
         self.media.get(key).await?.ok_or(AppError::NotFound)
     }

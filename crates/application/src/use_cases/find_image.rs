@@ -26,6 +26,7 @@ impl FindImage {
     /// # Errors
     /// [`AppError::NotFound`] for an unknown user; [`AppError::Unauthenticated`]
     /// for `me` without a caller.
+    #[tracing::instrument(level = "debug", name = "find_image", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who, kind = kind.as_str()))]
     pub async fn execute(
         &self,
         caller: Option<&Caller>,

@@ -33,6 +33,7 @@ impl GetProfile {
     /// [`AppError::NotFound`] when no such user exists;
     /// [`AppError::Unauthenticated`] without a caller, unless profiles are
     /// publicly readable (and then still for `me`).
+    #[tracing::instrument(level = "debug", name = "get_profile", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who))]
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
         let stored = self.find(caller, who).await?;
         view(self.users.as_ref(), stored).await
@@ -44,6 +45,7 @@ impl GetProfile {
     ///
     /// # Errors
     /// As [`GetProfile::execute`].
+    #[tracing::instrument(level = "debug", name = "get_profile", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who))]
     pub async fn execute_unless_seen(
         &self,
         caller: Option<&Caller>,

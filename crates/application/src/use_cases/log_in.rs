@@ -129,6 +129,7 @@ impl LogIn {
     /// client address is locked out of the account (or out of every
     /// account), while the account waits out its delay, or once the account
     /// itself is locked; the password is then not even checked.
+    #[tracing::instrument(name = "log_in", skip_all)]
     pub async fn execute(&self, command: LogInCommand) -> Result<IssuedSession, AppError> {
         let login = command.login.trim().to_lowercase();
         let now = self.clock.now();

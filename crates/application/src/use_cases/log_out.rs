@@ -21,6 +21,7 @@ impl LogOut {
 
     /// Revokes the token the caller authenticated with; it stops working on
     /// every instance at once.
+    #[tracing::instrument(name = "log_out", skip_all, fields(caller = %caller.user_id))]
     pub async fn execute(&self, caller: &Caller) -> Result<(), AppError> {
         Ok(self.sessions.revoke(&caller.token_digest, self.clock.now()).await?)
     }

@@ -43,6 +43,7 @@ impl PurgeExpired {
     ///
     /// # Errors
     /// [`AppError::Unavailable`] when the database cannot be reached.
+    #[tracing::instrument(name = "purge_expired", skip_all)]
     pub async fn execute(&self) -> Result<Purged, AppError> {
         let now = self.clock.now();
         let sessions = self.sessions.purge_expired(now).await?;

@@ -65,6 +65,7 @@ impl RegisterAccount {
     /// # Errors
     /// [`AppError::TooManyAttempts`] once `client` made its allowance of
     /// sign-ups in the window; the errors of [`CreateAccount::execute`].
+    #[tracing::instrument(name = "register_account", skip_all, fields(username = %account.username))]
     pub async fn execute(&self, account: NewAccount, client: Option<&str>) -> Result<Registered, AppError> {
         if let Some(client) = client {
             let now = self.clock.now();

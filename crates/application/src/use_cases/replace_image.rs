@@ -46,6 +46,7 @@ impl ReplaceImage {
     /// WebP; [`AppError::Validation`] at `avatar`/`cover` for corrupt,
     /// oversized or too narrow images; [`AppError::Forbidden`] unless the
     /// caller owns the profile or holds `profiles.write_any`.
+    #[tracing::instrument(name = "upload_image", skip_all, fields(caller = %caller.user_id, target = %target, kind = kind.as_str(), bytes = upload.len()))]
     pub async fn upload(
         &self,
         caller: &Caller,
@@ -82,6 +83,7 @@ impl ReplaceImage {
     }
 
     /// Puts the `kind` image of `target` back to the default.
+    #[tracing::instrument(name = "remove_image", skip_all, fields(caller = %caller.user_id, target = %target, kind = kind.as_str()))]
     pub async fn remove(
         &self,
         caller: &Caller,

@@ -30,6 +30,7 @@ impl StartSession {
     }
 
     /// A new token for `user`; only its digest is stored.
+    #[tracing::instrument(name = "start_session", skip_all, fields(user_id = %user))]
     pub async fn execute(&self, user: UserId) -> Result<IssuedSession, AppError> {
         let token = self.tokens.issue();
         let created_at = self.clock.now();

@@ -121,6 +121,7 @@ impl UpdateProfile {
     /// allowance (holders of `profiles.write_any` have none),
     /// [`AppError::LastManager`] when the change would leave no account
     /// holding `users.manage`.
+    #[tracing::instrument(name = "update_profile", skip_all, fields(caller = %caller.user_id, target = %command.target, mode = ?command.mode))]
     pub async fn execute(
         &self,
         caller: &Caller,
@@ -242,6 +243,8 @@ fn profile_error(error: ProfileError) -> AppError {
         ProfileError::UnresolvedRole { .. } => {
             AppError::Validation(ValidationErrors::from(FieldError::new("role", "unknown_role")))
         }
+        // A refusal this version does not know yet: not the client's fault to guess.
+        other => AppError::Internal(other.to_string()),
     }
 }
 

@@ -42,6 +42,10 @@ impl Password {
     /// Checks `raw` against the policy for the account with `username` and
     /// `email`. The error's field is `password`; rename it with
     /// [`FieldError::renamed`] when the input key differs.
+    ///
+    /// # Errors
+    /// A [`FieldError`] at `password`: `too_short` or `too_long` outside 10–128
+    /// characters, `equals_username`, `equals_email`, or `common_password`.
     pub fn new(raw: &str, username: &str, email: &str) -> Result<Self, FieldError> {
         let length = raw.chars().count();
         if length < MIN_LEN {

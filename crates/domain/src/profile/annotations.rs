@@ -37,6 +37,10 @@ impl Annotation {
 
     /// Checks one annotation, collecting the errors of both parts at the
     /// paths `type` and `value` (prefix them with [`FieldError::at`]).
+    ///
+    /// # Errors
+    /// Every broken rule of the two parts, at `type` (`invalid_type`, `too_long`,
+    /// `invalid_format`) and `value` (`invalid_type`, `too_long`).
     pub fn new(kind: &str, value: Value) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let kind = errors.check(check_type(kind));
@@ -122,6 +126,9 @@ impl Annotations {
 
     /// Checks the count of already valid annotations (`too_many` at
     /// `annotations`).
+    ///
+    /// # Errors
+    /// `too_many` at `annotations` past the maximum count.
     pub fn new(items: Vec<Annotation>) -> Result<Self, FieldError> {
         if items.len() > MAX_COUNT {
             return Err(too_many());
@@ -132,6 +139,11 @@ impl Annotations {
     /// Reads `[{"type": …, "value": {…}}, …]`, collecting every error with
     /// its full path (`annotations`, `annotations[3].type`,
     /// `annotations[3].value`). Other keys of an item are ignored.
+    ///
+    /// # Errors
+    /// Every broken rule, each at its path: `invalid_type` at `annotations` for
+    /// a body that is not an array, `too_many` for too long a list, and each
+    /// item's errors as [`Annotation::new`] reports them.
     pub fn from_json(json: &Value) -> Result<Self, ValidationErrors> {
         let Value::Array(items) = json else {
             return Err(FieldError::new("annotations", "invalid_type")

@@ -27,6 +27,11 @@ impl Profile {
     /// current value), the profile is returned as it is, same `version` and
     /// `updated_at`, so the caller may skip the write; otherwise `version`
     /// is bumped and `updated_at` becomes `now`.
+    ///
+    /// # Errors
+    /// [`ProfileError::Forbidden`] for the first field `actor` may not change,
+    /// [`ProfileError::Invalid`] when a required field is cleared, and
+    /// [`ProfileError::UnresolvedRole`] for a role change not resolved first.
     pub fn apply(
         &self,
         change: &ProfileChange,

@@ -27,6 +27,10 @@ impl Birthdate {
     /// (`2021-09-22T03:23:23.275+00:00`) whose date, as written in its own
     /// offset, is kept and whose time is dropped; then checks it like
     /// [`Birthdate::new`].
+    ///
+    /// # Errors
+    /// A [`FieldError`] at `birthdate`: `invalid_date` when `raw` is neither
+    /// form, else as [`Birthdate::new`].
     pub fn parse(raw: &str, today: NaiveDate, min_age_years: u32) -> Result<Self, FieldError> {
         let raw = raw.trim();
         let date = if raw.len() == 10 {
@@ -43,6 +47,10 @@ impl Birthdate {
 
     /// Checks `date` against `today`: not after it, not before
     /// [`EARLIEST_YEAR`], and at least `min_age_years` whole years before it.
+    ///
+    /// # Errors
+    /// A [`FieldError`] at `birthdate`: `in_future`, `out_of_range` (before
+    /// [`EARLIEST_YEAR`]) or `too_young`.
     pub fn new(date: NaiveDate, today: NaiveDate, min_age_years: u32) -> Result<Self, FieldError> {
         if date > today {
             return Err(FieldError::new("birthdate", "in_future")

@@ -4,6 +4,7 @@ use crate::error::ValidationErrors;
 
 /// A refused profile change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// The actor may not change `field` (`profile` when they may not change
     /// this profile at all).

@@ -15,6 +15,7 @@ pub const MAX_LEN: usize = 32;
 /// means "no gender": [`Gender::parse`] returns `Ok(None)` for it, which the
 /// change parsers turn into "clear".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Gender {
     /// `female`
     Female,
@@ -30,6 +31,10 @@ pub enum Gender {
 
 impl Gender {
     /// Parses a gender; an empty or blank input gives `Ok(None)` ("clear").
+    ///
+    /// # Errors
+    /// A [`FieldError`] at `gender`: `too_long` past [`MAX_LEN`] characters, or
+    /// `control_characters`.
     pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {

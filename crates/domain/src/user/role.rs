@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 /// Something a role allows beyond acting on one's own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Privilege {
     /// See private fields (email, birthdate, bank account) of any profile.
     ReadPrivateProfiles,

@@ -1,5 +1,5 @@
 //! The seed dialects: the documented APIs of four existing profile services
-//! (`/work/shared/seeds/00N_*.txt`), answered in each document's own shape so
+//! (the seed documents), answered in each document's own shape so
 //! their clients work unchanged. See `docs/dialects.md`.
 //!
 //! One module per document. Each translates its requests into the same use

@@ -27,6 +27,7 @@ impl ImageRsProcessor {
 
 #[async_trait]
 impl ImageProcessor for ImageRsProcessor {
+    #[tracing::instrument(level = "debug", name = "image.process", skip_all, fields(kind = kind.as_str(), bytes = upload.len()))]
     async fn process(&self, kind: ImageKind, upload: Vec<u8>) -> Result<ProcessedImage, ImageError> {
         let _permit = self.permits.acquire().await.map_err(|e| ImageError::Internal(e.to_string()))?;
         let limits = self.limits;

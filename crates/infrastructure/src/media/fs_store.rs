@@ -39,6 +39,7 @@ fn io(error: std::io::Error, path: &Path) -> MediaError {
 
 #[async_trait]
 impl MediaStore for FsMediaStore {
+    #[tracing::instrument(level = "debug", name = "media.put", skip_all, fields(store = "fs", bytes = bytes.len(), content_type = content_type))]
     async fn put(&self, owner: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
         let key = key_for(owner, &bytes, content_type);
         let path = self.path(&key);
@@ -59,6 +60,7 @@ impl MediaStore for FsMediaStore {
         Ok(key)
     }
 
+    #[tracing::instrument(level = "debug", name = "media.get", skip_all, fields(store = "fs", key = key))]
     async fn get(&self, key: &str) -> Result<Option<MediaObject>, MediaError> {
         let Some(content_type) = content_type(key) else { return Ok(None) };
         let path = self.path(key);
@@ -69,6 +71,7 @@ impl MediaStore for FsMediaStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "media.delete", skip_all, fields(store = "fs", key = key))]
     async fn delete(&self, key: &str) -> Result<(), MediaError> {
         if content_type(key).is_none() {
             return Ok(());

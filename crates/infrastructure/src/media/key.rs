@@ -10,12 +10,7 @@ pub fn key_for(owner: &str, bytes: &[u8], content_type: &str) -> String {
     hasher.update(owner.as_bytes());
     hasher.update([0]);
     hasher.update(bytes);
-    let digest = hasher.finalize();
-    let mut key = String::with_capacity(68);
-    for byte in digest.iter() {
-        key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        key.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
-    }
+    let mut key = hex::encode(hasher.finalize());
     key.push('.');
     key.push_str(extension(content_type));
     key

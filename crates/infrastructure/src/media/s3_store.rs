@@ -70,6 +70,7 @@ fn s3(error: object_store::Error) -> MediaError {
 
 #[async_trait]
 impl MediaStore for S3MediaStore {
+    #[tracing::instrument(level = "debug", name = "media.put", skip_all, fields(store = "s3", bytes = bytes.len(), content_type = content_type))]
     async fn put(&self, owner: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, MediaError> {
         let key = key_for(owner, &bytes, content_type);
         // A single PUT is atomic in S3: readers see the old state or the whole object.
@@ -77,6 +78,7 @@ impl MediaStore for S3MediaStore {
         Ok(key)
     }
 
+    #[tracing::instrument(level = "debug", name = "media.get", skip_all, fields(store = "s3", key = key))]
     async fn get(&self, key: &str) -> Result<Option<MediaObject>, MediaError> {
         let Some(content_type) = content_type(key) else { return Ok(None) };
         match self.store.get(&self.path(key)).await {
@@ -89,6 +91,7 @@ impl MediaStore for S3MediaStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "media.delete", skip_all, fields(store = "s3", key = key))]
     async fn delete(&self, key: &str) -> Result<(), MediaError> {
         if content_type(key).is_none() {
             return Ok(());

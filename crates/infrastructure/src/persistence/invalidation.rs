@@ -20,6 +20,7 @@ const RETRY: Duration = Duration::from_millis(250);
 
 /// Sends `message` to every instance when the surrounding transaction
 /// commits (PostgreSQL; nothing to do on SQLite, which serves one instance).
+#[tracing::instrument(level = "debug", name = "sessions.notify_invalidation", skip_all)]
 pub(crate) async fn notify(db: &impl ConnectionTrait, message: &str) -> Result<(), RepoError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -35,6 +36,7 @@ pub(crate) async fn notify(db: &impl ConnectionTrait, message: &str) -> Result<(
 
 /// The `LISTEN` loop: the cache is live only while a connection listens.
 /// Ends when the database is dropped.
+#[tracing::instrument(name = "session_invalidation_listener", skip_all)]
 pub(crate) async fn listen(database: Weak<Inner>, url: String) {
     loop {
         let listener = match PgListener::connect(&url).await {

@@ -34,6 +34,7 @@ fn digest(key: &str) -> String {
 
 #[async_trait]
 impl RateLimiter for SeaRateLimiter {
+    #[tracing::instrument(level = "debug", name = "rate_limiter.windows", skip_all, fields(keys = keys.len()))]
     async fn windows(
         &self,
         keys: &[String],
@@ -57,6 +58,7 @@ impl RateLimiter for SeaRateLimiter {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "rate_limiter.record", skip_all, fields(keys = keys.len()))]
     async fn record(
         &self,
         keys: &[String],
@@ -69,6 +71,7 @@ impl RateLimiter for SeaRateLimiter {
             .await
     }
 
+    #[tracing::instrument(level = "debug", name = "rate_limiter.clear", skip_all)]
     async fn clear(&self, key: &str) -> Result<(), RepoError> {
         let digest = digest(key);
         self.db
@@ -81,6 +84,7 @@ impl RateLimiter for SeaRateLimiter {
             .await
     }
 
+    #[tracing::instrument(level = "debug", name = "rate_limiter.purge", skip_all)]
     async fn purge(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
         self.db
             .write_one(Box::new(move |tx| {

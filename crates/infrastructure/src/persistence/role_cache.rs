@@ -53,6 +53,7 @@ impl RoleCache {
 
     /// Reads every role. Privilege names this version does not know are
     /// skipped (a newer instance may have added them).
+    #[tracing::instrument(level = "debug", name = "roles.load", skip_all)]
     async fn reload(&self, db: &impl ConnectionTrait) -> Result<(), RepoError> {
         let stored = roles::Entity::find().all(db).await.map_err(repo_error)?;
         let links = role_privileges::Entity::find()

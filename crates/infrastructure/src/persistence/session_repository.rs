@@ -30,6 +30,7 @@ impl SeaSessionRepository {
 
     /// The live session of `digest` from the database: its owner, their
     /// role and its expiry, in one statement.
+    #[tracing::instrument(level = "debug", name = "sessions.load", skip_all)]
     async fn load(&self, digest: &str, now: DateTime<Utc>) -> Result<Option<CachedSession>, RepoError> {
         let row: Option<(i64, i64, DateTime<Utc>)> = sessions::Entity::find()
             .select_only()
@@ -54,6 +55,7 @@ impl SeaSessionRepository {
 
 #[async_trait]
 impl SessionRepository for SeaSessionRepository {
+    #[tracing::instrument(level = "debug", name = "sessions.create", skip_all, fields(user_id = %session.user_id))]
     async fn create(&self, session: &NewSession) -> Result<(), RepoError> {
         let row = sessions::ActiveModel {
             user_id: Set(session.user_id.0),
@@ -73,6 +75,7 @@ impl SessionRepository for SeaSessionRepository {
             .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sessions.find_active", skip_all)]
     async fn find_active(
         &self,
         digest: &TokenDigest,
@@ -94,6 +97,7 @@ impl SessionRepository for SeaSessionRepository {
         Ok(Some(Caller { user_id: session.user_id, role, token_digest: digest.clone() }))
     }
 
+    #[tracing::instrument(level = "debug", name = "sessions.revoke", skip_all)]
     async fn revoke(&self, digest: &TokenDigest, _now: DateTime<Utc>) -> Result<(), RepoError> {
         let token = digest.0.clone();
         self.db
@@ -112,6 +116,7 @@ impl SessionRepository for SeaSessionRepository {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "sessions.purge_expired", skip_all)]
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepoError> {
         // Expired sessions are refused already (and dropped from the caches
         // at their expiry): deleting them needs no invalidation.

@@ -282,14 +282,17 @@ async fn user_ids(
 
 #[async_trait]
 impl UserRepository for SeaUserRepository {
+    #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
     async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
         self.create_account(user.clone()).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.find", skip_all, fields(who = %who))]
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
         self.find_profile(who).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
     async fn edit(&self, who: &UserRef, editor: Editor) -> Result<Edited, RepoError> {
         let (db, who) = (self.db.clone(), who.clone());
         let step = self
@@ -319,14 +322,17 @@ impl UserRepository for SeaUserRepository {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "users.user_ids", skip_all, fields(count = usernames.len()))]
     async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
         self.db.guarded(user_ids(self.db.read(), usernames)).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.find_role", skip_all, fields(role = name))]
     async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError> {
         self.db.guarded(self.db.roles().by_name(self.db.read(), name)).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.find_credentials", skip_all)]
     async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>, RepoError> {
         let key = login.to_lowercase();
         self.db
@@ -349,6 +355,7 @@ impl UserRepository for SeaUserRepository {
             .await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.password_hash", skip_all, fields(user_id = %user))]
     async fn password_hash(&self, user: UserId) -> Result<Option<String>, RepoError> {
         self.db
             .guarded(async {
@@ -363,6 +370,7 @@ impl UserRepository for SeaUserRepository {
             .await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.change_password", skip_all, fields(user_id = %user))]
     async fn change_password(
         &self,
         user: UserId,
@@ -408,6 +416,7 @@ async fn change_password(
 /// Fills `mentions` for rows written before the column existed; called once
 /// at start, in small batches, so later reads resolve mentions in one
 /// statement. Returns how many rows it filled.
+#[tracing::instrument(name = "backfill_mentions", skip_all)]
 pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
     let mut filled = 0;
     loop {

@@ -207,6 +207,7 @@ fn verify(memory: &mut Option<Vec<Block>>, password: &str, stored: &str) -> Resu
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
+    #[tracing::instrument(level = "debug", name = "password.hash", skip_all)]
     async fn hash(&self, password: &str) -> Result<String, HashError> {
         match self.run(Work::Hash { password: password.to_owned() }).await? {
             Done::Hashed(hash) => Ok(hash),
@@ -214,6 +215,7 @@ impl PasswordHasher for Argon2Hasher {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "password.verify", skip_all, fields(known = stored.is_some()))]
     async fn verify<'a>(&self, password: &str, stored: Option<&'a str>) -> Result<bool, HashError> {
         let (target, known) = match stored {
             Some(hash) => (Arc::from(hash), true),

@@ -35,6 +35,10 @@ use crate::profile::{
 impl ProfileChange {
     /// Reads a JSON Merge Patch (RFC 7396; PATCH): absent keeps, `null`
     /// clears an optional field and is `not_nullable` on a required one.
+    ///
+    /// # Errors
+    /// Every broken field rule at once, each at its field's path (`name`,
+    /// `description.text`, `annotations[2].type`, …).
     pub fn merge_patch(raw: &RawProfileInput, ctx: &ParseContext) -> Result<Self, ValidationErrors> {
         parse(raw, ctx, Mode::MergePatch)
     }
@@ -43,6 +47,10 @@ impl ProfileChange {
     /// `description.text` are `required`; other absent fields are cleared,
     /// except `username`, `email`, `is_creator`, `role` and `annotations`,
     /// which are kept (see the module documentation).
+    ///
+    /// # Errors
+    /// As [`ProfileChange::merge_patch`], plus `required` for each missing
+    /// required field.
     pub fn replace(raw: &RawProfileInput, ctx: &ParseContext) -> Result<Self, ValidationErrors> {
         parse(raw, ctx, Mode::Replace)
     }

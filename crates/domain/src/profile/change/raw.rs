@@ -80,6 +80,9 @@ impl RawProfileInput {
     /// client may send back the profile it read, counts and images
     /// included). A body that is not an object is `invalid_type` with an
     /// empty field path (the body itself).
+    ///
+    /// # Errors
+    /// `invalid_type` with an empty field path when `body` is not an object.
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
         match body {
             Value::Object(object) => Ok(Self::from_object(object)),

@@ -195,12 +195,14 @@ fn replace_table() {
         "bank_account=clear",
     ];
     let mut with_extras = required.clone();
-    crate::profile::merge_patch(
-        &mut with_extras,
-        &json!({
+    with_extras.as_object_mut().unwrap().extend(
+        json!({
             "annotations": [{"type": "net.app.core.directory.blog", "value": {"url": "http://mynewblog.com"}}],
             "gender": "female", "username": "mark_t", "is_creator": false,
-        }),
+        })
+        .as_object()
+        .unwrap()
+        .clone(),
     );
     let cases: Vec<(Value, Outcome)> = vec![
         (json!({}), err(&["name required", "description required", "locale required", "timezone required"])),

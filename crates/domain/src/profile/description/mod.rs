@@ -99,6 +99,11 @@ impl Description {
     /// least one character within it (`out_of_range` at `…pos` or `…len`),
     /// match its `text` if given (`text_mismatch` at `…text`), and not
     /// overlap an earlier link (`overlapping` at `…links[i]`).
+    ///
+    /// # Errors
+    /// Every broken rule at once: the text's (at `description.text`), more
+    /// links than a text could hold (`too_many` at
+    /// `description.entities.links`), and each link's, at the paths above.
     pub fn new(text: &str, links: &[UserLinkInput]) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         errors.check(check_text(text));
