@@ -26,8 +26,10 @@ impl GetProfile {
         Self { users, public_read }
     }
 
-    /// The profile named by `who`, ready to show. Hiding private fields from `caller` is
-    /// the presenter's job (`Profile::can_see_private`).
+    /// The profile named by `who`, ready to show to `caller`: private fields
+    /// only when [`Profile::can_see_private`] holds for them.
+    ///
+    /// [`Profile::can_see_private`]: profile_domain::profile::Profile::can_see_private
     ///
     /// # Errors
     /// [`AppError::NotFound`] when no such user exists;
@@ -35,7 +37,7 @@ impl GetProfile {
     /// publicly readable (and then still for `me`).
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
         let stored = self.find(caller, who).await?;
-        view(self.users.as_ref(), stored).await
+        view(self.users.as_ref(), stored, caller).await
     }
 
     /// Like [`GetProfile::execute`], but when `seen` says the client already
@@ -54,7 +56,7 @@ impl GetProfile {
         if seen(stored.profile.version) {
             return Ok(Fetched::NotModified(stored.profile.version));
         }
-        Ok(Fetched::View(view(self.users.as_ref(), stored).await?))
+        Ok(Fetched::View(view(self.users.as_ref(), stored, caller).await?))
     }
 
     /// The stored profile and images, without processing the description.
@@ -79,8 +81,13 @@ pub enum Fetched {
 }
 
 /// Processes the description of a stored profile, resolving mentions of
-/// users that exist (with the repository's answer when it gave one).
-pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> Result<ProfileView, AppError> {
+/// users that exist (with the repository's answer when it gave one), and
+/// leaves out what `viewer` may not see.
+pub(crate) async fn view(
+    users: &dyn UserRepository,
+    stored: StoredProfile,
+    viewer: Option<&Caller>,
+) -> Result<ProfileView, AppError> {
     let StoredProfile { profile, avatar, cover, mentions } = stored;
     let known = match mentions {
         Some(known) => known,
@@ -90,6 +97,7 @@ pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> R
         }
     };
     let description = profile.description.render(&known);
+    let profile = profile.visible_to(viewer.map(Caller::actor).as_ref());
     Ok(ProfileView { profile, description, avatar, cover })
 }
 

@@ -94,6 +94,13 @@ macro_rules! define_profile {
                 }
             }
 
+            /// The profile as its owner sees it (a new account's answer).
+            #[must_use]
+            pub fn visible_to_owner(self) -> VisibleProfile {
+                let owner = Actor { user_id: self.id, role: self.role.clone() };
+                self.visible_to(Some(&owner))
+            }
+
             /// The profile as `viewer` may see it: private fields only when
             /// [`Profile::can_see_private`] holds.
             #[must_use]

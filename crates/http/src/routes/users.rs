@@ -2,7 +2,7 @@
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::model::{Caller, ProfileView};
+use profile_application::model::ProfileView;
 use profile_application::use_cases::{ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand};
 use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
@@ -46,7 +46,6 @@ impl ProfileQuery {
 pub fn profile_response(
     req: &HttpRequest,
     view: ProfileView,
-    viewer: Option<&Caller>,
     annotations: bool,
 ) -> HttpResponse {
     let tag = etag(view.profile.version);
@@ -56,7 +55,7 @@ pub fn profile_response(
         // The body depends on who asks (private fields); the tag does not.
         .insert_header((VARY, CREDENTIAL_HEADERS))
         .insert_header((CACHE_CONTROL, "private, no-cache"))
-        .json(ProfileResponse::for_viewer(view, viewer, annotations, &urls))
+        .json(ProfileResponse::new(view, annotations, &urls))
 }
 
 /// Image URLs for a response to `req`.
@@ -98,7 +97,7 @@ pub async fn get_profile(
         Fetched::NotModified(version) => {
             Ok(HttpResponse::NotModified().insert_header((ETAG, etag(version))).finish())
         }
-        Fetched::View(view) => Ok(profile_response(&req, view, viewer.0.as_ref(), query.annotations())),
+        Fetched::View(view) => Ok(profile_response(&req, view, query.annotations())),
     }
 }
 
@@ -167,7 +166,7 @@ async fn update(
         client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(profile_response(req, view, Some(&caller.0), query.annotations()))
+    Ok(profile_response(req, view, query.annotations()))
 }
 
 /// Read a profile's annotations.
