@@ -173,4 +173,34 @@ mod tests {
         let ids: Vec<_> = view.description.entities.mentions.iter().map(|m| m.id).collect();
         assert_eq!(ids, [Some(2), None]);
     }
+
+    #[tokio::test]
+    async fn a_strangers_view_holds_no_private_value_and_the_owners_does() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| {
+            let mut profile = Profile::new(
+                UserId(1),
+                Username::try_from("alice").unwrap(),
+                Email::try_from("a@example.com").unwrap(),
+                Role::new(1, "user", Default::default()),
+                noon(),
+            );
+            profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
+                chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
+            ));
+            profile.bank_account = Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
+            Ok(Some(StoredProfile::without_images(profile)))
+        });
+        let read = GetProfile::new(Arc::new(users), true);
+        let alice = UserRef::Id(UserId(1));
+
+        for viewer in [None, Some(caller(2))] {
+            let seen = read.execute(viewer.as_ref(), &alice).await.unwrap().profile;
+            assert_eq!((seen.email, seen.birthdate, seen.bank_account), (None, None, None), "{viewer:?}");
+        }
+        let own = read.execute(Some(&caller(1)), &alice).await.unwrap().profile;
+        assert_eq!(own.email.map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
+        assert!(own.birthdate.flatten().is_some());
+        assert_eq!(own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(), Some("DE89370400440532013000"));
+    }
 }

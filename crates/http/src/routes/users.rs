@@ -2,6 +2,7 @@
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
+use profile_application::AppError;
 use profile_application::model::ProfileView;
 use profile_application::use_cases::{ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand};
 use profile_domain::profile::RawProfileInput;
@@ -14,6 +15,7 @@ use crate::client::client_address;
 use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
+use crate::dto::profile_members;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::middleware::CREDENTIAL_HEADERS;
@@ -157,8 +159,10 @@ async fn update(
     app: &UseCases,
 ) -> Result<HttpResponse, ApiError> {
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
+    let target = user_ref(path)?;
+    refuse_dropped_members(&caller, &target, req, body, app).await?;
     let command = UpdateProfileCommand {
-        target: user_ref(path)?,
+        target,
         input,
         mode,
         if_match: if_match(req),
@@ -167,6 +171,27 @@ async fn update(
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
     Ok(profile_response(req, view, query.annotations()))
+}
+
+/// Nothing sent is dropped: unknown members, and server-maintained members
+/// whose value is not the one the profile shows now, are a 422. The
+/// profile is read (once) only when server-maintained members are sent.
+async fn refuse_dropped_members(
+    caller: &Authenticated,
+    target: &UserRef,
+    req: &HttpRequest,
+    body: &Value,
+    app: &UseCases,
+) -> Result<(), ApiError> {
+    let Value::Object(object) = body else { return Ok(()) };
+    let (mut refused, read_only) = profile_members::check(object);
+    if !read_only.is_empty() {
+        let current = app.get_profile.execute(Some(&caller.0), target).await?;
+        let shown = serde_json::to_value(ProfileResponse::new(current, false, &media_urls(req)))
+            .map_err(|e| AppError::Internal(format!("a profile did not serialize: {e}")))?;
+        refused.extend(profile_members::changed(body, &shown, &read_only));
+    }
+    if refused.is_empty() { Ok(()) } else { Err(ApiError::validation(&refused)) }
 }
 
 /// Read a profile's annotations.
