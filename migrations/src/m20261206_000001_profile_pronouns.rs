@@ -17,7 +17,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Users::Table).add_column(ColumnDef::new(Users::Pronouns).text().null()).to_owned(),
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(ColumnDef::new(Users::Pronouns).text().null())
+                    .to_owned(),
             )
             .await
     }

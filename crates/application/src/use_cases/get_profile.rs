@@ -188,7 +188,8 @@ mod tests {
             profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
                 chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
             ));
-            profile.bank_account = Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
+            profile.bank_account =
+                Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
             Ok(Some(StoredProfile::without_images(profile)))
         });
         let read = GetProfile::new(Arc::new(users), true);
@@ -201,6 +202,9 @@ mod tests {
         let own = read.execute(Some(&caller(1)), &alice).await.unwrap().profile;
         assert_eq!(own.email.map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
         assert!(own.birthdate.flatten().is_some());
-        assert_eq!(own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(), Some("DE89370400440532013000"));
+        assert_eq!(
+            own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(),
+            Some("DE89370400440532013000")
+        );
     }
 }

@@ -126,10 +126,13 @@ macro_rules! visible_type {
 
 /// A field's value in [`VisibleProfile`].
 macro_rules! visible {
-    (public $shown:ident $value:expr) => { $value };
-    (private $shown:ident $value:expr) => { $shown.then_some($value) };
+    (public $shown:ident $value:expr) => {
+        $value
+    };
+    (private $shown:ident $value:expr) => {
+        $shown.then_some($value)
+    };
 }
-
 
 crate::for_each_profile_field!(define_profile);
 

@@ -51,7 +51,9 @@ impl Profile {
         /// optional ones clear, annotations clear to the empty list, the role
         /// must be resolved.
         macro_rules! next_value {
-            (Sticky role, $wire:literal) => { self.next_role(&change.role, &mut e)? };
+            (Sticky role, $wire:literal) => {
+                self.next_role(&change.role, &mut e)?
+            };
             (OptionalSticky annotations, $wire:literal) => {
                 match &change.annotations {
                     FieldUpdate::Keep => self.annotations.clone(),
@@ -59,8 +61,12 @@ impl Profile {
                     FieldUpdate::Set(annotations) => annotations.clone(),
                 }
             };
-            (Optional $field:ident, $wire:literal) => { change.$field.applied_to(&self.$field) };
-            ($rule:ident $field:ident, $wire:literal) => { required(&change.$field, &self.$field, $wire, &mut e) };
+            (Optional $field:ident, $wire:literal) => {
+                change.$field.applied_to(&self.$field)
+            };
+            ($rule:ident $field:ident, $wire:literal) => {
+                required(&change.$field, &self.$field, $wire, &mut e)
+            };
         }
         let next = crate::for_each_profile_field!(next);
         errors.into_result(())?;

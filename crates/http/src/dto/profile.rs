@@ -35,8 +35,12 @@ pub struct CountryResponse {
 /// as JSON: the outer `None` (a private field the viewer may not see) leaves
 /// it out, else it is the value or `null`.
 macro_rules! shown {
-    (public $value:expr) => { Some(text($value)) };
-    (private $value:expr) => { $value.as_ref().map(text) };
+    (public $value:expr) => {
+        Some(text($value))
+    };
+    (private $value:expr) => {
+        $value.as_ref().map(text)
+    };
 }
 
 macro_rules! profile_response {

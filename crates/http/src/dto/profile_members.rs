@@ -43,9 +43,7 @@ fn walk(
         if maintained.contains(&key.as_str()) {
             read_only.push(path);
         } else if !editable.contains(&key.as_str()) {
-            unknown.push(
-                FieldError::new(path, "unknown_field").with_message("This API has no such member."),
-            );
+            unknown.push(FieldError::new(path, "unknown_field").with_message("This API has no such member."));
         } else if let (Value::Object(inner), Some((_, editable, maintained))) =
             (value, NESTED.iter().find(|(nested, _, _)| *nested == path))
         {
@@ -98,6 +96,7 @@ mod tests {
             got_unknown.sort_by(|a, b| a.field.cmp(&b.field));
             got_read_only.sort();
             let got_unknown: Vec<_> = got_unknown.iter().map(|e| e.field.as_ref()).collect();
+            let got_read_only: Vec<_> = got_read_only.iter().map(String::as_str).collect();
             assert_eq!((got_unknown.as_slice(), got_read_only.as_slice()), (unknown, read_only), "{body}");
         }
     }

@@ -45,11 +45,7 @@ impl ProfileQuery {
 }
 
 /// A profile response with its `ETag`.
-pub fn profile_response(
-    req: &HttpRequest,
-    view: ProfileView,
-    annotations: bool,
-) -> HttpResponse {
+pub fn profile_response(req: &HttpRequest, view: ProfileView, annotations: bool) -> HttpResponse {
     let tag = etag(view.profile.version);
     let urls = media_urls(req);
     HttpResponse::Ok()

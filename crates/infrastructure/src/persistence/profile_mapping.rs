@@ -13,8 +13,8 @@ use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, Store
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile, TextField, TimeZone,
-    UserLink, Version,
+    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile, TextField,
+    TimeZone, UserLink, Version,
 };
 use profile_domain::user::{Role, UserId};
 use sea_orm::ActiveValue::Set;
@@ -73,26 +73,47 @@ pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profi
     /// A field from its column(s): text fields uniformly, the others one arm each.
     macro_rules! column {
         (text $field:ident $ct:ty, $wire:literal) => {
-            row.$field.filter(|s| !s.is_empty()).map(|s| <$ct>::restore_text(s).ok_or_else(|| corrupt($wire))).transpose()?
+            row.$field
+                .filter(|s| !s.is_empty())
+                .map(|s| <$ct>::restore_text(s).ok_or_else(|| corrupt($wire)))
+                .transpose()?
         };
-        ($kind:ident username $ct:ty, $wire:literal) => { Username::restore(row.username) };
-        ($kind:ident email $ct:ty, $wire:literal) => { Email::restore(row.email) };
-        ($kind:ident name $ct:ty, $wire:literal) => { DisplayName::restore(row.name) };
-        ($kind:ident description $ct:ty, $wire:literal) => { Description::restore(row.description_text, links) };
+        ($kind:ident username $ct:ty, $wire:literal) => {
+            Username::restore(row.username)
+        };
+        ($kind:ident email $ct:ty, $wire:literal) => {
+            Email::restore(row.email)
+        };
+        ($kind:ident name $ct:ty, $wire:literal) => {
+            DisplayName::restore(row.name)
+        };
+        ($kind:ident description $ct:ty, $wire:literal) => {
+            Description::restore(row.description_text, links)
+        };
         ($kind:ident country $ct:ty, $wire:literal) => {
             row.country
                 .filter(|s| !s.is_empty())
                 .map(|code| Country::try_from(code.as_str()).map_err(|_| corrupt("country")))
                 .transpose()?
         };
-        ($kind:ident locale $ct:ty, $wire:literal) => { Locale::restore(row.locale) };
+        ($kind:ident locale $ct:ty, $wire:literal) => {
+            Locale::restore(row.locale)
+        };
         ($kind:ident timezone $ct:ty, $wire:literal) => {
             TimeZone::try_from(row.timezone.as_str()).map_err(|_| corrupt("timezone"))?
         };
-        ($kind:ident birthdate $ct:ty, $wire:literal) => { row.birthdate.map(Birthdate::restore) };
-        ($kind:ident is_creator $ct:ty, $wire:literal) => { row.is_creator };
-        ($kind:ident annotations $ct:ty, $wire:literal) => { Annotations::restore(annotations) };
-        ($kind:ident role $ct:ty, $wire:literal) => { role };
+        ($kind:ident birthdate $ct:ty, $wire:literal) => {
+            row.birthdate.map(Birthdate::restore)
+        };
+        ($kind:ident is_creator $ct:ty, $wire:literal) => {
+            row.is_creator
+        };
+        ($kind:ident annotations $ct:ty, $wire:literal) => {
+            Annotations::restore(annotations)
+        };
+        ($kind:ident role $ct:ty, $wire:literal) => {
+            role
+        };
     }
     Ok(profile_domain::for_each_profile_field!(profile))
 }

@@ -106,9 +106,15 @@ fn parse(raw: &RawProfileInput, ctx: &ParseContext, mode: Mode) -> Result<Profil
     /// How one field's value is read: `text` (a blank string clears) and
     /// `plain` by `TryFrom<&str>`, `special` by its function in [`special`].
     macro_rules! value {
-        (text $field:ident $ct:ty, $wire:literal, $v:ident) => { text($v, $wire, true, <$ct>::try_from) };
-        (plain $field:ident $ct:ty, $wire:literal, $v:ident) => { text($v, $wire, false, <$ct>::try_from) };
-        (special $field:ident $ct:ty, $wire:literal, $v:ident) => { special::$field($v, ctx) };
+        (text $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            text($v, $wire, true, <$ct>::try_from)
+        };
+        (plain $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            text($v, $wire, false, <$ct>::try_from)
+        };
+        (special $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            special::$field($v, ctx)
+        };
     }
     let change = crate::for_each_profile_field!(read);
     p.errors.into_result(change)
