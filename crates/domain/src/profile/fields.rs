@@ -45,6 +45,28 @@ pub trait TextField: Sized + for<'a> TryFrom<&'a str, Error = FieldError> {
     fn restore_text(stored: String) -> Option<Self>;
 }
 
+/// Reads bounded free text (`location`, `pronouns`): trimmed, not blank
+/// (`blank`), at most `max` characters (`too_long`, with `too_long_message`),
+/// no control characters.
+pub(crate) fn free_text(
+    raw: &str,
+    field: &'static str,
+    max: usize,
+    too_long_message: impl FnOnce() -> String,
+) -> Result<String, FieldError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new(field, "blank"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(FieldError::new(field, "too_long").with_message(too_long_message()));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "control_characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
 /// Calls `$callback!` with every editable profile field, in the order
 /// fields are read, reported and shown (see the [module
 /// documentation](crate::profile::fields)).

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::error::FieldError;
-use crate::profile::fields::TextField;
+use crate::profile::fields::{TextField, free_text};
 
 /// Longest allowed pronouns, in characters after trimming.
 pub const MAX_LEN: usize = 40;
@@ -25,18 +25,8 @@ impl TryFrom<&str> for Pronouns {
     type Error = FieldError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(FieldError::new("pronouns", "blank"));
-        }
-        if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("pronouns", "too_long")
-                .with_message(format!("Pronouns have at most {MAX_LEN} characters.")));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new("pronouns", "control_characters"));
-        }
-        Ok(Self(trimmed.to_owned()))
+        free_text(raw, "pronouns", MAX_LEN, || format!("Pronouns have at most {MAX_LEN} characters."))
+            .map(Self)
     }
 }
 
