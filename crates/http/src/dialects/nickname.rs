@@ -127,6 +127,8 @@ pub fn profile(view: ProfileView, urls: &MediaUrls) -> Result<Value, ApiError> {
     for (ours, theirs) in NAMES {
         rename(&mut object, ours, theirs);
     }
+    // The document's profile has no pronouns (issue 12: dialects need not show them).
+    object.remove("pronouns");
     Ok(Value::Object(object))
 }
 
