@@ -13,6 +13,7 @@ mod m20261123_000003_images;
 mod m20261123_000004_login_failures;
 mod m20261201_000005_mentions;
 mod m20261205_000006_rate_limits;
+mod m20261206_000001_profile_pronouns;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_login_failures::Migration),
             Box::new(m20261201_000005_mentions::Migration),
             Box::new(m20261205_000006_rate_limits::Migration),
+            Box::new(m20261206_000001_profile_pronouns::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
-use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription};
+use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription, VisibleProfile};
 use profile_domain::user::{Privilege, Role, UserId};
 
 /// What is needed to check a login.
@@ -31,11 +31,6 @@ impl Caller {
     /// True when the caller's role grants `privilege`.
     pub fn can(&self, privilege: Privilege) -> bool {
         self.role.can(privilege)
-    }
-
-    /// True when the caller is `user` or may read private fields of anyone.
-    pub fn may_read_private_of(&self, user: UserId) -> bool {
-        self.user_id == user || self.can(Privilege::ReadPrivateProfiles)
     }
 
     /// The caller as the domain's update rules see them.
@@ -132,12 +127,14 @@ impl StoredProfile {
     }
 }
 
-/// A profile ready to show: the stored profile, its description processed
+/// A profile ready to show to one viewer: the stored profile without the
+/// private fields the viewer may not see, its description processed
 /// (mentions resolved to the ids of users that exist now), and its images.
+/// Presenters show what it holds; they decide nothing about privacy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileView {
-    /// The profile.
-    pub profile: Profile,
+    /// The profile as the viewer may see it.
+    pub profile: VisibleProfile,
     /// Description text, HTML and entities.
     pub description: RenderedDescription,
     /// The uploaded avatar; `None` means the default image.

@@ -302,6 +302,9 @@ macro_rules! profile_input {
             /// `female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters.
             #[schema(max_length = 32, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
             gender: Option<String>,
+            /// Free text, at most 40 characters after trimming, no control characters.
+            #[schema(max_length = 40, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+            pronouns: Option<String>,
             /// Absolute http(s) URL.
             #[schema(format = "uri", max_length = 2048)]
             website_url: Option<String>,

@@ -36,6 +36,7 @@ mod profile_helpers;
 mod profiles_access;
 mod profiles_concurrency;
 mod profiles_description;
+mod profiles_members;
 mod profiles_read;
 mod profiles_rules;
 mod profiles_update;

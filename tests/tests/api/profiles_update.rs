@@ -78,15 +78,28 @@ both_databases! {
         assert!(timestamp(&v3, "updated_at") > timestamp(&v2, "updated_at"), "{v3}");
         assert_eq!(v3, with(&v2, &json!({"name": "Alice P.", "version": 3, "updated_at": v3["updated_at"]})));
 
-        // Unknown keys and read-only fields sent back are ignored.
+        // Server-maintained members sent back unchanged are accepted and change nothing.
         let v3_again = patch_ok(
             &app,
             "/v1/users/me",
             &alice.token,
-            &json!({"id": 999, "version": 77, "created_at": "2000-01-01T00:00:00Z", "followers": 5}),
+            &json!({"id": v3["id"], "version": v3["version"], "created_at": v3["created_at"]}),
         )
         .await;
         assert_eq!(v3_again, v3);
+        // Other values and unknown members are refused (issue 12), and nothing changes.
+        let refused = send(
+            &app,
+            Method::PATCH,
+            "/v1/users/me",
+            &alice.token,
+            "application/merge-patch+json",
+            &[],
+            &json!({"id": 999, "version": 77, "created_at": "2000-01-01T00:00:00Z", "followers": 5}),
+        )
+        .await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(get_profile(&app, "/v1/users/me", &alice.token).await, v3);
         // The owner may name themselves by id or @username as well as `me`.
         let v4 = patch_ok(&app, "/v1/users/@ALICE_PATCH", &alice.token, &json!({"location": null})).await;
         let v5 =

@@ -26,8 +26,10 @@ impl GetProfile {
         Self { users, public_read }
     }
 
-    /// The profile named by `who`, ready to show. Hiding private fields from `caller` is
-    /// the presenter's job (`Profile::can_see_private`).
+    /// The profile named by `who`, ready to show to `caller`: private fields
+    /// only when [`Profile::can_see_private`] holds for them.
+    ///
+    /// [`Profile::can_see_private`]: profile_domain::profile::Profile::can_see_private
     ///
     /// # Errors
     /// [`AppError::NotFound`] when no such user exists;
@@ -36,7 +38,7 @@ impl GetProfile {
     #[tracing::instrument(level = "debug", name = "get_profile", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who))]
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
         let stored = self.find(caller, who).await?;
-        view(self.users.as_ref(), stored).await
+        view(self.users.as_ref(), stored, caller).await
     }
 
     /// Like [`GetProfile::execute`], but when `seen` says the client already
@@ -56,7 +58,7 @@ impl GetProfile {
         if seen(stored.profile.version) {
             return Ok(Fetched::NotModified(stored.profile.version));
         }
-        Ok(Fetched::View(view(self.users.as_ref(), stored).await?))
+        Ok(Fetched::View(view(self.users.as_ref(), stored, caller).await?))
     }
 
     /// The profiles named by `who`, ready to show, in the order named; each
@@ -80,7 +82,7 @@ impl GetProfile {
             let Some(who) = who.resolve_me(caller.map(|c| c.user_id)) else { continue };
             let Some(stored) = self.users.find(&who).await? else { continue };
             if views.iter().all(|v| v.profile.id != stored.profile.id) {
-                views.push(view(self.users.as_ref(), stored).await?);
+                views.push(view(self.users.as_ref(), stored, caller).await?);
             }
         }
         Ok(views)
@@ -108,8 +110,13 @@ pub enum Fetched {
 }
 
 /// Processes the description of a stored profile, resolving mentions of
-/// users that exist (with the repository's answer when it gave one).
-pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> Result<ProfileView, AppError> {
+/// users that exist (with the repository's answer when it gave one), and
+/// leaves out what `viewer` may not see.
+pub(crate) async fn view(
+    users: &dyn UserRepository,
+    stored: StoredProfile,
+    viewer: Option<&Caller>,
+) -> Result<ProfileView, AppError> {
     let StoredProfile { profile, avatar, cover, mentions } = stored;
     let known = match mentions {
         Some(known) => known,
@@ -119,6 +126,7 @@ pub(crate) async fn view(users: &dyn UserRepository, stored: StoredProfile) -> R
         }
     };
     let description = profile.description.render(&known);
+    let profile = profile.visible_to(viewer.map(Caller::actor).as_ref());
     Ok(ProfileView { profile, description, avatar, cover })
 }
 
@@ -239,5 +247,39 @@ mod tests {
 
         let ids: Vec<_> = view.description.entities.mentions.iter().map(|m| m.id).collect();
         assert_eq!(ids, [Some(2), None]);
+    }
+
+    #[tokio::test]
+    async fn a_strangers_view_holds_no_private_value_and_the_owners_does() {
+        let mut users = MockUserRepository::new();
+        users.expect_find().returning(|_| {
+            let mut profile = Profile::new(
+                UserId(1),
+                Username::try_from("alice").unwrap(),
+                Email::try_from("a@example.com").unwrap(),
+                Role::new(1, "user", Default::default()),
+                noon(),
+            );
+            profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
+                chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
+            ));
+            profile.bank_account =
+                Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
+            Ok(Some(StoredProfile::without_images(profile)))
+        });
+        let read = GetProfile::new(Arc::new(users), true);
+        let alice = UserRef::Id(UserId(1));
+
+        for viewer in [None, Some(caller(2))] {
+            let seen = read.execute(viewer.as_ref(), &alice).await.unwrap().profile;
+            assert_eq!((seen.email, seen.birthdate, seen.bank_account), (None, None, None), "{viewer:?}");
+        }
+        let own = read.execute(Some(&caller(1)), &alice).await.unwrap().profile;
+        assert_eq!(own.email.map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
+        assert!(own.birthdate.flatten().is_some());
+        assert_eq!(
+            own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(),
+            Some("DE89370400440532013000")
+        );
     }
 }

@@ -79,7 +79,7 @@ impl ReplaceImage {
             .cloned()
             .ok_or_else(|| AppError::Internal("the image processor returned no primary rendition".into()))?;
         let image = ProfileImage { primary, variants: stored };
-        self.swap(user, kind, Some(image)).await
+        self.swap(caller, user, kind, Some(image)).await
     }
 
     /// Puts the `kind` image of `target` back to the default.
@@ -91,7 +91,7 @@ impl ReplaceImage {
         kind: ImageKind,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
-        self.swap(current.profile.id, kind, None).await
+        self.swap(caller, current.profile.id, kind, None).await
     }
 
     /// The target's stored profile, when the caller may change its images.
@@ -113,6 +113,7 @@ impl ReplaceImage {
     /// one it replaced; on failure before the commit, deletes the new files.
     async fn swap(
         &self,
+        caller: &Caller,
         user: UserId,
         kind: ImageKind,
         image: Option<ProfileImage>,
@@ -139,7 +140,7 @@ impl ReplaceImage {
                 if let Some(previous) = before.image(kind) {
                     self.remove_files(previous.keys(), image.as_ref()).await;
                 }
-                return view(self.users.as_ref(), after).await;
+                return view(self.users.as_ref(), after, Some(caller)).await;
             }
             Ok(Edited::Kept(_)) => AppError::Internal("an image change was kept".into()),
             Ok(Edited::Refused(error)) => error,

@@ -186,9 +186,9 @@ impl UpdateProfile {
                     let keys: Vec<String> = rename_keys.into_iter().map(|(key, _)| key).collect();
                     self.limiter.record(&keys, now, now - self.policy.rename_window).await?;
                 }
-                view(self.users.as_ref(), after).await
+                view(self.users.as_ref(), after, Some(caller)).await
             }
-            Edited::Kept(after) => view(self.users.as_ref(), after).await,
+            Edited::Kept(after) => view(self.users.as_ref(), after, Some(caller)).await,
             Edited::Refused(error) => Err(error),
         }
     }

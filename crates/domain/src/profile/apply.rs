@@ -41,35 +41,39 @@ impl Profile {
         self.authorize(change, actor)?;
         let mut errors = ValidationErrors::new();
         let mut e = |field: &'static str| errors.push(FieldError::new(field, "not_nullable"));
-        let next = Profile {
-            id: self.id,
-            username: required(&change.username, &self.username, "username", &mut e),
-            email: required(&change.email, &self.email, "email", &mut e),
-            name: required(&change.name, &self.name, "name", &mut e),
-            description: required(&change.description, &self.description, "description", &mut e),
-            location: change.location.applied_to(&self.location),
-            country: change.country.applied_to(&self.country),
-            locale: required(&change.locale, &self.locale, "locale", &mut e),
-            timezone: required(&change.timezone, &self.timezone, "timezone", &mut e),
-            birthdate: change.birthdate.applied_to(&self.birthdate),
-            gender: change.gender.applied_to(&self.gender),
-            website_url: change.website_url.applied_to(&self.website_url),
-            twitter_url: change.twitter_url.applied_to(&self.twitter_url),
-            facebook_url: change.facebook_url.applied_to(&self.facebook_url),
-            instagram_url: change.instagram_url.applied_to(&self.instagram_url),
-            eth_address: change.eth_address.applied_to(&self.eth_address),
-            bank_account: change.bank_account.applied_to(&self.bank_account),
-            is_creator: required(&change.is_creator, &self.is_creator, "is_creator", &mut e),
-            annotations: match &change.annotations {
-                FieldUpdate::Keep => self.annotations.clone(),
-                FieldUpdate::Clear => Annotations::default(),
-                FieldUpdate::Set(annotations) => annotations.clone(),
-            },
-            role: self.next_role(&change.role, &mut e)?,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        };
+        macro_rules! next {
+            ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
+                Profile {
+                    id: self.id,
+                    $($field: next_value!($rule $field, $wire),)*
+                    created_at: self.created_at,
+                    updated_at: self.updated_at,
+                    version: self.version,
+                }
+            };
+        }
+        /// A field's value after the change: required ones refuse `Clear`,
+        /// optional ones clear, annotations clear to the empty list, the role
+        /// must be resolved.
+        macro_rules! next_value {
+            (Sticky role, $wire:literal) => {
+                self.next_role(&change.role, &mut e)?
+            };
+            (OptionalSticky annotations, $wire:literal) => {
+                match &change.annotations {
+                    FieldUpdate::Keep => self.annotations.clone(),
+                    FieldUpdate::Clear => Annotations::default(),
+                    FieldUpdate::Set(annotations) => annotations.clone(),
+                }
+            };
+            (Optional $field:ident, $wire:literal) => {
+                change.$field.applied_to(&self.$field)
+            };
+            ($rule:ident $field:ident, $wire:literal) => {
+                required(&change.$field, &self.$field, $wire, &mut e)
+            };
+        }
+        let next = crate::for_each_profile_field!(next);
         errors.into_result(())?;
         if next == *self {
             return Ok(next);

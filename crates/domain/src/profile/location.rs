@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::FieldError;
+use crate::profile::fields::free_text;
 
 /// Longest allowed location, in characters after trimming.
 pub const MAX_LEN: usize = 100;
@@ -30,18 +31,8 @@ impl TryFrom<&str> for Location {
     type Error = FieldError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(FieldError::new("location", "blank"));
-        }
-        if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("location", "too_long")
-                .with_message(format!("A location has at most {MAX_LEN} characters.")));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new("location", "control_characters"));
-        }
-        Ok(Self(trimmed.to_owned()))
+        free_text(raw, "location", MAX_LEN, || format!("A location has at most {MAX_LEN} characters."))
+            .map(Self)
     }
 }
 

@@ -7,9 +7,9 @@
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
-use profile_application::model::{Caller, ProfileView};
+use profile_application::model::ProfileView;
 use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
-use profile_domain::profile::{Profile, RawProfileInput};
+use profile_domain::profile::{RawProfileInput, VisibleProfile};
 use profile_domain::user::{Privilege, Role};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
@@ -83,7 +83,7 @@ async fn show(
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let view = app.get_profile.execute(viewer.0.as_ref(), &user_ref(&user_id)?).await?;
-    Ok(HttpResponse::Ok().json(Read { profile: profile(&view, viewer.0.as_ref()) }))
+    Ok(HttpResponse::Ok().json(Read { profile: profile(&view) }))
 }
 
 async fn update(
@@ -102,7 +102,7 @@ async fn update(
         client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view, Some(&caller.0)) }))
+    Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view) }))
 }
 
 /// The profile fields of a body in this dialect's keys.
@@ -207,10 +207,9 @@ struct RoleJson {
 }
 
 /// `view` in the document's shape; private fields (`bankAccount`,
-/// `user.email`) only for the owner and holders of `profiles.read_private`.
-pub fn profile(view: &ProfileView, viewer: Option<&Caller>) -> CreatorsHubProfile {
+/// `user.email`) as the view holds them (absent unless its viewer may see them).
+pub fn profile(view: &ProfileView) -> CreatorsHubProfile {
     let p = &view.profile;
-    let private = viewer.is_some_and(|v| v.may_read_private_of(p.id));
     let text = |value: Option<&str>| value.map(str::to_owned);
     CreatorsHubProfile {
         id: p.id.0,
@@ -223,7 +222,7 @@ pub fn profile(view: &ProfileView, viewer: Option<&Caller>) -> CreatorsHubProfil
         instagram_url: text(p.instagram_url.as_ref().map(|v| v.as_str())),
         website_url: text(p.website_url.as_ref().map(|v| v.as_str())),
         eth_public_addr: text(p.eth_address.as_ref().map(|v| v.as_str())),
-        bank_account: text(p.bank_account.as_ref().filter(|_| private).map(|v| v.as_str())),
+        bank_account: text(p.bank_account.as_ref().and_then(Option::as_ref).map(|v| v.as_str())),
         created_at: timestamp(p.created_at),
         updated_at: timestamp(p.updated_at),
         user_id: p.id.0,
@@ -232,14 +231,14 @@ pub fn profile(view: &ProfileView, viewer: Option<&Caller>) -> CreatorsHubProfil
         is_creator: p.is_creator,
         creators_data: None,
         creators_position: None,
-        user: user(p, private),
+        user: user(p),
     }
 }
 
-fn user(p: &Profile, private: bool) -> UserJson {
+fn user(p: &VisibleProfile) -> UserJson {
     UserJson {
         name: p.name.as_str().to_owned(),
-        email: private.then(|| p.email.as_str().to_owned()),
+        email: p.email.as_ref().map(|e| e.as_str().to_owned()),
         role: RoleJson {
             id: p.role.id,
             name: capitalized(&p.role.name),

@@ -80,7 +80,7 @@ async fn show(
         None => UserRef::Me,
     };
     let view = app.get_profile.execute(viewer.as_ref(), &who).await?;
-    Ok(HttpResponse::Ok().json(profile(view, viewer.as_ref(), &media_urls(req))?))
+    Ok(HttpResponse::Ok().json(profile(view, &media_urls(req))?))
 }
 
 async fn edit(
@@ -98,7 +98,7 @@ async fn edit(
         client: client_address(&req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(HttpResponse::Ok().json(profile(view, Some(&caller.0), &media_urls(&req))?))
+    Ok(HttpResponse::Ok().json(profile(view, &media_urls(&req))?))
 }
 
 /// A `user_seq` is our numeric id; anything else names no one (404).
@@ -119,14 +119,16 @@ fn input(body: &Value) -> Result<RawProfileInput, ApiError> {
 
 /// The native profile as `viewer` may see it, `id` written `user_seq` and
 /// `name` written `user_nickname`.
-pub fn profile(view: ProfileView, viewer: Option<&Caller>, urls: &MediaUrls) -> Result<Value, ApiError> {
-    let native = ProfileResponse::for_viewer(view, viewer, false, urls);
+pub fn profile(view: ProfileView, urls: &MediaUrls) -> Result<Value, ApiError> {
+    let native = ProfileResponse::new(view, false, urls);
     let Ok(Value::Object(mut object)) = serde_json::to_value(native) else {
         return Err(AppError::Internal("a profile did not serialize to an object".into()).into());
     };
     for (ours, theirs) in NAMES {
         rename(&mut object, ours, theirs);
     }
+    // The document's profile has no pronouns (issue 12: dialects need not show them).
+    object.remove("pronouns");
     Ok(Value::Object(object))
 }
 

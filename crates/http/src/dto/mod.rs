@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod profile;
+pub mod profile_members;
 pub mod session;

@@ -46,8 +46,9 @@ pub async fn register(
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.
     let description = registered.user.description.render(&());
-    let view = ProfileView { profile: registered.user, description, avatar: None, cover: None };
-    let user = ProfileResponse::new(view, true, false, &settings.media_urls());
+    let view =
+        ProfileView { profile: registered.user.visible_to_owner(), description, avatar: None, cover: None };
+    let user = ProfileResponse::new(view, false, &settings.media_urls());
     Ok(HttpResponse::Created()
         .insert_header(location)
         .insert_header(no_store())

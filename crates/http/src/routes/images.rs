@@ -40,7 +40,7 @@ pub async fn upload(
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
-    Ok(profile_response(&req, view, Some(&caller.0), false))
+    Ok(profile_response(&req, view, false))
 }
 
 /// Reads the `kind` field of the upload (within its size limit) and makes it
@@ -73,7 +73,7 @@ pub async fn remove(
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let view = app.replace_image.remove(&caller.0, &user_ref(&path)?, kind).await?;
-    Ok(profile_response(&req, view, Some(&caller.0), false))
+    Ok(profile_response(&req, view, false))
 }
 
 /// Redirect to an avatar or a cover.

@@ -2,7 +2,8 @@
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::model::{Caller, ProfileView};
+use profile_application::AppError;
+use profile_application::model::ProfileView;
 use profile_application::use_cases::{
     AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand,
 };
@@ -16,6 +17,7 @@ use crate::client::client_address;
 use crate::conditional::{etag, if_match, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
+use crate::dto::profile_members;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
 use crate::middleware::CREDENTIAL_HEADERS;
@@ -45,12 +47,7 @@ impl ProfileQuery {
 }
 
 /// A profile response with its `ETag`.
-pub fn profile_response(
-    req: &HttpRequest,
-    view: ProfileView,
-    viewer: Option<&Caller>,
-    annotations: bool,
-) -> HttpResponse {
+pub fn profile_response(req: &HttpRequest, view: ProfileView, annotations: bool) -> HttpResponse {
     let tag = etag(view.profile.version);
     let urls = media_urls(req);
     HttpResponse::Ok()
@@ -58,7 +55,7 @@ pub fn profile_response(
         // The body depends on who asks (private fields); the tag does not.
         .insert_header((VARY, CREDENTIAL_HEADERS))
         .insert_header((CACHE_CONTROL, "private, no-cache"))
-        .json(ProfileResponse::for_viewer(view, viewer, annotations, &urls))
+        .json(ProfileResponse::new(view, annotations, &urls))
 }
 
 /// Image URLs for a response to `req`.
@@ -100,7 +97,7 @@ pub async fn get_profile(
         Fetched::NotModified(version) => {
             Ok(HttpResponse::NotModified().insert_header((ETAG, etag(version))).finish())
         }
-        Fetched::View(view) => Ok(profile_response(&req, view, viewer.0.as_ref(), query.annotations())),
+        Fetched::View(view) => Ok(profile_response(&req, view, query.annotations())),
     }
 }
 
@@ -160,8 +157,10 @@ async fn update(
     app: &UseCases,
 ) -> Result<HttpResponse, ApiError> {
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
+    let target = user_ref(path)?;
+    refuse_dropped_members(&caller, &target, req, body, app).await?;
     let command = UpdateProfileCommand {
-        target: user_ref(path)?,
+        target,
         input,
         mode,
         if_match: if_match(req),
@@ -169,7 +168,28 @@ async fn update(
         client: client_address(req).map(|ip| ip.to_string()),
     };
     let view = app.update_profile.execute(&caller.0, command).await?;
-    Ok(profile_response(req, view, Some(&caller.0), query.annotations()))
+    Ok(profile_response(req, view, query.annotations()))
+}
+
+/// Nothing sent is dropped: unknown members, and server-maintained members
+/// whose value is not the one the profile shows now, are a 422. The
+/// profile is read (once) only when server-maintained members are sent.
+async fn refuse_dropped_members(
+    caller: &Authenticated,
+    target: &UserRef,
+    req: &HttpRequest,
+    body: &Value,
+    app: &UseCases,
+) -> Result<(), ApiError> {
+    let Value::Object(object) = body else { return Ok(()) };
+    let (mut refused, read_only) = profile_members::check(object);
+    if !read_only.is_empty() {
+        let current = app.get_profile.execute(Some(&caller.0), target).await?;
+        let shown = serde_json::to_value(ProfileResponse::new(current, false, &media_urls(req)))
+            .map_err(|e| AppError::Internal(format!("a profile did not serialize: {e}")))?;
+        refused.extend(profile_members::changed(body, &shown, &read_only));
+    }
+    if refused.is_empty() { Ok(()) } else { Err(ApiError::validation(&refused)) }
 }
 
 /// Read a profile's annotations.

@@ -13,9 +13,8 @@ use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, Store
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Annotation, Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress,
-    FacebookUrl, Gender, InstagramUrl, Locale, Location, Profile, TimeZone, TwitterUrl, UserLink, Version,
-    WebsiteUrl,
+    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile, TextField,
+    TimeZone, UserLink, Version,
 };
 use profile_domain::user::{Role, UserId};
 use sea_orm::ActiveValue::Set;
@@ -60,45 +59,63 @@ pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profi
     let annotations: Vec<StoredAnnotation> =
         serde_json::from_str(&row.annotations).map_err(|_| corrupt("annotation list"))?;
     let annotations = annotations.into_iter().map(|a| Annotation::restore(a.kind, a.value)).collect();
-    Ok(Profile {
-        id: UserId(id),
-        username: Username::restore(row.username),
-        email: Email::restore(row.email),
-        name: DisplayName::restore(row.name),
-        description: Description::restore(row.description_text, links),
-        location: row.location.filter(|s| !s.is_empty()).map(Location::restore),
-        country: row
-            .country
-            .filter(|s| !s.is_empty())
-            .map(|code| Country::try_from(code.as_str()).map_err(|_| corrupt("country")))
-            .transpose()?,
-        locale: Locale::restore(row.locale),
-        timezone: TimeZone::try_from(row.timezone.as_str()).map_err(|_| corrupt("timezone"))?,
-        birthdate: row.birthdate.map(Birthdate::restore),
-        gender: row
-            .gender
-            .filter(|s| !s.is_empty())
-            .map(|g| Gender::try_from(g.as_str()).map_err(|_| corrupt("gender")))
-            .transpose()?,
-        website_url: url(row.website_url, WebsiteUrl::restore).map_err(|()| corrupt("website_url"))?,
-        twitter_url: url(row.twitter_url, TwitterUrl::restore).map_err(|()| corrupt("twitter_url"))?,
-        facebook_url: url(row.facebook_url, FacebookUrl::restore).map_err(|()| corrupt("facebook_url"))?,
-        instagram_url: url(row.instagram_url, InstagramUrl::restore)
-            .map_err(|()| corrupt("instagram_url"))?,
-        eth_address: row.eth_address.filter(|s| !s.is_empty()).map(EthAddress::restore),
-        bank_account: row.bank_account.filter(|s| !s.is_empty()).map(BankAccount::restore),
-        is_creator: row.is_creator,
-        annotations: Annotations::restore(annotations),
-        role,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        version: Version(row.version),
-    })
-}
-
-/// A stored URL, parsed again; `Err` when it does not parse.
-fn url<T>(raw: Option<String>, restore: fn(&str) -> Option<T>) -> Result<Option<T>, ()> {
-    raw.filter(|s| !s.is_empty()).map(|s| restore(&s).ok_or(())).transpose()
+    macro_rules! profile {
+        ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
+            Profile {
+                id: UserId(id),
+                $($field: column!($kind $field $ct, $wire),)*
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                version: Version(row.version),
+            }
+        };
+    }
+    /// A field from its column(s): text fields uniformly, the others one arm each.
+    macro_rules! column {
+        (text $field:ident $ct:ty, $wire:literal) => {
+            row.$field
+                .filter(|s| !s.is_empty())
+                .map(|s| <$ct>::restore_text(s).ok_or_else(|| corrupt($wire)))
+                .transpose()?
+        };
+        ($kind:ident username $ct:ty, $wire:literal) => {
+            Username::restore(row.username)
+        };
+        ($kind:ident email $ct:ty, $wire:literal) => {
+            Email::restore(row.email)
+        };
+        ($kind:ident name $ct:ty, $wire:literal) => {
+            DisplayName::restore(row.name)
+        };
+        ($kind:ident description $ct:ty, $wire:literal) => {
+            Description::restore(row.description_text, links)
+        };
+        ($kind:ident country $ct:ty, $wire:literal) => {
+            row.country
+                .filter(|s| !s.is_empty())
+                .map(|code| Country::try_from(code.as_str()).map_err(|_| corrupt("country")))
+                .transpose()?
+        };
+        ($kind:ident locale $ct:ty, $wire:literal) => {
+            Locale::restore(row.locale)
+        };
+        ($kind:ident timezone $ct:ty, $wire:literal) => {
+            TimeZone::try_from(row.timezone.as_str()).map_err(|_| corrupt("timezone"))?
+        };
+        ($kind:ident birthdate $ct:ty, $wire:literal) => {
+            row.birthdate.map(Birthdate::restore)
+        };
+        ($kind:ident is_creator $ct:ty, $wire:literal) => {
+            row.is_creator
+        };
+        ($kind:ident annotations $ct:ty, $wire:literal) => {
+            Annotations::restore(annotations)
+        };
+        ($kind:ident role $ct:ty, $wire:literal) => {
+            role
+        };
+    }
+    Ok(profile_domain::for_each_profile_field!(profile))
 }
 
 /// The profile, its images and (when the row carried them) its resolved
@@ -131,8 +148,7 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
         .iter()
         .map(|link| StoredLink { url: link.url().into(), pos: link.pos(), len: link.len() })
         .collect();
-    let text = |value: Option<&str>| value.map(str::to_owned);
-    users::ActiveModel {
+    let mut columns = users::ActiveModel {
         username: Set(profile.username.as_str().to_owned()),
         username_key: Set(profile.username.canonical()),
         email: Set(profile.email.as_str().to_owned()),
@@ -144,24 +160,23 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
         description_text: Set(profile.description.text().to_owned()),
         description_links: Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into())),
         mentions: Set(Some(mentions_column(profile))),
-        location: Set(text(profile.location.as_ref().map(Location::as_str))),
         country: Set(profile.country.as_ref().map(|c| c.code().to_owned())),
         locale: Set(profile.locale.as_str().to_owned()),
         timezone: Set(profile.timezone.as_str().to_owned()),
         birthdate: Set(profile.birthdate.as_ref().map(Birthdate::date)),
-        gender: Set(text(profile.gender.as_ref().map(Gender::as_str))),
-        website_url: Set(text(profile.website_url.as_ref().map(WebsiteUrl::as_str))),
-        twitter_url: Set(text(profile.twitter_url.as_ref().map(TwitterUrl::as_str))),
-        facebook_url: Set(text(profile.facebook_url.as_ref().map(FacebookUrl::as_str))),
-        instagram_url: Set(text(profile.instagram_url.as_ref().map(InstagramUrl::as_str))),
-        eth_address: Set(text(profile.eth_address.as_ref().map(EthAddress::as_str))),
-        bank_account: Set(text(profile.bank_account.as_ref().map(BankAccount::as_str))),
         is_creator: Set(profile.is_creator),
         annotations: Set(profile.annotations.to_json().to_string()),
         avatar_image: Set(image_to_column(write.avatar.as_ref())),
         cover_image: Set(image_to_column(write.cover.as_ref())),
         ..Default::default()
+    };
+    macro_rules! text_columns {
+        ($($(#[$doc:meta])* $field:ident: $ty:ty => $wire:literal, $vis:ident;)*) => {
+            $(columns.$field = Set(profile.$field.as_ref().map(|v| v.as_text().to_owned()));)*
+        };
     }
+    profile_domain::for_each_profile_text_field!(text_columns);
+    columns
 }
 
 /// The `mentions` column of `profile`: its mentioned names, lower-case.

@@ -13,7 +13,7 @@
 //! `annotations` because they belong to other applications, which send only
 //! their own, and the profile read does not include them by default. A blank
 //! string (`""`, `"  "`) clears an optional text field (`gender` as the
-//! spec says, and `location`, `country`, `birthdate`, the URLs,
+//! spec says, and `location`, `pronouns`, `country`, `birthdate`, the URLs,
 //! `eth_address`, `bank_account` the same way, as web forms send empty
 //! inputs). Inside `description`, `text` is required in both modes (a
 //! description is replaced as a whole) and `entities.links` defaults to none.
@@ -24,13 +24,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::{FieldUpdate, ParseContext, ProfileChange, RawField, RawProfileInput};
-use crate::account::{Email, Username};
 use crate::error::{FieldError, ValidationErrors};
 use crate::profile::description::{MAX_LEN as MAX_DESCRIPTION_LEN, UserLinkInput};
-use crate::profile::{
-    Annotations, BankAccount, Birthdate, Country, Description, DisplayName, EthAddress, FacebookUrl, Gender,
-    InstagramUrl, Locale, Location, RoleName, RoleRequest, TimeZone, TwitterUrl, WebsiteUrl,
-};
+use crate::profile::{Annotations, Birthdate, Country, Description, RoleName, RoleRequest};
 
 impl ProfileChange {
     /// Reads a JSON Merge Patch (RFC 7396; PATCH): absent keeps, `null`
@@ -110,49 +106,58 @@ impl Parser {
 fn parse(raw: &RawProfileInput, ctx: &ParseContext, mode: Mode) -> Result<ProfileChange, ValidationErrors> {
     use Rule::{Optional, OptionalSticky, Required, Sticky};
     let mut p = Parser { mode, errors: ValidationErrors::new() };
-    let birthdate = |s: &str| Birthdate::parse(s, ctx.today, ctx.min_age_years);
-    let change = ProfileChange {
-        username: p
-            .field("username", &raw.username, Sticky, |v| text(v, "username", false, Username::try_from)),
-        email: p.field("email", &raw.email, Sticky, |v| text(v, "email", false, Email::try_from)),
-        name: p.field("name", &raw.name, Required, |v| text(v, "name", false, DisplayName::try_from)),
-        description: p.field("description", &raw.description, Required, description),
-        location: p
-            .field("location", &raw.location, Optional, |v| text(v, "location", true, Location::try_from)),
-        country: p.field("country", &raw.country, Optional, country),
-        locale: p.field("locale", &raw.locale, Required, |v| text(v, "locale", false, Locale::try_from)),
-        timezone: p
-            .field("timezone", &raw.timezone, Required, |v| text(v, "timezone", false, TimeZone::try_from)),
-        birthdate: p.field("birthdate", &raw.birthdate, Optional, |v| text(v, "birthdate", true, birthdate)),
-        gender: p.field("gender", &raw.gender, Optional, |v| text(v, "gender", true, Gender::try_from)),
-        website_url: p.field("website_url", &raw.website_url, Optional, |v| {
-            text(v, "website_url", true, WebsiteUrl::try_from)
-        }),
-        twitter_url: p.field("twitter_url", &raw.twitter_url, Optional, |v| {
-            text(v, "twitter_url", true, TwitterUrl::try_from)
-        }),
-        facebook_url: p.field("facebook_url", &raw.facebook_url, Optional, |v| {
-            text(v, "facebook_url", true, FacebookUrl::try_from)
-        }),
-        instagram_url: p.field("instagram_url", &raw.instagram_url, Optional, |v| {
-            text(v, "instagram_url", true, InstagramUrl::try_from)
-        }),
-        eth_address: p.field("eth_address", &raw.eth_address, Optional, |v| {
-            text(v, "eth_address", true, EthAddress::try_from)
-        }),
-        bank_account: p.field("bank_account", &raw.bank_account, Optional, |v| {
-            text(v, "bank_account", true, BankAccount::try_from)
-        }),
-        is_creator: p.field("is_creator", &raw.is_creator, Sticky, |v| match v {
+    macro_rules! read {
+        ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
+            ProfileChange { $($field: p.field($wire, &raw.$field, $rule, |v| value!($kind $field $ct, $wire, v)),)* }
+        };
+    }
+    /// How one field's value is read: `text` (a blank string clears) and
+    /// `plain` by `TryFrom<&str>`, `special` by its function in [`special`].
+    macro_rules! value {
+        (text $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            text($v, $wire, true, <$ct>::try_from)
+        };
+        (plain $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            text($v, $wire, false, <$ct>::try_from)
+        };
+        (special $field:ident $ct:ty, $wire:literal, $v:ident) => {
+            special::$field($v, ctx)
+        };
+    }
+    let change = crate::for_each_profile_field!(read);
+    p.errors.into_result(change)
+}
+
+/// The readers of the fields of kind `special`, one per field.
+mod special {
+    use super::*;
+
+    pub(super) fn description(value: &Value, _: &ParseContext) -> Parsed<Description> {
+        super::description(value)
+    }
+
+    pub(super) fn country(value: &Value, _: &ParseContext) -> Parsed<Country> {
+        super::country(value)
+    }
+
+    pub(super) fn birthdate(value: &Value, ctx: &ParseContext) -> Parsed<Birthdate> {
+        text(value, "birthdate", true, |s| Birthdate::parse(s, ctx.today, ctx.min_age_years))
+    }
+
+    pub(super) fn is_creator(value: &Value, _: &ParseContext) -> Parsed<bool> {
+        match value {
             Value::Bool(flag) => Ok(FieldUpdate::Set(*flag)),
             _ => Err(invalid_type("is_creator", "true or false").into()),
-        }),
-        annotations: p.field("annotations", &raw.annotations, OptionalSticky, |v| {
-            Annotations::from_json(v).map(FieldUpdate::Set)
-        }),
-        role: p.field("role", &raw.role, Sticky, role),
-    };
-    p.errors.into_result(change)
+        }
+    }
+
+    pub(super) fn annotations(value: &Value, _: &ParseContext) -> Parsed<Annotations> {
+        Annotations::from_json(value).map(FieldUpdate::Set)
+    }
+
+    pub(super) fn role(value: &Value, _: &ParseContext) -> Parsed<RoleRequest> {
+        super::role(value)
+    }
 }
 
 fn invalid_type(field: impl Into<Cow<'static, str>>, expected: &str) -> FieldError {

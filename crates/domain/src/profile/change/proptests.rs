@@ -6,27 +6,7 @@ use serde_json::{Value, json};
 use super::tests::ctx;
 use super::*;
 
-const KEYS: &[&str] = &[
-    "username",
-    "email",
-    "name",
-    "description",
-    "location",
-    "country",
-    "locale",
-    "timezone",
-    "birthdate",
-    "gender",
-    "website_url",
-    "twitter_url",
-    "facebook_url",
-    "instagram_url",
-    "eth_address",
-    "bank_account",
-    "is_creator",
-    "annotations",
-    "role",
-];
+const KEYS: &[&str] = RawProfileInput::FIELDS;
 
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![

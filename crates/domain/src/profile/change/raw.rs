@@ -31,49 +31,28 @@ impl RawField {
     }
 }
 
-/// The editable profile fields of a request body, by their native JSON
-/// names. Dialects fill it from their own keys.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RawProfileInput {
-    /// `username`: string
-    pub username: RawField,
-    /// `email`: string
-    pub email: RawField,
-    /// `name`: string
-    pub name: RawField,
-    /// `description`: `{"text": string, "entities": {"links": [{url, text?, pos, len}]}}`
-    pub description: RawField,
-    /// `location`: string
-    pub location: RawField,
-    /// `country`: `"PL"`, or `{"code": "PL"}` (a label is ignored)
-    pub country: RawField,
-    /// `locale`: string
-    pub locale: RawField,
-    /// `timezone`: string
-    pub timezone: RawField,
-    /// `birthdate`: string
-    pub birthdate: RawField,
-    /// `gender`: string (`""` clears)
-    pub gender: RawField,
-    /// `website_url`: string
-    pub website_url: RawField,
-    /// `twitter_url`: string
-    pub twitter_url: RawField,
-    /// `facebook_url`: string
-    pub facebook_url: RawField,
-    /// `instagram_url`: string
-    pub instagram_url: RawField,
-    /// `eth_address`: string
-    pub eth_address: RawField,
-    /// `bank_account`: string
-    pub bank_account: RawField,
-    /// `is_creator`: boolean
-    pub is_creator: RawField,
-    /// `annotations`: `[{"type": string, "value": object}]`
-    pub annotations: RawField,
-    /// `role`: a role name, or `{"name": …}`
-    pub role: RawField,
+macro_rules! define_raw_input {
+    ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
+        /// The editable profile fields of a request body, by their native JSON
+        /// names. Dialects fill it from their own keys.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct RawProfileInput {
+            $($(#[$doc])* pub $field: RawField,)*
+        }
+
+        impl RawProfileInput {
+            /// The native JSON names of the editable fields, in declaration order.
+            pub const FIELDS: &'static [&'static str] = &[$($wire),*];
+
+            /// Reads the native keys of `object`; other keys are ignored.
+            pub fn from_object(object: &Map<String, Value>) -> Self {
+                Self { $($field: RawField::from_entry(object.get($wire)),)* }
+            }
+        }
+    };
 }
+
+crate::for_each_profile_field!(define_raw_input);
 
 impl RawProfileInput {
     /// Reads the native keys of a JSON object; other keys are ignored (so a
@@ -90,32 +69,6 @@ impl RawProfileInput {
                 Err(FieldError::new("", "invalid_type")
                     .with_message("The request body must be a JSON object."))
             }
-        }
-    }
-
-    /// Reads the native keys of `object`; other keys are ignored.
-    pub fn from_object(object: &Map<String, Value>) -> Self {
-        let field = |key: &str| RawField::from_entry(object.get(key));
-        Self {
-            username: field("username"),
-            email: field("email"),
-            name: field("name"),
-            description: field("description"),
-            location: field("location"),
-            country: field("country"),
-            locale: field("locale"),
-            timezone: field("timezone"),
-            birthdate: field("birthdate"),
-            gender: field("gender"),
-            website_url: field("website_url"),
-            twitter_url: field("twitter_url"),
-            facebook_url: field("facebook_url"),
-            instagram_url: field("instagram_url"),
-            eth_address: field("eth_address"),
-            bank_account: field("bank_account"),
-            is_creator: field("is_creator"),
-            annotations: field("annotations"),
-            role: field("role"),
         }
     }
 }

@@ -18,27 +18,12 @@ fn tag<T>(update: &FieldUpdate<T>) -> &'static str {
 
 /// `field=clear` / `field=set` for every touched field.
 fn summary(c: &ProfileChange) -> Vec<String> {
-    let tags = [
-        tag(&c.username),
-        tag(&c.email),
-        tag(&c.name),
-        tag(&c.description),
-        tag(&c.location),
-        tag(&c.country),
-        tag(&c.locale),
-        tag(&c.timezone),
-        tag(&c.birthdate),
-        tag(&c.gender),
-        tag(&c.website_url),
-        tag(&c.twitter_url),
-        tag(&c.facebook_url),
-        tag(&c.instagram_url),
-        tag(&c.eth_address),
-        tag(&c.bank_account),
-        tag(&c.is_creator),
-        tag(&c.annotations),
-        tag(&c.role),
-    ];
+    macro_rules! tags {
+        ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
+            [$(tag(&c.$field)),*]
+        };
+    }
+    let tags = crate::for_each_profile_field!(tags);
     let touched = c.touched_fields();
     let tags: Vec<&str> = tags.into_iter().filter(|t| *t != "keep").collect();
     touched.iter().zip(tags).map(|(field, t)| format!("{field}={t}")).collect()
@@ -187,6 +172,7 @@ fn replace_table() {
         "timezone=set",
         "birthdate=clear",
         "gender=clear",
+        "pronouns=clear",
         "website_url=clear",
         "twitter_url=clear",
         "facebook_url=clear",
@@ -219,6 +205,7 @@ fn replace_table() {
                 "timezone=set",
                 "birthdate=clear",
                 "gender=set",
+                "pronouns=clear",
                 "website_url=clear",
                 "twitter_url=clear",
                 "facebook_url=clear",
