@@ -15,7 +15,7 @@
 //! assert_eq!(email.canonical(), "alice@example.com");
 //!
 //! let weak = Password::new("password123", username.as_str(), email.as_str());
-//! assert_eq!(weak.unwrap_err().code, "common_password");
+//! assert_eq!(weak.unwrap_err().code.as_str(), "common_password");
 //!
 //! let taken = Username::try_from("admin").unwrap_err();
 //! assert_eq!((taken.field.as_ref(), taken.code), ("username", "reserved"));
@@ -49,7 +49,7 @@
 //! // PATCH: every mistake is reported, each at its JSON path.
 //! let bad = serde_json::json!({"name": null, "birthdate": "2020-01-01", "country": "XX"});
 //! let errors = ProfileChange::merge_patch(&RawProfileInput::from_json(&bad).unwrap(), &ctx);
-//! let codes: Vec<_> = errors.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect();
+//! let codes: Vec<_> = errors.unwrap_err().into_iter().map(|e| (e.field, e.code.as_str())).collect();
 //! assert_eq!(codes.len(), 3);
 //!
 //! let body = serde_json::json!({"name": "Alice", "description": {"text": "Hi @bob! #rust"}});
@@ -76,4 +76,4 @@ pub mod error;
 pub mod profile;
 pub mod user;
 
-pub use error::{FieldError, ValidationErrors};
+pub use error::{FieldCode, FieldError, ValidationErrors};

@@ -10,7 +10,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, JsonConfig};
 use actix_web::{FromRequest, HttpRequest};
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -227,7 +227,7 @@ impl<T> JsonField<T> {
         match self {
             JsonField::Value(value) => Some(value),
             JsonField::Absent | JsonField::Null => {
-                errors.push(FieldError::new(field, "required"));
+                errors.push(FieldError::new(field, FieldCode::Required));
                 None
             }
             JsonField::Invalid(sent) => {
@@ -252,7 +252,7 @@ impl<T> JsonField<T> {
 }
 
 fn invalid_type(field: &'static str, sent: &'static str) -> FieldError {
-    FieldError::new(field, "invalid_type")
+    FieldError::new(field, FieldCode::InvalidType)
         .with_message(format!("This field has the wrong JSON type ({sent})."))
 }
 
@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(dto.b.optional("b", &mut errors), None);
         assert_eq!(dto.c.optional("c", &mut errors), None);
         assert_eq!(dto.d.required("d", &mut errors), None);
-        let got: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        let got: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
         assert_eq!(got, [("a", "required"), ("c", "invalid_type"), ("d", "invalid_type")]);
     }
 }

@@ -4,7 +4,7 @@
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::StatusCode;
 use futures_util::StreamExt;
-use profile_domain::FieldError;
+use profile_domain::{FieldCode, FieldError};
 
 use crate::problem::ApiError;
 
@@ -31,7 +31,7 @@ pub async fn read_file_field(mut payload: Multipart, name: &str, limit: usize) -
             return Ok(bytes);
         }
     }
-    let missing = FieldError::new(name.to_owned(), "required")
+    let missing = FieldError::new(name.to_owned(), FieldCode::Required)
         .with_message(format!("Send the image as the multipart field `{name}`."));
     Err(ApiError::validation([&missing]))
 }

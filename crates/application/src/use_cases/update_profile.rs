@@ -8,7 +8,7 @@ use profile_domain::profile::{
     Annotation, Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
 };
 use profile_domain::user::{Privilege, Role, UserRef};
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
@@ -213,7 +213,7 @@ impl UpdateProfile {
         if let FieldUpdate::Set(request) = &mut change.role {
             match self.users.find_role(request.name().as_str()).await? {
                 Some(role) => request.resolve(role),
-                None => return Err(FieldError::new("role", "unknown_role").into()),
+                None => return Err(FieldError::new("role", FieldCode::UnknownRole).into()),
             }
         }
         Ok(())
@@ -242,7 +242,7 @@ fn profile_error(error: ProfileError) -> AppError {
         ProfileError::Forbidden { field } => AppError::Forbidden(format!("change `{field}`")),
         ProfileError::Invalid(errors) => AppError::Validation(errors),
         ProfileError::UnresolvedRole { .. } => {
-            AppError::Validation(ValidationErrors::from(FieldError::new("role", "unknown_role")))
+            AppError::Validation(ValidationErrors::from(FieldError::new("role", FieldCode::UnknownRole)))
         }
     }
 }
@@ -487,7 +487,10 @@ mod tests {
         else {
             panic!("expected a validation error");
         };
-        assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("role", "unknown_role"));
+        assert_eq!(
+            (errors.errors()[0].field.as_ref(), errors.errors()[0].code.as_str()),
+            ("role", "unknown_role")
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest allowed location, in characters after trimming.
 pub const MAX_LEN: usize = 100;
@@ -32,14 +32,14 @@ impl TryFrom<&str> for Location {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(FieldError::new("location", "blank"));
+            return Err(FieldError::new("location", FieldCode::Blank));
         }
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("location", "too_long")
+            return Err(FieldError::new("location", FieldCode::TooLong)
                 .with_message(format!("A location has at most {MAX_LEN} characters.")));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new("location", "control_characters"));
+            return Err(FieldError::new("location", FieldCode::ControlCharacters));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -78,7 +78,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Location::try_from(raw);
-            let got = got.as_ref().map(Location::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(Location::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "location {raw:?}");
         }
     }

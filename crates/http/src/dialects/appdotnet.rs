@@ -296,15 +296,16 @@ fn slug(status: StatusCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
     use serde_json::json;
 
     use crate::dialects::test_support::status_and_json as body;
 
     #[actix_web::test]
     async fn validation_is_an_invalid_request_without_data() {
-        let error =
-            ApiError::validation([&FieldError::new("timezone", "unknown_timezone").with_message("Unknown.")]);
+        let error = ApiError::validation([
+            &FieldError::new("timezone", FieldCode::UnknownTimezone).with_message("Unknown.")
+        ]);
         let (status, body) = body(error_response(&error)).await;
         assert_eq!(status, 400);
         assert_eq!(

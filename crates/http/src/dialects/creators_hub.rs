@@ -284,7 +284,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
 
     #[test]
     fn the_documents_payload_becomes_our_keys() {
@@ -316,8 +316,8 @@ mod tests {
     #[actix_web::test]
     async fn errors_name_fields_in_camel_case() {
         let error = ApiError::validation([
-            &FieldError::new("twitter_url", "wrong_host"),
-            &FieldError::new("description.text", "too_long"),
+            &FieldError::new("twitter_url", FieldCode::WrongHost),
+            &FieldError::new("description.text", FieldCode::TooLong),
         ]);
         let response = error_response(&error);
         let body: Value = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();

@@ -87,14 +87,15 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
 
     use crate::dialects::test_support::status_and_json as body;
 
     #[actix_web::test]
     async fn validation_is_400_with_the_fields_in_data() {
-        let error =
-            ApiError::validation([&FieldError::new("birthdate", "too_young").with_message("Too young.")]);
+        let error = ApiError::validation([
+            &FieldError::new("birthdate", FieldCode::TooYoung).with_message("Too young.")
+        ]);
         let (status, body) = body(error_response(&error)).await;
         assert_eq!(status, 400);
         assert_eq!(

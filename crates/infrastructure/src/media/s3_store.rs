@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
+use profile_application::Cause;
 use profile_application::ports::media_store::{MediaError, MediaObject, MediaStore};
 
 use super::key::{content_type, key_for};
@@ -47,7 +48,7 @@ impl S3MediaStore {
                 .with_allow_http(settings.endpoint.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
-        let store = builder.build().map_err(|e| MediaError::Other(e.to_string()))?;
+        let store = builder.build().map_err(|e| MediaError::Other(Cause::new(e)))?;
         Ok(Self { store, prefix: settings.prefix.trim_matches('/').to_owned() })
     }
 
@@ -64,7 +65,7 @@ fn s3(error: object_store::Error) -> MediaError {
     use object_store::Error;
     match error {
         Error::Generic { .. } | Error::JoinError { .. } => MediaError::unavailable("S3 request", error),
-        other => MediaError::Other(other.to_string()),
+        other => MediaError::Other(Cause::new(other)),
     }
 }
 

@@ -41,7 +41,7 @@ impl SeaUserRepository {
             .db
             .guarded(self.db.roles().by_name(self.db.read(), &user.role))
             .await?
-            .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role)))?;
+            .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role).into()))?;
         let role_id = role.id;
         let inserted = self
             .db
