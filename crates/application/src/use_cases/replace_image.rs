@@ -6,15 +6,15 @@
 
 use std::sync::Arc;
 
-use profile_domain::{FieldCode, FieldError};
 use profile_domain::user::{Privilege, UserId, UserRef};
+use profile_domain::{FieldCode, FieldError};
 
-use crate::{AppError, Cause};
 use crate::model::{
     Caller, Edit, Edited, ImageKind, ImageVariant, ProfileImage, ProfileView, ProfileWrite, StoredProfile,
 };
 use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, TokenIssuer, UserRepository};
 use crate::use_cases::get_profile::view;
+use crate::{AppError, Cause, Chain};
 
 /// Replaces or removes a profile's avatar or cover.
 #[derive(Clone)]
@@ -160,7 +160,7 @@ impl ReplaceImage {
                 continue;
             }
             if let Err(error) = self.media.delete(key).await {
-                tracing::warn!(%key, %error, "could not delete a replaced image file");
+                tracing::warn!(%key, error = %Chain(&error), "could not delete a replaced image file");
             }
         }
     }
@@ -168,20 +168,23 @@ impl ReplaceImage {
 
 fn image_error(kind: ImageKind, error: ImageError) -> AppError {
     let field = kind.as_str();
-    let invalid = |code: FieldCode, message: String| {
-        AppError::from(FieldError::new(field, code).with_message(message))
-    };
+    let invalid =
+        |code: FieldCode, message: String| AppError::from(FieldError::new(field, code).with_message(message));
     match error {
         ImageError::Unsupported => {
             AppError::UnsupportedMedia("Upload a JPEG, PNG, GIF or WebP image.".into())
         }
-        ImageError::Corrupt(_) => invalid(FieldCode::InvalidImage, "The image is corrupt or truncated.".into()),
-        ImageError::TooLarge { width, height } => {
-            invalid(FieldCode::ImageTooLarge, format!("The image is {width}×{height} pixels, more than allowed."))
+        ImageError::Corrupt(_) => {
+            invalid(FieldCode::InvalidImage, "The image is corrupt or truncated.".into())
         }
-        ImageError::TooNarrow { width, min } => {
-            invalid(FieldCode::TooNarrow, format!("The image is {width} px wide; at least {min} px are needed."))
-        }
+        ImageError::TooLarge { width, height } => invalid(
+            FieldCode::ImageTooLarge,
+            format!("The image is {width}×{height} pixels, more than allowed."),
+        ),
+        ImageError::TooNarrow { width, min } => invalid(
+            FieldCode::TooNarrow,
+            format!("The image is {width} px wide; at least {min} px are needed."),
+        ),
         error @ ImageError::Internal(_) => AppError::Internal(Cause::new(error)),
     }
 }

@@ -259,11 +259,11 @@ fn timestamp(at: DateTime<Utc>) -> String {
 /// The document shows no error; ours follow the common JavaScript shape.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
+struct ErrorBody {
     status_code: u16,
     error: &'static str,
     message: String,
-    code: &'a str,
+    code: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldProblem>,
 }
@@ -275,7 +275,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
         status_code: error.status.as_u16(),
         error: error.title(),
         message: summary(error, &errors),
-        code: error.code,
+        code: error.code.as_str(),
         errors,
     })
 }
