@@ -9,6 +9,9 @@ pub mod settings;
 pub mod telemetry;
 mod wiring;
 
+#[cfg(test)]
+mod secrets_tests;
+
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, ServerHandle};

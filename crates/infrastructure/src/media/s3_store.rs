@@ -7,6 +7,7 @@ use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 use profile_application::Cause;
 use profile_application::ports::media_store::{MediaError, MediaObject, MediaStore};
+use secrecy::{ExposeSecret, SecretString};
 
 use super::key::{content_type, key_for};
 
@@ -21,8 +22,8 @@ pub struct S3Settings {
     pub endpoint: String,
     /// Access key id.
     pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: String,
+    /// Secret access key; `Debug` shows it redacted.
+    pub secret_access_key: SecretString,
     /// Key prefix inside the bucket.
     pub prefix: String,
 }
@@ -41,7 +42,7 @@ impl S3MediaStore {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_access_key_id(&settings.access_key_id)
-            .with_secret_access_key(&settings.secret_access_key);
+            .with_secret_access_key(settings.secret_access_key.expose_secret());
         if !settings.endpoint.is_empty() {
             builder = builder
                 .with_endpoint(&settings.endpoint)
