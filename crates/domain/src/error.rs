@@ -377,6 +377,28 @@ mod tests {
     }
 
     #[test]
+    fn field_codes_keep_their_wire_strings() {
+        let cases = [
+            (FieldCode::Required, "required"),
+            (FieldCode::UnknownTimezone, "unknown_timezone"),
+            (FieldCode::InvalidEthAddress, "invalid_eth_address"),
+            (FieldCode::Taken, "taken"),
+            (FieldCode::IncorrectPassword, "incorrect_password"),
+            (FieldCode::TooNarrow, "too_narrow"),
+        ];
+        for (code, wire) in cases {
+            assert_eq!(code.as_str(), wire);
+            assert_eq!(code.to_string(), wire);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for code in FieldCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert!(code.default_message().ends_with('.'), "{code}");
+        }
+    }
+
+    #[test]
     fn collects_every_error() {
         let mut errors = ValidationErrors::new();
         assert_eq!(errors.check(Ok::<_, FieldError>(1)), Some(1));

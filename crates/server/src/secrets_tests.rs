@@ -29,7 +29,10 @@ const SECRETS: &[&str] = &[
 fn settings() -> Settings {
     Config::builder()
         .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-        .set_override("database.url", "postgres://profiled:db-password-1@db:5432/profiled?password=db-password-2")
+        .set_override(
+            "database.url",
+            "postgres://profiled:db-password-1@db:5432/profiled?password=db-password-2",
+        )
         .and_then(|b| b.set_override("media.s3.secret_access_key", "s3-secret-key"))
         .and_then(|b| b.set_override("metrics.token", "metrics-token"))
         .and_then(|b| b.build())
@@ -44,8 +47,9 @@ fn printed() -> Vec<(&'static str, String)> {
         "username": "alice", "email": "alice@example.com", "password": "correct-horse-battery"
     }))
     .unwrap();
-    let account = NewAccount::parse(Some("alice"), Some("alice@example.com"), Some("correct-horse-battery"), None)
-        .expect("a valid account");
+    let account =
+        NewAccount::parse(Some("alice"), Some("alice@example.com"), Some("correct-horse-battery"), None)
+            .expect("a valid account");
     vec![
         ("Settings", format!("{settings:?}")),
         ("Settings (pretty)", format!("{settings:#?}")),
@@ -79,7 +83,11 @@ fn printed() -> Vec<(&'static str, String)> {
             "LogInCommand",
             format!(
                 "{:?}",
-                LogInCommand { login: "alice".into(), password: "correct-horse-battery".into(), client: None }
+                LogInCommand {
+                    login: "alice".into(),
+                    password: "correct-horse-battery".into(),
+                    client: None
+                }
             ),
         ),
         (

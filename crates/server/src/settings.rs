@@ -363,7 +363,10 @@ mod tests {
     fn database_urls_print_without_their_password() {
         let cases = [
             ("postgres://app:s3cret@db:5432/profiled", "postgres://app:[redacted]@db:5432/profiled"),
-            ("postgresql://app:p%40ss@db/x?sslmode=require", "postgresql://app:[redacted]@db/x?sslmode=require"),
+            (
+                "postgresql://app:p%40ss@db/x?sslmode=require",
+                "postgresql://app:[redacted]@db/x?sslmode=require",
+            ),
             ("postgres://app@db/x", "postgres://app@db/x"),
             ("postgres://db/x?user=app&password=s3cret", "postgres://db/x?user=app&password=[redacted]"),
             ("postgres://a:b@db/x?Password=c", "postgres://a:[redacted]@db/x?Password=[redacted]"),
