@@ -14,6 +14,24 @@ mod m20261123_000004_login_failures;
 mod m20261201_000005_mentions;
 mod m20261205_000006_rate_limits;
 mod m20261206_000001_profile_pronouns;
+mod m20261206_000002_named_constraints;
+
+/// The names of the unique constraints (PostgreSQL) that the repository maps
+/// to input fields.
+pub mod constraints {
+    /// `users.username_key` (the lower-cased username).
+    pub const USERS_USERNAME: &str = "users_username_unique";
+    /// `users.email_key` (the lower-cased email).
+    pub const USERS_EMAIL: &str = "users_email_unique";
+    /// `roles.name`.
+    pub const ROLES_NAME: &str = "roles_name_unique";
+    /// `privileges.name`.
+    pub const PRIVILEGES_NAME: &str = "privileges_name_unique";
+    /// `sessions.token_hash`.
+    pub const SESSIONS_TOKEN_HASH: &str = "sessions_token_hash_unique";
+    /// The primary key of `retired_usernames` (`username_key`), as PostgreSQL names it.
+    pub const RETIRED_USERNAMES_KEY: &str = "retired_usernames_pkey";
+}
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_mentions::Migration),
             Box::new(m20261205_000006_rate_limits::Migration),
             Box::new(m20261206_000001_profile_pronouns::Migration),
+            Box::new(m20261206_000002_named_constraints::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 use profile_domain::profile::Version;
 use profile_domain::{FieldError, ValidationErrors};
 
+use crate::Cause;
 use crate::ports::{HashError, MediaError, RepoError};
 
 /// The outcome of a use case that did not succeed.
@@ -49,12 +50,12 @@ pub enum AppError {
     #[error("unsupported media type: {0}")]
     UnsupportedMedia(String),
     /// A dependency (the database, the media store) cannot be reached;
-    /// retrying may help.
+    /// retrying may help. The cause is for logs only.
     #[error("service unavailable")]
-    Unavailable,
-    /// Anything else: a bug or a broken invariant. The text is for logs only.
-    #[error("internal error: {0}")]
-    Internal(String),
+    Unavailable(#[source] Cause),
+    /// Anything else: a bug or a broken invariant. The cause is for logs only.
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl From<ValidationErrors> for AppError {
@@ -78,27 +79,27 @@ impl From<RepoError> for AppError {
             }
             RepoError::NotFound => AppError::NotFound,
             RepoError::LastManager => AppError::LastManager,
-            RepoError::Unavailable(_) => AppError::Unavailable,
-            RepoError::Other(detail) => AppError::Internal(detail),
+            error @ (RepoError::Unavailable(_) | RepoError::Other(_)) => {
+                let unavailable = matches!(error, RepoError::Unavailable(_));
+                let cause = Cause::new(error);
+                if unavailable { AppError::Unavailable(cause) } else { AppError::Internal(cause) }
+            }
         }
     }
 }
 
 impl From<HashError> for AppError {
     fn from(error: HashError) -> Self {
-        AppError::Internal(error.to_string())
+        AppError::Internal(Cause::new(error))
     }
 }
 
 impl From<MediaError> for AppError {
     fn from(error: MediaError) -> Self {
+        // The answer says only "unavailable" or "internal"; the chain goes to the log.
         match error {
-            MediaError::Unavailable { .. } => {
-                // The answer says only "unavailable"; the cause goes to the log.
-                tracing::warn!(error = ?error, "the media store is unavailable");
-                AppError::Unavailable
-            }
-            MediaError::Other(detail) => AppError::Internal(detail),
+            MediaError::Unavailable { .. } => AppError::Unavailable(Cause::new(error)),
+            MediaError::Other(_) => AppError::Internal(Cause::new(error)),
         }
     }
 }

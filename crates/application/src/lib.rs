@@ -5,9 +5,11 @@
 //! `async-trait` traits named for their role; adapters live in
 //! `profile-infrastructure`. Nothing here knows about HTTP or SQL.
 
+pub mod cause;
 pub mod error;
 pub mod model;
 pub mod ports;
 pub mod use_cases;
 
+pub use cause::{Cause, Chain};
 pub use error::AppError;

@@ -7,13 +7,19 @@ use profile_domain::account::{Email, Username};
 use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription, VisibleProfile};
 use profile_domain::user::{Privilege, Role, UserId};
 
-/// What is needed to check a login.
-#[derive(Debug, Clone, PartialEq)]
+/// What is needed to check a login. `Debug` leaves the hash out.
+#[derive(Clone, PartialEq)]
 pub struct Credentials {
     /// The account the login names.
     pub user_id: UserId,
     /// Stored PHC string.
     pub password_hash: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("user_id", &self.user_id).finish_non_exhaustive()
+    }
 }
 
 /// The authenticated principal of a request.
@@ -71,8 +77,8 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A session handed to the client.
-#[derive(Debug, Clone, PartialEq)]
+/// A session handed to the client. `Debug` leaves the token out.
+#[derive(Clone, PartialEq)]
 pub struct IssuedSession {
     /// The bearer token.
     pub token: String,
@@ -80,8 +86,14 @@ pub struct IssuedSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// An account to create.
-#[derive(Debug, Clone, PartialEq)]
+impl std::fmt::Debug for IssuedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSession").field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+/// An account to create. `Debug` leaves the password hash out.
+#[derive(Clone, PartialEq)]
 pub struct NewUser {
     /// Public handle.
     pub username: Username,
@@ -95,6 +107,18 @@ pub struct NewUser {
     pub role: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A profile as stored, with its images.

@@ -8,22 +8,22 @@ use std::fmt;
 ///
 /// `field` is a JSON path into the request (`username`, `description.text`,
 /// `annotations[3].value`), `code` a stable machine-readable identifier
-/// (`too_short`, `unknown_timezone`, …) that clients may switch on, and
+/// ([`FieldCode`]: `too_short`, `unknown_timezone`, …) that clients may switch on, and
 /// `message` an English sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// JSON path of the offending field.
     pub field: Cow<'static, str>,
     /// Stable, documented error code.
-    pub code: &'static str,
+    pub code: FieldCode,
     /// Human-readable explanation.
     pub message: Cow<'static, str>,
 }
 
 impl FieldError {
     /// An error for `field` with `code` and a message derived from the code.
-    pub fn new(field: impl Into<Cow<'static, str>>, code: &'static str) -> Self {
-        Self { field: field.into(), code, message: Cow::Borrowed(default_message(code)) }
+    pub fn new(field: impl Into<Cow<'static, str>>, code: FieldCode) -> Self {
+        Self { field: field.into(), code, message: Cow::Borrowed(code.default_message()) }
     }
 
     /// Replaces the message.
@@ -138,44 +138,134 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
-/// The English sentence for each stable code; codes not listed get a generic one.
-fn default_message(code: &'static str) -> &'static str {
-    match code {
-        "required" => "This field is required.",
-        "invalid_type" => "This field has the wrong JSON type.",
-        "too_short" => "This value is too short.",
-        "too_long" => "This value is too long.",
-        "invalid_characters" => "This value contains characters that are not allowed.",
-        "control_characters" => "This value must not contain control characters.",
-        "all_digits" => "A username must not consist of digits only.",
-        "reserved" => "This username is reserved.",
-        "invalid_email" => "This is not a valid email address.",
-        "equals_username" => "The password must not be the username.",
-        "equals_email" => "The password must not be the email address.",
-        "common_password" => "This password is too common.",
-        "not_nullable" => "This field is required and cannot be cleared.",
-        "blank" => "This value must not be blank; send null to clear the field.",
-        "unknown_country" => "This is not an ISO 3166-1 alpha-2 country code.",
-        "invalid_locale" => "This is not a BCP 47 language tag.",
-        "unknown_timezone" => "This is not an IANA time zone name.",
-        "invalid_date" => "This is not a valid date.",
-        "in_future" => "This date is in the future.",
-        "too_young" => "This birthdate is below the minimum age.",
-        "out_of_range" => "This value is out of the allowed range.",
-        "invalid_url" => "This is not an absolute http:// or https:// URL.",
-        "wrong_host" => "This URL is not on the expected site.",
-        "invalid_eth_address" => "This is not an Ethereum address.",
-        "invalid_checksum" => "The checksum of this value does not match.",
-        "invalid_iban" => "This is not a valid IBAN.",
-        "too_many" => "This list has too many items.",
-        "too_large" => "This value is too large.",
-        "invalid_format" => "This value does not have the required format.",
-        "overlapping" => "This link overlaps another link.",
-        "text_mismatch" => "This text does not match the text at the given position.",
-        "unknown_role" => "No role has this name.",
-        _ => "This value is not valid.",
+/// Declares [`FieldCode`] from one table: each variant with its doc, wire
+/// string and default sentence, so a new code is one line and `ALL`,
+/// `as_str` and `default_message` cannot miss it.
+macro_rules! field_codes {
+    ($($(#[$doc:meta])* $variant:ident => $wire:literal, $message:expr;)*) => {
+        /// The stable, machine-readable reason a field was refused: the `code` of
+        /// each entry of a validation problem's `errors`. Clients switch on the wire
+        /// string ([`FieldCode::as_str`]), which never changes for a variant; new
+        /// variants may be added.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum FieldCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl FieldCode {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [FieldCode] = &[$(Self::$variant),*];
+
+            /// The code as sent on the wire (`unknown_timezone`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+
+            /// The English sentence an error with this code carries unless its
+            /// maker gives a more precise one.
+            pub const fn default_message(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $message,)*
+                }
+            }
+        }
+    };
+}
+
+field_codes! {
+    /// `required`: missing or `null`.
+    Required => "required", "This field is required.";
+    /// `invalid_type`: the wrong JSON type (a string expected, a number sent, …).
+    InvalidType => "invalid_type", "This field has the wrong JSON type.";
+    /// `too_short`: shorter than allowed (counted in Unicode characters).
+    TooShort => "too_short", "This value is too short.";
+    /// `too_long`: longer than allowed (counted in Unicode characters).
+    TooLong => "too_long", "This value is too long.";
+    /// `invalid_characters`: characters outside the allowed set.
+    InvalidCharacters => "invalid_characters", "This value contains characters that are not allowed.";
+    /// `control_characters`: control characters in text.
+    ControlCharacters => "control_characters", "This value must not contain control characters.";
+    /// `all_digits`: a username of digits only.
+    AllDigits => "all_digits", "A username must not consist of digits only.";
+    /// `reserved`: a reserved username.
+    Reserved => "reserved", "This username is reserved.";
+    /// `invalid_email`: not an email address.
+    InvalidEmail => "invalid_email", "This is not a valid email address.";
+    /// `equals_username`: a password equal to the username.
+    EqualsUsername => "equals_username", "The password must not be the username.";
+    /// `equals_email`: a password equal to the email address.
+    EqualsEmail => "equals_email", "The password must not be the email address.";
+    /// `common_password`: a password from the common-password list.
+    CommonPassword => "common_password", "This password is too common.";
+    /// `not_nullable`: `null` in a merge patch on a field that cannot be cleared.
+    NotNullable => "not_nullable", "This field is required and cannot be cleared.";
+    /// `blank`: only whitespace where text is needed.
+    Blank => "blank", "This value must not be blank; send null to clear the field.";
+    /// `unknown_country`: not an ISO 3166-1 alpha-2 code.
+    UnknownCountry => "unknown_country", "This is not an ISO 3166-1 alpha-2 country code.";
+    /// `invalid_locale`: not a BCP 47 language tag.
+    InvalidLocale => "invalid_locale", "This is not a BCP 47 language tag.";
+    /// `unknown_timezone`: not an IANA time zone name.
+    UnknownTimezone => "unknown_timezone", "This is not an IANA time zone name.";
+    /// `invalid_date`: not a date.
+    InvalidDate => "invalid_date", "This is not a valid date.";
+    /// `in_future`: a date after today.
+    InFuture => "in_future", "This date is in the future.";
+    /// `too_young`: a birthdate below the minimum age.
+    TooYoung => "too_young", "This birthdate is below the minimum age.";
+    /// `out_of_range`: a value outside the allowed range.
+    OutOfRange => "out_of_range", "This value is out of the allowed range.";
+    /// `invalid_url`: not an absolute http(s) URL.
+    InvalidUrl => "invalid_url", "This is not an absolute http:// or https:// URL.";
+    /// `wrong_host`: a URL not on the expected site.
+    WrongHost => "wrong_host", "This URL is not on the expected site.";
+    /// `invalid_eth_address`: not an Ethereum address.
+    InvalidEthAddress => "invalid_eth_address", "This is not an Ethereum address.";
+    /// `invalid_checksum`: a check digit or checksum that does not match.
+    InvalidChecksum => "invalid_checksum", "The checksum of this value does not match.";
+    /// `invalid_iban`: not an IBAN.
+    InvalidIban => "invalid_iban", "This is not a valid IBAN.";
+    /// `too_many`: more items than allowed.
+    TooMany => "too_many", "This list has too many items.";
+    /// `too_large`: a value larger than allowed.
+    TooLarge => "too_large", "This value is too large.";
+    /// `invalid_format`: a value without the required format.
+    InvalidFormat => "invalid_format", "This value does not have the required format.";
+    /// `overlapping`: links that overlap.
+    Overlapping => "overlapping", "This link overlaps another link.";
+    /// `text_mismatch`: a link's text that differs from the text at its position.
+    TextMismatch => "text_mismatch", "This text does not match the text at the given position.";
+    /// `unknown_role`: no role has this name.
+    UnknownRole => "unknown_role", "No role has this name.";
+    /// `incorrect_password`: the current password is wrong.
+    IncorrectPassword => "incorrect_password", GENERIC_MESSAGE;
+    /// `taken`: the value is in use (ignoring case).
+    Taken => "taken", GENERIC_MESSAGE;
+    /// `invalid_user_ref`: not a user reference (`me`, a numeric id or `@username`).
+    InvalidUserRef => "invalid_user_ref", GENERIC_MESSAGE;
+    /// `invalid_image`: an image that is corrupt or truncated.
+    InvalidImage => "invalid_image", GENERIC_MESSAGE;
+    /// `image_too_large`: an image with more pixels than allowed.
+    ImageTooLarge => "image_too_large", GENERIC_MESSAGE;
+    /// `too_narrow`: an image narrower than allowed.
+    TooNarrow => "too_narrow", GENERIC_MESSAGE;
+    /// `unknown_field`: a member the API does not know.
+    UnknownField => "unknown_field", "This API has no such member.";
+    /// `read_only`: a member the server maintains, sent with another value than it has.
+    ReadOnly => "read_only", "The server maintains this member; send it unchanged or leave it out.";
+}
+
+impl fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
+
+/// The sentence of codes whose errors always carry their own message.
+pub(crate) const GENERIC_MESSAGE: &str = "This value is not valid.";
 
 #[cfg(test)]
 mod tests {
@@ -183,17 +273,42 @@ mod tests {
 
     #[test]
     fn at_prefixes_paths() {
-        assert_eq!(FieldError::new("text", "too_long").at("description").field, "description.text");
-        assert_eq!(FieldError::new("", "too_long").at("name").field, "name");
-        assert_eq!(FieldError::new("[3].value", "too_long").at("annotations").field, "annotations[3].value");
+        assert_eq!(FieldError::new("text", FieldCode::TooLong).at("description").field, "description.text");
+        assert_eq!(FieldError::new("", FieldCode::TooLong).at("name").field, "name");
+        assert_eq!(
+            FieldError::new("[3].value", FieldCode::TooLong).at("annotations").field,
+            "annotations[3].value"
+        );
+    }
+
+    #[test]
+    fn field_codes_keep_their_wire_strings() {
+        let cases = [
+            (FieldCode::Required, "required"),
+            (FieldCode::UnknownTimezone, "unknown_timezone"),
+            (FieldCode::InvalidEthAddress, "invalid_eth_address"),
+            (FieldCode::Taken, "taken"),
+            (FieldCode::IncorrectPassword, "incorrect_password"),
+            (FieldCode::TooNarrow, "too_narrow"),
+        ];
+        for (code, wire) in cases {
+            assert_eq!(code.as_str(), wire);
+            assert_eq!(code.to_string(), wire);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for code in FieldCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert!(code.default_message().ends_with('.'), "{code}");
+        }
     }
 
     #[test]
     fn collects_every_error() {
         let mut errors = ValidationErrors::new();
         assert_eq!(errors.check(Ok::<_, FieldError>(1)), Some(1));
-        assert_eq!(errors.check::<u8>(Err(FieldError::new("a", "required"))), None);
-        errors.push(FieldError::new("b", "too_long"));
+        assert_eq!(errors.check::<u8>(Err(FieldError::new("a", FieldCode::Required))), None);
+        errors.push(FieldError::new("b", FieldCode::TooLong));
         assert_eq!(errors.errors().len(), 2);
         assert!(errors.into_result(()).is_err());
     }

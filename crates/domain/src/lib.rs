@@ -3,11 +3,12 @@
 //! The crate is pure: no I/O, no async runtime, no web framework or database
 //! driver. Every value that exists is valid: value types are built only
 //! through constructors (`TryFrom`, `new`) that say what is wrong, as a
-//! [`FieldError`] naming the field by its JSON path with a stable `code`.
+//! [`FieldError`] naming the field by its JSON path with a stable [`FieldCode`].
 //! A change to several fields collects every error in [`ValidationErrors`]
 //! before it is refused, so a client learns all its mistakes at once.
 //!
 //! ```
+//! use profile_domain::FieldCode;
 //! use profile_domain::account::{Email, Password, Username};
 //!
 //! let username = Username::try_from("alice_w").unwrap();
@@ -15,10 +16,11 @@
 //! assert_eq!(email.canonical(), "alice@example.com");
 //!
 //! let weak = Password::new("password123", username.as_str(), email.as_str());
-//! assert_eq!(weak.unwrap_err().code, "common_password");
+//! assert_eq!(weak.unwrap_err().code, FieldCode::CommonPassword);
 //!
 //! let taken = Username::try_from("admin").unwrap_err();
-//! assert_eq!((taken.field.as_ref(), taken.code), ("username", "reserved"));
+//! assert_eq!((taken.field.as_ref(), taken.code), ("username", FieldCode::Reserved));
+//! assert_eq!(taken.code.as_str(), "reserved"); // what clients receive
 //! ```
 //!
 //! Profiles ([`profile`]) are changed by reading a request body into a
@@ -35,7 +37,7 @@ pub mod error;
 pub mod profile;
 pub mod user;
 
-pub use error::{FieldError, ValidationErrors};
+pub use error::{FieldCode, FieldError, ValidationErrors};
 
 /// The README's examples, compiled and run by `cargo test --doc`.
 #[cfg(doctest)]

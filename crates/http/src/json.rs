@@ -7,13 +7,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::JsonPayloadError;
-use actix_web::http::StatusCode;
 use actix_web::web::{self, JsonConfig};
 use actix_web::{FromRequest, HttpRequest};
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
 /// `application/json` and any `application/*+json` (such as
@@ -37,32 +37,24 @@ pub fn json_config(limit: usize) -> JsonConfig {
 pub fn json_error(error: &JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("The body is larger than {limit} bytes."),
-            )
+            ApiError::new(ErrorCode::PayloadTooLarge, format!("The body is larger than {limit} bytes."))
         }
         JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as `Content-Type: application/json`.",
         ),
-        JsonPayloadError::Deserialize(e) if e.to_string().starts_with(DUPLICATE_KEY) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "duplicate_key",
-            format!("The body is ambiguous: {e}. Send each key once."),
-        ),
+        JsonPayloadError::Deserialize(e) if e.to_string().starts_with(DUPLICATE_KEY) => {
+            ApiError::new(ErrorCode::DuplicateKey, format!("The body is ambiguous: {e}. Send each key once."))
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "The body must be a JSON object.")
+            ApiError::new(ErrorCode::InvalidBody, "The body must be a JSON object.")
         }
         JsonPayloadError::Deserialize(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
         ),
         JsonPayloadError::Payload(e) if crate::middleware::is_body_timeout(e) => ApiError::body_timeout(),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The body could not be read."),
+        _ => ApiError::new(ErrorCode::UnreadableBody, "The body could not be read."),
     }
 }
 
@@ -189,7 +181,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
 }
 
 fn not_an_object() -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "The body must be a JSON object.")
+    ApiError::new(ErrorCode::InvalidBody, "The body must be a JSON object.")
 }
 
 /// One key of a JSON object, as sent: absent, `null`, of the wrong type, or a value.
@@ -227,7 +219,7 @@ impl<T> JsonField<T> {
         match self {
             JsonField::Value(value) => Some(value),
             JsonField::Absent | JsonField::Null => {
-                errors.push(FieldError::new(field, "required"));
+                errors.push(FieldError::new(field, FieldCode::Required));
                 None
             }
             JsonField::Invalid(sent) => {
@@ -252,7 +244,7 @@ impl<T> JsonField<T> {
 }
 
 fn invalid_type(field: &'static str, sent: &'static str) -> FieldError {
-    FieldError::new(field, "invalid_type")
+    FieldError::new(field, FieldCode::InvalidType)
         .with_message(format!("This field has the wrong JSON type ({sent})."))
 }
 
@@ -317,7 +309,7 @@ mod tests {
         assert_eq!(dto.b.optional("b", &mut errors), None);
         assert_eq!(dto.c.optional("c", &mut errors), None);
         assert_eq!(dto.d.required("d", &mut errors), None);
-        let got: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        let got: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
         assert_eq!(got, [("a", "required"), ("c", "invalid_type"), ("d", "invalid_type")]);
     }
 }

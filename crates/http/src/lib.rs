@@ -11,6 +11,7 @@ pub mod client;
 pub mod conditional;
 pub mod dialects;
 pub mod dto;
+pub mod error_code;
 pub mod json;
 pub mod media;
 pub mod middleware;
@@ -20,6 +21,7 @@ pub mod problem;
 pub mod routes;
 pub mod state;
 
+pub use error_code::ErrorCode;
 pub use problem::ApiError;
 pub use state::{HttpSettings, UseCases};
 

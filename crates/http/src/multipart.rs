@@ -2,10 +2,10 @@
 //! limit enforced while streaming: the upload is cut off at limit + 1 byte.
 
 use actix_multipart::{Multipart, MultipartError};
-use actix_web::http::StatusCode;
 use futures_util::StreamExt;
-use profile_domain::FieldError;
+use profile_domain::{FieldCode, FieldError};
 
+use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
 /// The bytes of the field named `name`, at most `limit` of them. Other
@@ -31,32 +31,25 @@ pub async fn read_file_field(mut payload: Multipart, name: &str, limit: usize) -
             return Ok(bytes);
         }
     }
-    let missing = FieldError::new(name.to_owned(), "required")
+    let missing = FieldError::new(name.to_owned(), FieldCode::Required)
         .with_message(format!("Send the image as the multipart field `{name}`."));
     Err(ApiError::validation([&missing]))
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("The upload must be at most {limit} bytes."),
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge, format!("The upload must be at most {limit} bytes."))
 }
 
 fn multipart_error(error: MultipartError) -> ApiError {
     match error {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
-        | MultipartError::ContentTypeIncompatible => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the image as `multipart/form-data`.",
-        ),
+        | MultipartError::ContentTypeIncompatible => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "Send the image as `multipart/form-data`.")
+        }
         MultipartError::Payload(e) if crate::middleware::is_body_timeout(&e) => ApiError::body_timeout(),
         other => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_multipart",
+            ErrorCode::MalformedMultipart,
             format!("The multipart body could not be read: {other}"),
         ),
     }

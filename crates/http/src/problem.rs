@@ -4,9 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use profile_application::AppError;
-use profile_domain::FieldError;
+use profile_application::{AppError, Chain};
+use profile_domain::{FieldCode, FieldError};
 use serde::Serialize;
+
+use crate::error_code::ErrorCode;
 
 /// Media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -26,7 +28,7 @@ impl From<&FieldError> for FieldProblem {
     fn from(error: &FieldError) -> Self {
         Self {
             field: error.field.to_string(),
-            code: error.code.to_owned(),
+            code: error.code.as_str().to_owned(),
             message: error.message.to_string(),
         }
     }
@@ -36,10 +38,11 @@ impl From<&FieldError> for FieldProblem {
 /// every broken rule. Dialects turn the same value into their own envelopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// HTTP status.
+    /// HTTP status: the code's, except for an error known only by a status
+    /// that has no code of its own ([`ErrorCode::for_status`]).
     pub status: StatusCode,
     /// Stable machine-readable code (`validation_failed`, `not_found`, …).
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Explanation for people; never internals.
     pub detail: String,
     /// Broken rules, for `validation_failed`.
@@ -51,35 +54,46 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with no field list.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None, allow: None }
+    /// An error with `code` (and its status), with no field list.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            status: code.status(),
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    /// An error known only by its status (an error response something other
+    /// than our code made), with the status phrase as its explanation.
+    pub fn for_status(status: StatusCode) -> Self {
+        Self {
+            status,
+            ..Self::new(ErrorCode::for_status(status), status.canonical_reason().unwrap_or("Error"))
+        }
     }
 
     /// 422 listing `errors`.
     pub fn validation<'a>(errors: impl IntoIterator<Item = &'a FieldError>) -> Self {
         Self {
             errors: errors.into_iter().map(FieldProblem::from).collect(),
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "The request has invalid fields.",
-            )
+            ..Self::new(ErrorCode::ValidationFailed, "The request has invalid fields.")
         }
     }
 
     /// 401 for a missing, unknown, expired or revoked token.
     pub fn unauthenticated() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "A valid token is required: send `Authorization: Bearer <token>`.",
         )
     }
 
     /// 404 for a route or user that does not exist.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(ErrorCode::NotFound, detail)
     }
 
     /// 404 for a path whose parameters cannot name anything.
@@ -89,14 +103,13 @@ impl ApiError {
 
     /// 400 for an unparseable query string.
     pub fn bad_query(error: &impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("The query string is invalid: {error}"))
+        Self::new(ErrorCode::InvalidQuery, format!("The query string is invalid: {error}"))
     }
 
     /// 408 for a body that stalled or took too long; the connection is closed.
     pub fn body_timeout() -> Self {
         Self::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
+            ErrorCode::RequestTimeout,
             "The request body did not arrive in time; send it again without pausing.",
         )
     }
@@ -104,19 +117,16 @@ impl ApiError {
     /// 405 for a known path with an unsupported method; `allow` lists the
     /// supported ones (`GET, PUT`).
     pub fn method_not_allowed(allow: Option<&'static str>) -> Self {
-        Self {
-            allow,
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "This method is not supported here.",
-            )
-        }
+        Self { allow, ..Self::new(ErrorCode::MethodNotAllowed, "This method is not supported here.") }
     }
 
     /// Human title of the status.
     pub fn title(&self) -> &'static str {
-        self.status.canonical_reason().unwrap_or("Error")
+        if self.status == self.code.status() {
+            self.code.title()
+        } else {
+            self.status.canonical_reason().unwrap_or("Error")
+        }
     }
 }
 
@@ -124,27 +134,22 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Validation(errors) => Self::validation(errors.errors()),
-            AppError::InvalidCredentials => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "The login or the password is wrong.",
-            ),
-            AppError::Unauthenticated => Self::unauthenticated(),
-            AppError::Forbidden(what) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", format!("You may not {what}."))
+            AppError::InvalidCredentials => {
+                Self::new(ErrorCode::InvalidCredentials, "The login or the password is wrong.")
             }
+            AppError::Unauthenticated => Self::unauthenticated(),
+            AppError::Forbidden(what) => Self::new(ErrorCode::Forbidden, format!("You may not {what}.")),
             AppError::NotFound => Self::not_found("No such user."),
             AppError::Duplicate { field } => Self {
                 errors: vec![FieldProblem {
                     field: field.clone(),
-                    code: "taken".into(),
+                    code: FieldCode::Taken.as_str().to_owned(),
                     message: format!("This {field} is already taken."),
                 }],
-                ..Self::new(StatusCode::CONFLICT, "duplicate", format!("The {field} is already taken."))
+                ..Self::new(ErrorCode::Duplicate, format!("The {field} is already taken."))
             },
             AppError::VersionConflict { expected } => Self::new(
-                StatusCode::PRECONDITION_FAILED,
-                "version_conflict",
+                ErrorCode::VersionConflict,
                 match expected {
                     None => "No current version matches If-Match; fetch the resource again.".to_owned(),
                     Some(expected) => {
@@ -153,32 +158,27 @@ impl From<AppError> for ApiError {
                 },
             ),
             AppError::LastManager => Self::new(
-                StatusCode::CONFLICT,
-                "last_manager",
+                ErrorCode::LastManager,
                 "This is the last account holding users.manage: give the privilege to another account first.",
             ),
             AppError::TooManyAttempts { retry_after } => Self {
                 retry_after: Some(retry_after),
-                ..Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_requests",
-                    "Too many failed attempts; try again later.",
-                )
+                ..Self::new(ErrorCode::TooManyRequests, "Too many failed attempts; try again later.")
             },
-            AppError::UnsupportedMedia(detail) => {
-                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
+            AppError::UnsupportedMedia(detail) => Self::new(ErrorCode::UnsupportedMediaType, detail),
+            AppError::Unavailable(_) => {
+                tracing::warn!(error = %Chain(&error), "a dependency is unavailable");
+                Self {
+                    retry_after: Some(5),
+                    ..Self::new(
+                        ErrorCode::Unavailable,
+                        "The service cannot reach its database or media store; try again shortly.",
+                    )
+                }
             }
-            AppError::Unavailable => Self {
-                retry_after: Some(5),
-                ..Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "The service cannot reach its database or media store; try again shortly.",
-                )
-            },
-            AppError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+            AppError::Internal(_) => {
+                tracing::error!(error = %Chain(&error), "internal error");
+                Self::new(ErrorCode::Internal, "Something went wrong on our side.")
             }
         }
     }
@@ -209,11 +209,11 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = ProblemBody {
-            kind: format!("/problems/{}", self.code.replace('_', "-")),
+            kind: self.code.problem_type(),
             title: self.title(),
             status: self.status.as_u16(),
             detail: &self.detail,
-            code: self.code,
+            code: self.code.as_str(),
             errors: &self.errors,
         };
         let mut response = HttpResponse::build(self.status);

@@ -9,12 +9,16 @@ pub mod settings;
 pub mod telemetry;
 mod wiring;
 
+#[cfg(test)]
+mod secrets_tests;
+
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use profile_application::Chain;
 use profile_http::HttpSettings;
 use profile_http::client::TrustedProxies;
 use profile_http::middleware;
@@ -160,7 +164,7 @@ fn spawn_purge(wiring: &Wiring, every: std::time::Duration) {
                     );
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "could not purge expired state"),
+                Err(error) => tracing::warn!(error = %Chain(&error), "could not purge expired state"),
             }
         }
     });
@@ -193,7 +197,9 @@ fn backfill_mentions(database: &Database) {
         match profile_infrastructure::persistence::user_repository::backfill_mentions(&database).await {
             Ok(0) => {}
             Ok(filled) => tracing::info!(profiles = filled, "indexed the mentions of stored profiles"),
-            Err(error) => tracing::warn!(%error, "could not index the mentions of stored profiles"),
+            Err(error) => {
+                tracing::warn!(error = %Chain(&error), "could not index the mentions of stored profiles")
+            }
         }
     });
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
-const DEFAULTS: &str = include_str!("../../../config/default.toml");
+pub(crate) const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// Every setting of the service.
 #[derive(Debug, Clone, Deserialize)]
@@ -62,11 +62,11 @@ pub struct ServerSettings {
     pub body_timeout: Duration,
 }
 
-/// `[database]`.
-#[derive(Debug, Clone, Deserialize)]
+/// `[database]`. `Debug` shows the URL without its password.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// `sqlite://…` or `postgres://…`.
+    /// `sqlite://…` or `postgres://…`; may carry a password.
     pub url: String,
     /// Run pending migrations at start.
     pub migrate_on_start: bool,
@@ -75,6 +75,47 @@ pub struct DatabaseSettings {
     /// How long a request waits for a connection while the database is busy.
     #[serde(with = "humantime_serde")]
     pub acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &without_password(&self.url))
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+/// `url` with the password of its user info (`scheme://user:password@host`)
+/// and of a `password=` query parameter replaced by `[redacted]`.
+fn without_password(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@').and_then(|at| Some((rest[..at].split_once(':')?.0, at))) {
+                Some((user, at)) => format!("{scheme}://{user}:[redacted]{}", &rest[at..]),
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=[redacted]"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        redacted = format!("{redacted}?{}", pairs.join("&"));
+    }
+    redacted
 }
 
 /// `[media]`.
@@ -123,8 +164,8 @@ pub struct S3MediaSettings {
     pub endpoint: String,
     /// Access key id.
     pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: String,
+    /// Secret access key; `Debug` shows it redacted.
+    pub secret_access_key: secrecy::SecretString,
     /// Key prefix.
     pub prefix: String,
 }
@@ -311,5 +352,29 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError(format!("log.level is not a valid filter: {e}")))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn database_urls_print_without_their_password() {
+        let cases = [
+            ("postgres://app:s3cret@db:5432/profiled", "postgres://app:[redacted]@db:5432/profiled"),
+            (
+                "postgresql://app:p%40ss@db/x?sslmode=require",
+                "postgresql://app:[redacted]@db/x?sslmode=require",
+            ),
+            ("postgres://app@db/x", "postgres://app@db/x"),
+            ("postgres://db/x?user=app&password=s3cret", "postgres://db/x?user=app&password=[redacted]"),
+            ("postgres://a:b@db/x?Password=c", "postgres://a:[redacted]@db/x?Password=[redacted]"),
+            ("sqlite://data/profiled.db?mode=rwc", "sqlite://data/profiled.db?mode=rwc"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ];
+        for (url, printed) in cases {
+            assert_eq!(without_password(url), printed, "{url}");
+        }
     }
 }

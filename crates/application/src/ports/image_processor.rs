@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::Cause;
 use crate::model::ImageKind;
 
 /// Why an upload cannot become an image.
@@ -11,8 +12,8 @@ pub enum ImageError {
     #[error("not a JPEG, PNG, GIF or WebP image")]
     Unsupported,
     /// A supported format, but truncated or corrupt.
-    #[error("the image is corrupt or truncated: {0}")]
-    Corrupt(String),
+    #[error("the image is corrupt or truncated")]
+    Corrupt(#[source] Cause),
     /// The declared dimensions exceed the limits (decompression bombs).
     #[error("the image is {width}×{height} pixels, more than allowed")]
     TooLarge {
@@ -30,8 +31,8 @@ pub enum ImageError {
         min: u32,
     },
     /// Anything else (worker pool gone).
-    #[error("image processing failed: {0}")]
-    Internal(String),
+    #[error("image processing failed")]
+    Internal(#[source] Cause),
 }
 
 /// One encoded rendition.

@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 
+use crate::Cause;
+
 /// Failure of a media store.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
@@ -17,8 +19,8 @@ pub enum MediaError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Anything else: a store set up wrongly, or a broken invariant.
-    #[error("media store: {0}")]
-    Other(String),
+    #[error("media store failed")]
+    Other(#[source] Cause),
 }
 
 impl MediaError {

@@ -22,6 +22,8 @@ pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
 pub use user_repository::{Editor, ProfileEditor, UserRepository};
 
+use crate::Cause;
+
 /// Failure of a repository adapter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RepoError {
@@ -46,9 +48,9 @@ pub enum RepoError {
     #[error("the last account holding users.manage")]
     LastManager,
     /// The database cannot be reached.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] Cause),
     /// Any other storage failure (for logs, never for clients).
-    #[error("storage error: {0}")]
-    Other(String),
+    #[error("storage error")]
+    Other(#[source] Cause),
 }

@@ -2,10 +2,12 @@
 
 use async_trait::async_trait;
 
+use crate::Cause;
+
 /// Hashing failed (bad stored hash, worker pool gone).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(pub String);
+#[error("password hashing failed")]
+pub struct HashError(#[source] pub Cause);
 
 /// Turns passwords into stored hashes and checks them.
 ///

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use profile_domain::account::Password;
 use profile_domain::user::UserRef;
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::Caller;
@@ -58,7 +58,7 @@ impl ChangePassword {
         let current_ok = self.hasher.verify(&command.current_password, stored.as_deref()).await?;
         let mut errors = ValidationErrors::new();
         if !current_ok {
-            errors.push(FieldError::new("current_password", "incorrect_password"));
+            errors.push(FieldError::new("current_password", FieldCode::IncorrectPassword));
         }
         let new_password = match errors.check(new_password) {
             Some(password) if errors.is_empty() => password,
@@ -118,7 +118,7 @@ mod tests {
             panic!("expected a validation error");
         };
 
-        let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
         assert_eq!(fields, [("current_password", "incorrect_password"), ("new_password", "too_short")]);
     }
 
@@ -133,7 +133,7 @@ mod tests {
         else {
             panic!("expected a validation error");
         };
-        assert_eq!(errors.errors()[0].code, "equals_email");
+        assert_eq!(errors.errors()[0].code.as_str(), "equals_email");
     }
 
     #[tokio::test]

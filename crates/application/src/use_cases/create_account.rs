@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use profile_domain::account::{Email, Password, Username};
 use profile_domain::profile::{DisplayName, Profile};
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::NewUser;
@@ -33,7 +33,7 @@ impl NewAccount {
         name: Option<&str>,
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let required = |field: &'static str| FieldError::new(field, "required");
+        let required = |field: &'static str| FieldError::new(field, FieldCode::Required);
         let parsed_username =
             errors.check(username.ok_or_else(|| required("username")).and_then(Username::try_from));
         let parsed_email = errors.check(email.ok_or_else(|| required("email")).and_then(Email::try_from));
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn parse_reports_every_bad_field_at_once() {
         let errors = NewAccount::parse(Some("ab"), Some("nope"), Some("short"), Some("  ")).unwrap_err();
-        let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
         assert_eq!(
             fields,
             [
@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn missing_fields_are_required() {
         let errors = NewAccount::parse(None, None, None, None).unwrap_err();
-        let codes: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        let codes: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
         assert_eq!(codes, [("username", "required"), ("email", "required"), ("password", "required")]);
     }
 

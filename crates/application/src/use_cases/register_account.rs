@@ -152,7 +152,7 @@ mod tests {
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), open_limiter());
 
-        assert!(matches!(register.execute(account(), None).await, Err(AppError::Unavailable)));
+        assert!(matches!(register.execute(account(), None).await, Err(AppError::Unavailable(_))));
     }
 
     fn register_with(

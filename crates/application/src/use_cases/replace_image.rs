@@ -6,15 +6,15 @@
 
 use std::sync::Arc;
 
-use profile_domain::FieldError;
 use profile_domain::user::{Privilege, UserId, UserRef};
+use profile_domain::{FieldCode, FieldError};
 
-use crate::AppError;
 use crate::model::{
     Caller, Edit, Edited, ImageKind, ImageVariant, ProfileImage, ProfileView, ProfileWrite, StoredProfile,
 };
 use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, TokenIssuer, UserRepository};
 use crate::use_cases::get_profile::view;
+use crate::{AppError, Cause, Chain};
 
 /// Replaces or removes a profile's avatar or cover.
 #[derive(Clone)]
@@ -163,7 +163,7 @@ impl ReplaceImage {
                 continue;
             }
             if let Err(error) = self.media.delete(key).await {
-                tracing::warn!(%key, %error, "could not delete a replaced image file");
+                tracing::warn!(%key, error = %Chain(&error), "could not delete a replaced image file");
             }
         }
     }
@@ -171,21 +171,24 @@ impl ReplaceImage {
 
 fn image_error(kind: ImageKind, error: ImageError) -> AppError {
     let field = kind.as_str();
-    let invalid = |code: &'static str, message: String| {
-        AppError::from(FieldError::new(field, code).with_message(message))
-    };
+    let invalid =
+        |code: FieldCode, message: String| AppError::from(FieldError::new(field, code).with_message(message));
     match error {
         ImageError::Unsupported => {
             AppError::UnsupportedMedia("Upload a JPEG, PNG, GIF or WebP image.".into())
         }
-        ImageError::Corrupt(_) => invalid("invalid_image", "The image is corrupt or truncated.".into()),
-        ImageError::TooLarge { width, height } => {
-            invalid("image_too_large", format!("The image is {width}×{height} pixels, more than allowed."))
+        ImageError::Corrupt(_) => {
+            invalid(FieldCode::InvalidImage, "The image is corrupt or truncated.".into())
         }
-        ImageError::TooNarrow { width, min } => {
-            invalid("too_narrow", format!("The image is {width} px wide; at least {min} px are needed."))
-        }
-        ImageError::Internal(detail) => AppError::Internal(detail),
+        ImageError::TooLarge { width, height } => invalid(
+            FieldCode::ImageTooLarge,
+            format!("The image is {width}×{height} pixels, more than allowed."),
+        ),
+        ImageError::TooNarrow { width, min } => invalid(
+            FieldCode::TooNarrow,
+            format!("The image is {width} px wide; at least {min} px are needed."),
+        ),
+        error @ ImageError::Internal(_) => AppError::Internal(Cause::new(error)),
     }
 }
 
@@ -312,7 +315,7 @@ mod tests {
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
-        assert!(matches!(result, Err(AppError::Unavailable)));
+        assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
 
     #[tokio::test]
@@ -332,7 +335,7 @@ mod tests {
 
         let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
 
-        assert!(matches!(result, Err(AppError::Unavailable)));
+        assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
 
     #[tokio::test]
@@ -381,7 +384,10 @@ mod tests {
         else {
             panic!("expected a validation error");
         };
-        assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("cover", "too_narrow"));
+        assert_eq!(
+            (errors.errors()[0].field.as_ref(), errors.errors()[0].code.as_str()),
+            ("cover", "too_narrow")
+        );
         assert!(errors.errors()[0].message.contains("959"));
     }
 

@@ -8,13 +8,13 @@ use profile_domain::profile::{
     Annotations, FieldUpdate, ParseContext, ProfileChange, ProfileError, RawProfileInput, Version,
 };
 use profile_domain::user::{Privilege, Role, UserRef};
-use profile_domain::{FieldError, ValidationErrors};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
-use crate::AppError;
 use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
 use crate::ports::{Clock, RateLimiter, UserRepository};
 use crate::use_cases::get_profile::view;
 use crate::use_cases::seconds_left;
+use crate::{AppError, Cause};
 
 /// Which fields a change sets, and what an absent field means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl UpdateProfile {
         if let FieldUpdate::Set(request) = &mut change.role {
             match self.users.find_role(request.name().as_str()).await? {
                 Some(role) => request.resolve(role),
-                None => return Err(FieldError::new("role", "unknown_role").into()),
+                None => return Err(FieldError::new("role", FieldCode::UnknownRole).into()),
             }
         }
         Ok(())
@@ -241,10 +241,10 @@ fn profile_error(error: ProfileError) -> AppError {
         ProfileError::Forbidden { field } => AppError::Forbidden(format!("change `{field}`")),
         ProfileError::Invalid(errors) => AppError::Validation(errors),
         ProfileError::UnresolvedRole { .. } => {
-            AppError::Validation(ValidationErrors::from(FieldError::new("role", "unknown_role")))
+            AppError::Validation(ValidationErrors::from(FieldError::new("role", FieldCode::UnknownRole)))
         }
         // A refusal this version does not know yet: not the client's fault to guess.
-        other => AppError::Internal(other.to_string()),
+        other => AppError::Internal(Cause::new(other)),
     }
 }
 
@@ -488,7 +488,10 @@ mod tests {
         else {
             panic!("expected a validation error");
         };
-        assert_eq!((errors.errors()[0].field.as_ref(), errors.errors()[0].code), ("role", "unknown_role"));
+        assert_eq!(
+            (errors.errors()[0].field.as_ref(), errors.errors()[0].code.as_str()),
+            ("role", "unknown_role")
+        );
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use validator::ValidateEmail;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest address accepted (RFC 5321 path limit).
 pub const MAX_LEN: usize = 254;
@@ -38,11 +38,11 @@ impl TryFrom<&str> for Email {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("email", "too_long")
+            return Err(FieldError::new("email", FieldCode::TooLong)
                 .with_message(format!("An email address has at most {MAX_LEN} characters.")));
         }
         if !trimmed.validate_email() {
-            return Err(FieldError::new("email", "invalid_email"));
+            return Err(FieldError::new("email", FieldCode::InvalidEmail));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -77,7 +77,7 @@ mod tests {
             ("", Err("invalid_email")),
         ];
         for (raw, expected) in cases {
-            let got = Email::try_from(raw).map(|_| ()).map_err(|e| e.code);
+            let got = Email::try_from(raw).map(|_| ()).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "email {raw:?}");
         }
     }

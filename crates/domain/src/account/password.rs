@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::LazyLock;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Shortest allowed password, in characters.
 pub const MIN_LEN: usize = 10;
@@ -49,21 +49,21 @@ impl Password {
     pub fn new(raw: &str, username: &str, email: &str) -> Result<Self, FieldError> {
         let length = raw.chars().count();
         if length < MIN_LEN {
-            return Err(FieldError::new("password", "too_short")
+            return Err(FieldError::new("password", FieldCode::TooShort)
                 .with_message(format!("A password has at least {MIN_LEN} characters.")));
         }
         if length > MAX_LEN {
-            return Err(FieldError::new("password", "too_long")
+            return Err(FieldError::new("password", FieldCode::TooLong)
                 .with_message(format!("A password has at most {MAX_LEN} characters.")));
         }
         if raw.to_lowercase() == username.to_lowercase() {
-            return Err(FieldError::new("password", "equals_username"));
+            return Err(FieldError::new("password", FieldCode::EqualsUsername));
         }
         if raw.to_lowercase() == email.trim().to_lowercase() {
-            return Err(FieldError::new("password", "equals_email"));
+            return Err(FieldError::new("password", FieldCode::EqualsEmail));
         }
         if is_common(raw) {
-            return Err(FieldError::new("password", "common_password"));
+            return Err(FieldError::new("password", FieldCode::CommonPassword));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -85,7 +85,7 @@ mod tests {
     use super::*;
 
     fn check(raw: &str) -> Result<(), &'static str> {
-        Password::new(raw, "alice_w", "alice@example.com").map(|_| ()).map_err(|e| e.code)
+        Password::new(raw, "alice_w", "alice@example.com").map(|_| ()).map_err(|e| e.code.as_str())
     }
 
     #[test]
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn username_equal_password_is_refused() {
         let got = Password::new("Long_Username", "long_username", "x@example.com").unwrap_err();
-        assert_eq!(got.code, "equals_username");
+        assert_eq!(got.code.as_str(), "equals_username");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Shortest allowed username, in characters.
 pub const MIN_LEN: usize = 3;
@@ -94,22 +94,22 @@ impl TryFrom<&str> for Username {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let length = raw.chars().count();
         if length < MIN_LEN {
-            return Err(FieldError::new("username", "too_short")
+            return Err(FieldError::new("username", FieldCode::TooShort)
                 .with_message(format!("A username has at least {MIN_LEN} characters.")));
         }
         if length > MAX_LEN {
-            return Err(FieldError::new("username", "too_long")
+            return Err(FieldError::new("username", FieldCode::TooLong)
                 .with_message(format!("A username has at most {MAX_LEN} characters.")));
         }
         if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(FieldError::new("username", "invalid_characters")
+            return Err(FieldError::new("username", FieldCode::InvalidCharacters)
                 .with_message("A username may contain only letters A-Z, digits and underscores."));
         }
         if raw.chars().all(|c| c.is_ascii_digit()) {
-            return Err(FieldError::new("username", "all_digits"));
+            return Err(FieldError::new("username", FieldCode::AllDigits));
         }
         if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(raw)) {
-            return Err(FieldError::new("username", "reserved"));
+            return Err(FieldError::new("username", FieldCode::Reserved));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -152,7 +152,7 @@ mod tests {
             ("me_", Ok(())),
         ];
         for (raw, expected) in cases {
-            let got = Username::try_from(*raw).map(|_| ()).map_err(|e| e.code);
+            let got = Username::try_from(*raw).map(|_| ()).map_err(|e| e.code.as_str());
             assert_eq!(&got, expected, "username {raw:?}");
         }
     }
@@ -163,10 +163,14 @@ mod tests {
             for spelling in [name.to_string(), name.to_uppercase()] {
                 if spelling.len() < MIN_LEN {
                     // `me` is reserved, but is already too short.
-                    assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "too_short");
+                    assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code.as_str(), "too_short");
                     continue;
                 }
-                assert_eq!(Username::try_from(spelling.as_str()).unwrap_err().code, "reserved", "{spelling}");
+                assert_eq!(
+                    Username::try_from(spelling.as_str()).unwrap_err().code.as_str(),
+                    "reserved",
+                    "{spelling}"
+                );
             }
         }
     }

@@ -6,7 +6,7 @@ use std::io;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 
 /// Most annotations a profile holds.
 pub const MAX_COUNT: usize = 20;
@@ -64,14 +64,14 @@ impl Annotation {
 
 fn check_type(kind: &str) -> Result<String, FieldError> {
     if kind.chars().count() > MAX_TYPE_LEN {
-        return Err(FieldError::new("type", "too_long")
+        return Err(FieldError::new("type", FieldCode::TooLong)
             .with_message(format!("An annotation type has at most {MAX_TYPE_LEN} characters.")));
     }
     let label_ok = |label: &str| {
         !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     if kind.split('.').count() < 2 || !kind.split('.').all(label_ok) {
-        return Err(FieldError::new("type", "invalid_format").with_message(
+        return Err(FieldError::new("type", FieldCode::InvalidFormat).with_message(
             "An annotation type is a reverse domain name such as `net.app.core.directory.blog`.",
         ));
     }
@@ -80,9 +80,8 @@ fn check_type(kind: &str) -> Result<String, FieldError> {
 
 fn check_value(value: Value) -> Result<Map<String, Value>, FieldError> {
     let Value::Object(object) = value else {
-        return Err(
-            FieldError::new("value", "invalid_type").with_message("An annotation value is a JSON object.")
-        );
+        return Err(FieldError::new("value", FieldCode::InvalidType)
+            .with_message("An annotation value is a JSON object."));
     };
     let mut counter = ByteCounter(0);
     let size = match serde_json::to_writer(&mut counter, &object) {
@@ -90,7 +89,7 @@ fn check_value(value: Value) -> Result<Map<String, Value>, FieldError> {
         Err(_) => usize::MAX,
     };
     if size > MAX_VALUE_BYTES {
-        return Err(FieldError::new("value", "too_large")
+        return Err(FieldError::new("value", FieldCode::TooLarge)
             .with_message(format!("An annotation value is at most {MAX_VALUE_BYTES} bytes of JSON.")));
     }
     Ok(object)
@@ -146,7 +145,7 @@ impl Annotations {
     /// item's errors as [`Annotation::new`] reports them.
     pub fn from_json(json: &Value) -> Result<Self, ValidationErrors> {
         let Value::Array(items) = json else {
-            return Err(FieldError::new("annotations", "invalid_type")
+            return Err(FieldError::new("annotations", FieldCode::InvalidType)
                 .with_message("Annotations are a JSON array.")
                 .into());
         };
@@ -207,25 +206,25 @@ impl Annotations {
 }
 
 fn too_many() -> FieldError {
-    FieldError::new("annotations", "too_many")
+    FieldError::new("annotations", FieldCode::TooMany)
         .with_message(format!("A profile has at most {MAX_COUNT} annotations."))
 }
 
 /// One array item, errors relative to it (`type`, `value`, or the item).
 fn annotation(item: &Value) -> Result<Annotation, ValidationErrors> {
     let Value::Object(object) = item else {
-        return Err(FieldError::new("", "invalid_type")
+        return Err(FieldError::new("", FieldCode::InvalidType)
             .with_message("An annotation is an object `{type, value}`.")
             .into());
     };
     let mut errors = ValidationErrors::new();
     let kind = match object.get("type") {
         Some(Value::String(kind)) => errors.check(check_type(kind)),
-        None | Some(Value::Null) => errors.check(Err(FieldError::new("type", "required"))),
-        Some(_) => errors.check(Err(FieldError::new("type", "invalid_type"))),
+        None | Some(Value::Null) => errors.check(Err(FieldError::new("type", FieldCode::Required))),
+        Some(_) => errors.check(Err(FieldError::new("type", FieldCode::InvalidType))),
     };
     let value = match object.get("value") {
-        None | Some(Value::Null) => errors.check(Err(FieldError::new("value", "required"))),
+        None | Some(Value::Null) => errors.check(Err(FieldError::new("value", FieldCode::Required))),
         Some(value) => errors.check(check_value(value.clone())),
     };
     match (kind, value) {
@@ -245,7 +244,7 @@ mod tests {
     fn codes(json: Value) -> Outcome {
         Annotations::from_json(&json)
             .map(|a| a.as_slice().len())
-            .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code)).collect())
+            .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code.as_str())).collect())
     }
 
     #[test]
@@ -297,7 +296,7 @@ mod tests {
         let fields: Vec<String> = Annotations::from_json(&json)
             .unwrap_err()
             .into_iter()
-            .map(|e| format!("{} {}", e.field, e.code))
+            .map(|e| format!("{} {}", e.field, e.code.as_str()))
             .collect();
         assert_eq!(
             fields,
@@ -354,7 +353,7 @@ mod tests {
 
         let error = current.merged_by_type(&extra).unwrap_err();
 
-        assert_eq!((error.field.as_ref(), error.code), ("annotations", "too_many"));
+        assert_eq!((error.field.as_ref(), error.code.as_str()), ("annotations", "too_many"));
         assert_eq!(current.merged_by_type(&same).unwrap().as_slice().len(), MAX_COUNT);
     }
 }

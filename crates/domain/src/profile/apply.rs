@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 use crate::profile::{Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest};
 use crate::user::{Privilege, Role};
 
@@ -40,7 +40,7 @@ impl Profile {
     ) -> Result<Profile, ProfileError> {
         self.authorize(change, actor)?;
         let mut errors = ValidationErrors::new();
-        let mut e = |field: &'static str| errors.push(FieldError::new(field, "not_nullable"));
+        let mut e = |field: &'static str| errors.push(FieldError::new(field, FieldCode::NotNullable));
         macro_rules! next {
             ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
                 Profile {

@@ -139,7 +139,7 @@ fn clearing_required_fields_is_refused_naming_each() {
     else {
         panic!("expected validation errors");
     };
-    let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+    let fields: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code.as_str())).collect();
     assert_eq!(
         fields,
         [

@@ -4,7 +4,7 @@ use std::fmt;
 
 use iban::{Iban, IbanLike, ParseBaseIbanError, ParseIbanError};
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// A bank account number: an IBAN with a valid check sum and a BBAN of the
 /// right shape for its country (private).
@@ -50,10 +50,10 @@ impl TryFrom<&str> for BankAccount {
         match electronic.parse::<Iban>() {
             Ok(iban) => Ok(Self(iban.electronic_str().to_owned())),
             Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidChecksum }) => {
-                Err(FieldError::new("bank_account", "invalid_checksum")
+                Err(FieldError::new("bank_account", FieldCode::InvalidChecksum)
                     .with_message("This IBAN's check digits are wrong; check for a typing mistake."))
             }
-            Err(_) => Err(FieldError::new("bank_account", "invalid_iban")
+            Err(_) => Err(FieldError::new("bank_account", FieldCode::InvalidIban)
                 .with_message("A bank account is an IBAN such as `DE44 5001 0517 5407 3249 31`.")),
         }
     }
@@ -97,7 +97,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = BankAccount::try_from(*raw);
-            let got = got.as_ref().map(BankAccount::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(BankAccount::as_str).map_err(|e| e.code.as_str());
             assert_eq!(&got, expected, "bank_account {raw:?}");
         }
     }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDate};
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Default minimum age, in whole years, to hold an account.
 pub const DEFAULT_MIN_AGE_YEARS: u32 = 13;
@@ -39,7 +39,7 @@ impl Birthdate {
             DateTime::parse_from_rfc3339(raw).ok().map(|at| at.date_naive())
         };
         let date = date.ok_or_else(|| {
-            FieldError::new("birthdate", "invalid_date")
+            FieldError::new("birthdate", FieldCode::InvalidDate)
                 .with_message("A birthdate is a date `YYYY-MM-DD` or an RFC 3339 date-time.")
         })?;
         Self::new(date, today, min_age_years)
@@ -53,15 +53,15 @@ impl Birthdate {
     /// [`EARLIEST_YEAR`]) or `too_young`.
     pub fn new(date: NaiveDate, today: NaiveDate, min_age_years: u32) -> Result<Self, FieldError> {
         if date > today {
-            return Err(FieldError::new("birthdate", "in_future")
+            return Err(FieldError::new("birthdate", FieldCode::InFuture)
                 .with_message("A birthdate cannot be in the future."));
         }
         if date.year() < EARLIEST_YEAR {
-            return Err(FieldError::new("birthdate", "out_of_range")
+            return Err(FieldError::new("birthdate", FieldCode::OutOfRange)
                 .with_message(format!("A birthdate is in {EARLIEST_YEAR} or later.")));
         }
         if age_on(date, today) < min_age_years {
-            return Err(FieldError::new("birthdate", "too_young")
+            return Err(FieldError::new("birthdate", FieldCode::TooYoung)
                 .with_message(format!("You must be at least {min_age_years} years old.")));
         }
         Ok(Self(date))
@@ -151,7 +151,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Birthdate::parse(raw, today, DEFAULT_MIN_AGE_YEARS);
-            let got = got.map(|b| b.to_string()).map_err(|e| e.code);
+            let got = got.map(|b| b.to_string()).map_err(|e| e.code.as_str());
             assert_eq!(got.as_deref().map_err(|e| *e), *expected, "birthdate {raw:?}");
         }
     }
@@ -160,14 +160,14 @@ mod tests {
     fn minimum_age_is_configurable() {
         let today = day("2025-06-15");
         assert!(Birthdate::parse("2007-06-15", today, 18).is_ok());
-        assert_eq!(Birthdate::parse("2007-06-16", today, 18).unwrap_err().code, "too_young");
+        assert_eq!(Birthdate::parse("2007-06-16", today, 18).unwrap_err().code.as_str(), "too_young");
         assert!(Birthdate::parse("2025-06-15", today, 0).is_ok());
     }
 
     #[test]
     fn leap_day_birthday_is_on_the_first_of_march_in_common_years() {
         let born = day("2012-02-29");
-        assert_eq!(Birthdate::new(born, day("2025-02-28"), 13).unwrap_err().code, "too_young");
+        assert_eq!(Birthdate::new(born, day("2025-02-28"), 13).unwrap_err().code.as_str(), "too_young");
         assert!(Birthdate::new(born, day("2025-03-01"), 13).is_ok());
         assert!(Birthdate::new(born, day("2024-02-29"), 12).is_ok());
         assert_eq!(Birthdate::restore(born).age_on(day("2025-02-28")), 12);

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// An ISO 3166-1 alpha-2 country (`PL`), with its canonical English name
 /// (`Poland`) derived from the code, never taken from input.
@@ -35,7 +35,7 @@ impl TryFrom<&str> for Country {
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let unknown = || {
-            FieldError::new("country", "unknown_country")
+            FieldError::new("country", FieldCode::UnknownCountry)
                 .with_message("A country is an ISO 3166-1 alpha-2 code such as `PL`.")
         };
         let trimmed = raw.trim();
@@ -78,7 +78,7 @@ mod tests {
             ("ÅL", Err("unknown_country")),
         ];
         for (raw, expected) in cases {
-            let got = Country::try_from(*raw).map(|c| (c.code(), c.label())).map_err(|e| e.code);
+            let got = Country::try_from(*raw).map(|c| (c.code(), c.label())).map_err(|e| e.code.as_str());
             assert_eq!(&got, expected, "country {raw:?}");
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::account::Username;
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest allowed display name, in characters after trimming.
 pub const MAX_LEN: usize = 50;
@@ -33,15 +33,15 @@ impl TryFrom<&str> for DisplayName {
         let trimmed = raw.trim();
         let length = trimmed.chars().count();
         if length == 0 {
-            return Err(FieldError::new("name", "too_short")
+            return Err(FieldError::new("name", FieldCode::TooShort)
                 .with_message("A name has at least 1 character besides spaces."));
         }
         if length > MAX_LEN {
-            return Err(FieldError::new("name", "too_long")
+            return Err(FieldError::new("name", FieldCode::TooLong)
                 .with_message(format!("A name has at most {MAX_LEN} characters.")));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "control_characters"));
+            return Err(FieldError::new("name", FieldCode::ControlCharacters));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -90,7 +90,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = DisplayName::try_from(raw);
-            let got = got.as_ref().map(DisplayName::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(DisplayName::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "name {raw:?}");
         }
     }

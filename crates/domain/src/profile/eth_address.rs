@@ -4,7 +4,7 @@ use std::fmt;
 
 use tiny_keccak::{Hasher, Keccak};
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// An Ethereum address: `0x` followed by 40 hexadecimal digits.
 ///
@@ -61,13 +61,13 @@ impl TryFrom<&str> for EthAddress {
             .strip_prefix("0x")
             .filter(|d| d.len() == 40 && d.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| {
-                FieldError::new("eth_address", "invalid_eth_address")
+                FieldError::new("eth_address", FieldCode::InvalidEthAddress)
                     .with_message("An Ethereum address is `0x` followed by 40 hexadecimal digits.")
             })?;
         let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
         let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
         if has_lower && has_upper && eip55(digits) != digits {
-            return Err(FieldError::new("eth_address", "invalid_checksum")
+            return Err(FieldError::new("eth_address", FieldCode::InvalidChecksum)
                 .with_message("This mixed-case address does not match its EIP-55 checksum."));
         }
         Ok(Self(trimmed.to_owned()))
@@ -131,7 +131,7 @@ mod tests {
             ("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeé", Err("invalid_eth_address")),
         ];
         for (raw, expected) in cases {
-            let got = EthAddress::try_from(*raw).map(|_| ()).map_err(|e| e.code);
+            let got = EthAddress::try_from(*raw).map(|_| ()).map_err(|e| e.code.as_str());
             assert_eq!(&got, expected, "eth_address {raw:?}");
         }
     }

@@ -31,7 +31,7 @@
 //! [`ProfileChange`]: crate::profile::ProfileChange
 //! [`RawProfileInput`]: crate::profile::RawProfileInput
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// An optional free-text profile field handled the same way everywhere:
 /// parsed from a string (a blank string clears it), stored and shown as a
@@ -56,13 +56,13 @@ pub(crate) fn free_text(
 ) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(FieldError::new(field, "blank"));
+        return Err(FieldError::new(field, FieldCode::Blank));
     }
     if trimmed.chars().count() > max {
-        return Err(FieldError::new(field, "too_long").with_message(too_long_message()));
+        return Err(FieldError::new(field, FieldCode::TooLong).with_message(too_long_message()));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "control_characters"));
+        return Err(FieldError::new(field, FieldCode::ControlCharacters));
     }
     Ok(trimmed.to_owned())
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest free-text gender, in characters after trimming.
 pub const MAX_LEN: usize = 32;
@@ -45,11 +45,11 @@ impl Gender {
             return Ok(Some(gender));
         }
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("gender", "too_long")
+            return Err(FieldError::new("gender", FieldCode::TooLong)
                 .with_message(format!("A gender has at most {MAX_LEN} characters.")));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new("gender", "control_characters"));
+            return Err(FieldError::new("gender", FieldCode::ControlCharacters));
         }
         Ok(Some(Gender::Other(trimmed.to_owned())))
     }
@@ -72,7 +72,7 @@ impl TryFrom<&str> for Gender {
     type Error = FieldError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        Gender::parse(raw)?.ok_or_else(|| FieldError::new("gender", "blank"))
+        Gender::parse(raw)?.ok_or_else(|| FieldError::new("gender", FieldCode::Blank))
     }
 }
 
@@ -111,14 +111,14 @@ mod tests {
             ("two\nlines", Err("control_characters")),
         ];
         for (raw, expected) in cases {
-            let got = Gender::parse(raw).map_err(|e| e.code);
+            let got = Gender::parse(raw).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "gender {raw:?}");
         }
     }
 
     #[test]
     fn try_from_needs_a_value() {
-        assert_eq!(Gender::try_from("").unwrap_err().code, "blank");
+        assert_eq!(Gender::try_from("").unwrap_err().code.as_str(), "blank");
         assert_eq!(Gender::try_from("non_binary").unwrap().as_str(), "non_binary");
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use oxilangtag::LanguageTag;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest accepted tag, in characters.
 pub const MAX_LEN: usize = 64;
@@ -49,12 +49,12 @@ impl TryFrom<&str> for Locale {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("locale", "too_long")
+            return Err(FieldError::new("locale", FieldCode::TooLong)
                 .with_message(format!("A locale has at most {MAX_LEN} characters.")));
         }
         let hyphenated = trimmed.replace('_', "-");
         LanguageTag::parse_and_normalize(&hyphenated).map(|tag| Self(tag.into_inner())).map_err(|_| {
-            FieldError::new("locale", "invalid_locale")
+            FieldError::new("locale", FieldCode::InvalidLocale)
                 .with_message("A locale is a BCP 47 language tag such as `en` or `en-US`.")
         })
     }
@@ -97,7 +97,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Locale::try_from(raw);
-            let got = got.as_ref().map(Locale::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(Locale::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "locale {raw:?}");
         }
     }

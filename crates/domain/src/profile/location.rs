@@ -69,7 +69,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Location::try_from(raw);
-            let got = got.as_ref().map(Location::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(Location::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "location {raw:?}");
         }
     }

@@ -80,7 +80,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = Pronouns::try_from(raw);
-            let got = got.as_ref().map(Pronouns::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(Pronouns::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "pronouns {raw:?}");
         }
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use crate::user::Role;
 
 /// Longest accepted role name, in characters.
@@ -31,10 +31,10 @@ impl TryFrom<&str> for RoleName {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(FieldError::new("role", "blank"));
+            return Err(FieldError::new("role", FieldCode::Blank));
         }
         if trimmed.chars().count() > MAX_LEN {
-            return Err(FieldError::new("role", "too_long")
+            return Err(FieldError::new("role", FieldCode::TooLong)
                 .with_message(format!("A role name has at most {MAX_LEN} characters.")));
         }
         Ok(Self(trimmed.to_owned()))
@@ -108,7 +108,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = RoleName::try_from(raw);
-            let got = got.as_ref().map(RoleName::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(RoleName::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "role {raw:?}");
         }
     }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use url::Url;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use crate::profile::website_url::parse_http_url;
 
 /// A social network whose profile links a [`SocialUrl`] accepts.
@@ -93,7 +93,7 @@ impl<N: Network> TryFrom<&str> for SocialUrl<N> {
         let host = url.host_str().unwrap_or_default();
         let bare = ["www.", "m.", "mobile."].iter().find_map(|sub| host.strip_prefix(sub)).unwrap_or(host);
         if !N::HOSTS.contains(&bare) {
-            return Err(FieldError::new(N::FIELD, "wrong_host").with_message(format!(
+            return Err(FieldError::new(N::FIELD, FieldCode::WrongHost).with_message(format!(
                 "A {} link is on {}.",
                 N::NAME,
                 N::HOSTS.join(" or ")
@@ -119,7 +119,7 @@ mod tests {
     fn check<N: Network>(raw: &str) -> Checked {
         SocialUrl::<N>::try_from(raw)
             .map(|u| u.as_str().to_owned())
-            .map_err(|e| (e.field.into_owned(), e.code))
+            .map_err(|e| (e.field.into_owned(), e.code.as_str()))
     }
 
     #[test]

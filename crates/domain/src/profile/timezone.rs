@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// An IANA time zone name such as `Europe/Warsaw`.
 ///
@@ -37,7 +37,7 @@ impl TryFrom<&str> for TimeZone {
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         raw.trim().parse().map(Self).map_err(|_| {
-            FieldError::new("timezone", "unknown_timezone")
+            FieldError::new("timezone", FieldCode::UnknownTimezone)
                 .with_message("A time zone is an IANA name such as `Europe/Warsaw`.")
         })
     }
@@ -68,7 +68,7 @@ mod tests {
             ("", Err("unknown_timezone")),
         ];
         for (raw, expected) in cases {
-            let got = TimeZone::try_from(*raw).map(|t| t.as_str()).map_err(|e| e.code);
+            let got = TimeZone::try_from(*raw).map(|t| t.as_str()).map_err(|e| e.code.as_str());
             assert_eq!(&got, expected, "timezone {raw:?}");
         }
     }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// Longest accepted URL, in characters, both as given and once normalized.
 pub const MAX_LEN: usize = 2048;
@@ -18,13 +18,15 @@ pub(crate) fn parse_http_url(raw: &str, field: impl Into<Cow<'static, str>>) -> 
     let field = field.into();
     let trimmed = raw.trim();
     let too_long = |field| {
-        FieldError::new(field, "too_long").with_message(format!("A URL has at most {MAX_LEN} characters."))
+        FieldError::new(field, FieldCode::TooLong)
+            .with_message(format!("A URL has at most {MAX_LEN} characters."))
     };
     if trimmed.chars().count() > MAX_LEN {
         return Err(too_long(field));
     }
     let invalid = |field| {
-        FieldError::new(field, "invalid_url").with_message("This is not an absolute http:// or https:// URL.")
+        FieldError::new(field, FieldCode::InvalidUrl)
+            .with_message("This is not an absolute http:// or https:// URL.")
     };
     let url = match Url::parse(trimmed) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
@@ -103,7 +105,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = WebsiteUrl::try_from(raw);
-            let got = got.as_ref().map(WebsiteUrl::as_str).map_err(|e| e.code);
+            let got = got.as_ref().map(WebsiteUrl::as_str).map_err(|e| e.code.as_str());
             assert_eq!(got, expected, "website_url {raw:?}");
         }
     }

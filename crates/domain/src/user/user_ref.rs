@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::account::Username;
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 
 /// The server-assigned numeric id of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,7 +45,7 @@ impl FromStr for UserRef {
     /// leading `+`; usernames must carry the `@`.
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let invalid = || {
-            FieldError::new("user", "invalid_user_ref")
+            FieldError::new("user", FieldCode::InvalidUserRef)
                 .with_message("A user is named by a numeric id, `me`, or `@username`.")
         };
         if raw == "me" {

@@ -18,8 +18,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ImageKind};
 use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
-use profile_domain::FieldError;
 use profile_domain::user::UserRef;
+use profile_domain::{FieldCode, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -27,6 +27,7 @@ use super::{raw_input, rewrite_errors, summary, unknown_path};
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::client::client_address;
 use crate::conditional::if_match;
+use crate::error_code::ErrorCode;
 use crate::json::JsonObject;
 use crate::problem::{ApiError, FieldProblem};
 use crate::routes::allowing;
@@ -143,12 +144,15 @@ impl IdsQuery {
         };
         if entries.is_empty() {
             return Err(invalid(
-                "required",
+                FieldCode::Required,
                 "List the user ids to retrieve, separated by commas.".to_owned(),
             ));
         }
         if entries.len() > MAX_IDS {
-            return Err(invalid("too_many", format!("At most {MAX_IDS} users can be requested at once.")));
+            return Err(invalid(
+                FieldCode::TooMany,
+                format!("At most {MAX_IDS} users can be requested at once."),
+            ));
         }
         Ok(entries.into_iter().filter_map(|entry| entry.parse().ok()).collect())
     }
@@ -281,29 +285,36 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
         if error.status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { error.status };
     let meta = Meta {
         error_message: Some(summary(error, &error.errors)),
-        error_slug: Some(slug(status)),
+        error_slug: Some(slug(error.code)),
         errors: error.errors.clone(),
         ..Meta::code(status)
     };
     HttpResponse::build(status).json(Envelope::<()> { data: None, meta })
 }
 
-/// App.net's slug for a status (its documented ones where they apply).
-fn slug(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "invalid-request",
-        401 => "not-authorized",
-        403 => "forbidden",
-        404 => "not-found",
-        405 => "method-not-allowed",
-        409 => "conflict",
-        412 => "precondition-failed",
-        413 => "request-too-large",
-        415 => "unsupported-media-type",
-        429 => "rate-limited",
-        503 => "service-unavailable",
-        _ if status.is_client_error() => "invalid-request",
-        _ => "internal-error",
+/// App.net's slug for a code (its documented ones where they apply).
+fn slug(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::BadRequest
+        | ErrorCode::MalformedJson
+        | ErrorCode::DuplicateKey
+        | ErrorCode::UnreadableBody
+        | ErrorCode::MalformedMultipart
+        | ErrorCode::InvalidQuery
+        | ErrorCode::RequestTimeout
+        | ErrorCode::InvalidBody
+        | ErrorCode::ValidationFailed => "invalid-request",
+        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => "not-authorized",
+        ErrorCode::Forbidden => "forbidden",
+        ErrorCode::NotFound => "not-found",
+        ErrorCode::MethodNotAllowed => "method-not-allowed",
+        ErrorCode::Duplicate | ErrorCode::LastManager => "conflict",
+        ErrorCode::VersionConflict => "precondition-failed",
+        ErrorCode::PayloadTooLarge => "request-too-large",
+        ErrorCode::UnsupportedMediaType => "unsupported-media-type",
+        ErrorCode::TooManyRequests => "rate-limited",
+        ErrorCode::Unavailable => "service-unavailable",
+        ErrorCode::Internal => "internal-error",
     }
 }
 
@@ -317,8 +328,9 @@ mod tests {
 
     #[actix_web::test]
     async fn validation_is_an_invalid_request_without_data() {
-        let error =
-            ApiError::validation([&FieldError::new("timezone", "unknown_timezone").with_message("Unknown.")]);
+        let error = ApiError::validation([
+            &FieldError::new("timezone", FieldCode::UnknownTimezone).with_message("Unknown.")
+        ]);
         let (status, body) = body(error_response(&error)).await;
         assert_eq!(status, 400);
         assert_eq!(
@@ -335,15 +347,14 @@ mod tests {
     #[actix_web::test]
     async fn each_status_keeps_its_code_and_gets_a_slug() {
         let cases = [
-            (401, "not-authorized"),
-            (404, "not-found"),
-            (409, "conflict"),
-            (429, "rate-limited"),
-            (503, "service-unavailable"),
+            (ErrorCode::Unauthenticated, 401, "not-authorized"),
+            (ErrorCode::NotFound, 404, "not-found"),
+            (ErrorCode::Duplicate, 409, "conflict"),
+            (ErrorCode::TooManyRequests, 429, "rate-limited"),
+            (ErrorCode::Unavailable, 503, "service-unavailable"),
         ];
-        for (code, expected) in cases {
-            let status = StatusCode::from_u16(code).unwrap();
-            let (got, body) = body(error_response(&ApiError::new(status, "x", "Nope."))).await;
+        for (error_code, code, expected) in cases {
+            let (got, body) = body(error_response(&ApiError::new(error_code, "Nope."))).await;
             assert_eq!(got, code);
             assert_eq!(
                 body,

@@ -269,11 +269,11 @@ fn timestamp(at: DateTime<Utc>) -> String {
 /// The document shows no error; ours follow the common JavaScript shape.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
+struct ErrorBody {
     status_code: u16,
     error: &'static str,
     message: String,
-    code: &'a str,
+    code: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldProblem>,
 }
@@ -285,7 +285,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
         status_code: error.status.as_u16(),
         error: error.title(),
         message: summary(error, &errors),
-        code: error.code,
+        code: error.code.as_str(),
         errors,
     })
 }
@@ -294,7 +294,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
 
     #[test]
     fn the_documents_payload_becomes_our_keys() {
@@ -336,8 +336,8 @@ mod tests {
     #[actix_web::test]
     async fn errors_name_fields_in_camel_case() {
         let error = ApiError::validation([
-            &FieldError::new("twitter_url", "wrong_host"),
-            &FieldError::new("description.text", "too_long"),
+            &FieldError::new("twitter_url", FieldCode::WrongHost),
+            &FieldError::new("description.text", FieldCode::TooLong),
         ]);
         let response = error_response(&error);
         let body: Value = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();

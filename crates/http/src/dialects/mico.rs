@@ -16,6 +16,7 @@ use super::{raw_input, rewrite_errors, summary};
 use crate::auth::Authenticated;
 use crate::client::client_address;
 use crate::conditional::if_match;
+use crate::error_code::ErrorCode;
 use crate::json::JsonObject;
 use crate::problem::ApiError;
 use crate::routes::allowing;
@@ -78,7 +79,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
         if error.status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { error.status };
     let data = (!error.errors.is_empty()).then(|| json!({ "errors": error.errors }));
     let message = match error.code {
-        "unauthenticated" => "A valid token is required: send `Authentication: <token>`.".to_owned(),
+        ErrorCode::Unauthenticated => "A valid token is required: send `Authentication: <token>`.".to_owned(),
         _ => summary(error, &error.errors),
     };
     envelope(status, data, message)
@@ -87,14 +88,15 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
 
     use crate::dialects::test_support::status_and_json as body;
 
     #[actix_web::test]
     async fn validation_is_400_with_the_fields_in_data() {
-        let error =
-            ApiError::validation([&FieldError::new("birthdate", "too_young").with_message("Too young.")]);
+        let error = ApiError::validation([
+            &FieldError::new("birthdate", FieldCode::TooYoung).with_message("Too young.")
+        ]);
         let (status, body) = body(error_response(&error)).await;
         assert_eq!(status, 400);
         assert_eq!(
@@ -110,9 +112,22 @@ mod tests {
 
     #[actix_web::test]
     async fn every_other_status_is_kept_with_null_data() {
-        for status in [401, 403, 404, 409, 412, 413, 415, 429, 503] {
-            let status = StatusCode::from_u16(status).unwrap();
-            let (code, body) = body(error_response(&ApiError::new(status, "x", "Nope."))).await;
+        let codes = [
+            ErrorCode::InvalidCredentials,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Duplicate,
+            ErrorCode::VersionConflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::TooManyRequests,
+            ErrorCode::Unavailable,
+        ];
+        let statuses: Vec<u16> = codes.iter().map(|c| c.status().as_u16()).collect();
+        assert_eq!(statuses, [401, 403, 404, 409, 412, 413, 415, 429, 503]);
+        for error_code in codes {
+            let status = error_code.status();
+            let (code, body) = body(error_response(&ApiError::new(error_code, "Nope."))).await;
             assert_eq!(code, status.as_u16());
             assert_eq!(
                 body,

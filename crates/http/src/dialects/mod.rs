@@ -86,21 +86,7 @@ fn api_error(error: Option<&actix_web::Error>, status: StatusCode) -> ApiError {
     if let Some(error) = error.and_then(|e| e.as_error::<ApiError>()) {
         return error.clone();
     }
-    let code = match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "too_many_requests",
-        503 => "unavailable",
-        _ if status.is_client_error() => "bad_request",
-        _ => "internal",
-    };
-    ApiError::new(status, code, status.canonical_reason().unwrap_or("Error"))
+    ApiError::for_status(status)
 }
 
 /// 404 for a path under a dialect's prefix that names nothing.
@@ -148,6 +134,7 @@ pub fn summary(error: &ApiError, errors: &[FieldProblem]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::ErrorCode;
 
     fn problem(field: &str) -> FieldProblem {
         FieldProblem { field: field.into(), code: "invalid".into(), message: "Bad.".into() }
@@ -173,7 +160,7 @@ mod tests {
 
     #[test]
     fn summary_lists_every_field() {
-        let error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid fields.");
+        let error = ApiError::new(ErrorCode::ValidationFailed, "Invalid fields.");
         assert_eq!(summary(&error, &[]), "Invalid fields.");
         assert_eq!(summary(&error, &[problem("a"), problem("b")]), "Invalid fields: a: Bad; b: Bad.");
     }
@@ -181,7 +168,7 @@ mod tests {
     #[test]
     fn a_bare_status_gets_a_code() {
         let error = api_error(None, StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!((error.status, error.code), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+        assert_eq!((error.status, error.code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     }
 }
 

@@ -157,7 +157,7 @@ pub fn error_response(error: &ApiError) -> HttpResponse {
 mod tests {
     use super::*;
     use actix_web::http::StatusCode;
-    use profile_domain::FieldError;
+    use profile_domain::{FieldCode, FieldError};
 
     async fn body(response: HttpResponse) -> Value {
         crate::dialects::test_support::status_and_json(response).await.1
@@ -165,7 +165,8 @@ mod tests {
 
     #[actix_web::test]
     async fn errors_are_a_message_naming_fields_in_dialect_names() {
-        let error = ApiError::validation([&FieldError::new("name", "too_short").with_message("Too short.")]);
+        let error =
+            ApiError::validation([&FieldError::new("name", FieldCode::TooShort).with_message("Too short.")]);
         let response = error_response(&error);
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = body(response).await;

@@ -10,8 +10,8 @@ use crate::dto::session::SessionResponse;
 use crate::json::JsonField;
 use crate::problem::ApiError;
 
-/// `POST /v1/accounts`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `POST /v1/accounts`. `Debug` leaves the password out.
+#[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
     #[serde(default)]
@@ -32,6 +32,16 @@ pub struct RegisterRequest {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 50,
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     name: JsonField<String>,
+}
+
+impl std::fmt::Debug for RegisterRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterRequest")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The answer to a sign-up: the new profile and a session.

@@ -4,8 +4,8 @@
 //! server-maintained member is accepted only with the value the profile
 //! shows now (so GET → edit → PUT works) and is `read_only` otherwise.
 
-use profile_domain::FieldError;
 use profile_domain::profile::{Country, RawProfileInput};
+use profile_domain::{FieldCode, FieldError};
 use serde_json::{Map, Value};
 
 /// Top-level members a GET shows that no client sets.
@@ -43,7 +43,7 @@ fn walk(
         if maintained.contains(&key.as_str()) {
             read_only.push(path);
         } else if !editable.contains(&key.as_str()) {
-            unknown.push(FieldError::new(path, "unknown_field").with_message("This API has no such member."));
+            unknown.push(FieldError::new(path, FieldCode::UnknownField));
         } else if let (Value::Object(inner), Some((_, editable, maintained))) =
             (value, NESTED.iter().find(|(nested, _, _)| *nested == path))
         {
@@ -61,10 +61,7 @@ pub fn changed(sent: &Value, shown: &Value, read_only: &[String]) -> Vec<FieldEr
         .iter()
         .filter(|path| at(sent, path) != at(shown, path))
         .filter(|path| path.as_str() != "country.label" || !labels_its_code(sent))
-        .map(|path| {
-            FieldError::new(path.clone(), "read_only")
-                .with_message("The server maintains this member; send it unchanged or leave it out.")
-        })
+        .map(|path| FieldError::new(path.clone(), FieldCode::ReadOnly))
         .collect()
 }
 

@@ -35,8 +35,8 @@ impl LogInRequest {
     }
 }
 
-/// A session token as handed to the client.
-#[derive(Debug, Serialize, ToSchema)]
+/// A session token as handed to the client. `Debug` leaves the token out.
+#[derive(Serialize, ToSchema)]
 pub struct SessionResponse {
     /// The bearer token; shown only here.
     pub token: String,
@@ -45,6 +45,15 @@ pub struct SessionResponse {
     pub token_type: &'static str,
     /// When the token stops working.
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SessionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionResponse")
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<IssuedSession> for SessionResponse {

@@ -2,11 +2,11 @@
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::AppError;
 use profile_application::model::ProfileView;
 use profile_application::use_cases::{
     AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand,
 };
+use profile_application::{AppError, Cause};
 use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
 use serde::Deserialize;
@@ -186,7 +186,7 @@ async fn refuse_dropped_members(
     if !read_only.is_empty() {
         let current = app.get_profile.execute(Some(&caller.0), target).await?;
         let shown = serde_json::to_value(ProfileResponse::new(current, false, &media_urls(req)))
-            .map_err(|e| AppError::Internal(format!("a profile did not serialize: {e}")))?;
+            .map_err(|e| AppError::Internal(Cause::new(e)))?;
         refused.extend(profile_members::changed(body, &shown, &read_only));
     }
     if refused.is_empty() { Ok(()) } else { Err(ApiError::validation(&refused)) }

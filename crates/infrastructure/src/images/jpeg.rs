@@ -16,6 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
 use mozjpeg::{ColorSpace, Compress, Decompress, Marker};
+use profile_application::Cause;
 use profile_application::ports::image_processor::ImageError;
 
 /// Scale numerators run over eighths: 8 is full size.
@@ -47,7 +48,7 @@ pub fn decode(
 /// Huffman tables; the JFIF header is its only metadata.
 pub fn encode(width: u32, height: u32, rgb: &[u8], quality: u8) -> Result<Vec<u8>, ImageError> {
     guarded(ImageError::Internal, || {
-        let failed = |e: std::io::Error| ImageError::Internal(e.to_string());
+        let failed = |e: std::io::Error| ImageError::Internal(Cause::new(e));
         let mut compress = Compress::new(ColorSpace::JCS_RGB);
         compress.set_fastest_defaults();
         compress.set_size(width as usize, height as usize);
@@ -62,12 +63,12 @@ pub fn encode(width: u32, height: u32, rgb: &[u8], quality: u8) -> Result<Vec<u8
 /// Runs `work`, turning a libjpeg error that unwinds out of it into
 /// `on_error(message)`.
 fn guarded<T>(
-    on_error: fn(String) -> ImageError,
+    on_error: fn(Cause) -> ImageError,
     work: impl FnOnce() -> Result<T, ImageError>,
 ) -> Result<T, ImageError> {
     catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
         let message = payload.downcast_ref::<String>().map_or("libjpeg failed", String::as_str);
-        Err(on_error(message.to_owned()))
+        Err(on_error(message.into()))
     })
 }
 
@@ -75,7 +76,7 @@ fn decode_unguarded(
     jpeg: &[u8],
     scale_for: impl FnOnce(u32, u32) -> Result<u8, ImageError>,
 ) -> Result<Option<Decoded>, ImageError> {
-    let corrupt = |e: std::io::Error| ImageError::Corrupt(e.to_string());
+    let corrupt = |e: std::io::Error| ImageError::Corrupt(Cause::new(e));
     let mut decompress = Decompress::with_markers(&[Marker::APP(1)]).from_mem(jpeg).map_err(corrupt)?;
     if matches!(decompress.color_space(), ColorSpace::JCS_CMYK | ColorSpace::JCS_YCCK) {
         return Ok(None);

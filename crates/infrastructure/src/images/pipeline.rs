@@ -7,6 +7,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
+use profile_application::Cause;
 use profile_application::model::ImageKind;
 use profile_application::ports::image_processor::{EncodedImage, ImageError, ProcessedImage};
 
@@ -110,7 +111,7 @@ fn recognise(upload: &[u8], limits: ImageLimits) -> Result<(ImageFormat, u32, u3
     }
     let (width, height) = ImageReader::with_format(Cursor::new(upload), format)
         .into_dimensions()
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+        .map_err(|e| ImageError::Corrupt(Cause::new(e)))?;
     if width > limits.max_side
         || height > limits.max_side
         || u64::from(width) * u64::from(height) > limits.max_pixels
@@ -155,7 +156,7 @@ fn decode_error(error: image::ImageError, width: u32, height: u32) -> ImageError
     match error {
         image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
         image::ImageError::Unsupported(_) => ImageError::Unsupported,
-        other => ImageError::Corrupt(other.to_string()),
+        other => ImageError::Corrupt(Cause::new(other)),
     }
 }
 
@@ -190,7 +191,7 @@ impl Pixels {
 
     /// The `crop` region (left, top, width, height) scaled to `width`×`height`.
     fn resized(&self, crop: (f64, f64, f64, f64), width: u32, height: u32) -> Result<Pixels, ImageError> {
-        let internal = |e: &dyn std::fmt::Display| ImageError::Internal(e.to_string());
+        let internal = |e: &dyn std::fmt::Display| ImageError::Internal(e.to_string().into());
         let source = ImageRef::new(self.width, self.height, &self.data, self.pixel_type())
             .map_err(|e| internal(&e))?;
         let mut target = Image::new(width, height, self.pixel_type());
@@ -208,7 +209,7 @@ impl Pixels {
     /// JPEG when opaque, PNG when transparency matters.
     fn encode(self) -> Result<EncodedImage, ImageError> {
         let mut bytes = Vec::new();
-        let failed = |e: image::ImageError| ImageError::Internal(e.to_string());
+        let failed = |e: image::ImageError| ImageError::Internal(Cause::new(e));
         let (width, height) = (self.width, self.height);
         let content_type = if self.alpha {
             let buffer = RgbaImage::from_raw(width, height, self.data)

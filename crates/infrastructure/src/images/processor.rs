@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use profile_application::Cause;
 use profile_application::model::ImageKind;
 use profile_application::ports::image_processor::{ImageError, ImageProcessor, ProcessedImage};
 use tokio::sync::Semaphore;
@@ -29,12 +30,12 @@ impl ImageRsProcessor {
 impl ImageProcessor for ImageRsProcessor {
     #[tracing::instrument(level = "debug", name = "image.process", skip_all, fields(kind = kind.as_str(), bytes = upload.len()))]
     async fn process(&self, kind: ImageKind, upload: Vec<u8>) -> Result<ProcessedImage, ImageError> {
-        let _permit = self.permits.acquire().await.map_err(|e| ImageError::Internal(e.to_string()))?;
+        let _permit = self.permits.acquire().await.map_err(|e| ImageError::Internal(Cause::new(e)))?;
         let limits = self.limits;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(|| process(kind, &upload, limits)))
             .instrument(tracing::Span::current())
             .await
-            .map_err(|e| ImageError::Internal(e.to_string()))?
+            .map_err(|e| ImageError::Internal(Cause::new(e)))?
     }
 }

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
+use profile_application::Cause;
 use profile_application::ports::media_store::{MediaError, MediaObject, MediaStore};
+use secrecy::{ExposeSecret, SecretString};
 
 use super::key::{content_type, key_for};
 
@@ -20,8 +22,8 @@ pub struct S3Settings {
     pub endpoint: String,
     /// Access key id.
     pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: String,
+    /// Secret access key; `Debug` shows it redacted.
+    pub secret_access_key: SecretString,
     /// Key prefix inside the bucket.
     pub prefix: String,
 }
@@ -40,14 +42,14 @@ impl S3MediaStore {
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_access_key_id(&settings.access_key_id)
-            .with_secret_access_key(&settings.secret_access_key);
+            .with_secret_access_key(settings.secret_access_key.expose_secret());
         if !settings.endpoint.is_empty() {
             builder = builder
                 .with_endpoint(&settings.endpoint)
                 .with_allow_http(settings.endpoint.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
-        let store = builder.build().map_err(|e| MediaError::Other(e.to_string()))?;
+        let store = builder.build().map_err(|e| MediaError::Other(Cause::new(e)))?;
         Ok(Self { store, prefix: settings.prefix.trim_matches('/').to_owned() })
     }
 
@@ -64,7 +66,7 @@ fn s3(error: object_store::Error) -> MediaError {
     use object_store::Error;
     match error {
         Error::Generic { .. } | Error::JoinError { .. } => MediaError::unavailable("S3 request", error),
-        other => MediaError::Other(other.to_string()),
+        other => MediaError::Other(Cause::new(other)),
     }
 }
 

@@ -52,7 +52,7 @@ struct StoredVariant {
 /// Rebuilds the profile from its row and its role.
 pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profile, RepoError> {
     let id = row.id;
-    let corrupt = |what: &str| RepoError::Other(format!("stored user {id} has an invalid {what}"));
+    let corrupt = |what: &str| RepoError::Other(format!("stored user {id} has an invalid {what}").into());
     let links: Vec<StoredLink<'_>> =
         serde_json::from_str(&row.description_links).map_err(|_| corrupt("description link list"))?;
     let links = links.into_iter().map(|l| UserLink::restore(l.url.into_owned(), l.pos, l.len)).collect();
@@ -127,9 +127,9 @@ pub(crate) fn to_stored_profile(
 ) -> Result<StoredProfile, RepoError> {
     let id = row.id;
     let avatar = image_from_column(row.avatar_image.as_deref())
-        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image")))?;
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image").into()))?;
     let cover = image_from_column(row.cover_image.as_deref())
-        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image")))?;
+        .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image").into()))?;
     Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover, mentions })
 }
 

@@ -29,7 +29,8 @@ impl RoleCache {
             return Ok(role);
         }
         self.reload(db).await?;
-        self.find(|role| role.id == id).ok_or_else(|| RepoError::Other(format!("role {id} is missing")))
+        self.find(|role| role.id == id)
+            .ok_or_else(|| RepoError::Other(format!("role {id} is missing").into()))
     }
 
     /// The role named `name` (ignoring case and surrounding spaces), if any.

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use profile_application::Chain;
 use profile_application::model::{
     Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
 };
@@ -41,7 +42,7 @@ impl SeaUserRepository {
             .db
             .guarded(self.db.roles().by_name(self.db.read(), &user.role))
             .await?
-            .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role)))?;
+            .ok_or_else(|| RepoError::Other(format!("role `{}` does not exist", user.role).into()))?;
         let role_id = role.id;
         let inserted = self
             .db
@@ -437,7 +438,7 @@ pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
             let mentions = match to_profile(row, role) {
                 Ok(profile) => mentions_column(&profile),
                 Err(error) => {
-                    tracing::warn!(user = id, %error, "cannot read a stored profile to index its mentions");
+                    tracing::warn!(user = id, error = %Chain(&error), "cannot read a stored profile to index its mentions");
                     "[]".to_owned()
                 }
             };

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, TryLockError};
 use argon2::password_hash::phc::{Output, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
+use profile_application::Cause;
 use profile_application::ports::{HashError, PasswordHasher};
 use tokio::sync::oneshot;
 
@@ -71,7 +72,7 @@ impl Argon2Hasher {
                     lower_priority();
                     work(&queue)
                 })
-                .map_err(|e| HashError(format!("cannot start a hashing thread: {e}")))?;
+                .map_err(|e| HashError(format!("cannot start a hashing thread: {e}").into()))?;
         }
         let mut memory = None;
         let dummy_hash = hash(&mut memory, "dummy password for unknown logins")?;
@@ -167,8 +168,8 @@ fn blocks<'m>(memory: &'m mut Option<Vec<Block>>, params: &Params) -> &'m mut [B
     memory.as_mut().map(Vec::as_mut_slice).unwrap_or_default()
 }
 
-fn error(e: impl std::fmt::Display) -> HashError {
-    HashError(e.to_string())
+fn error(e: impl std::error::Error + Send + Sync + 'static) -> HashError {
+    HashError(Cause::new(e))
 }
 
 fn hash(memory: &mut Option<Vec<Block>>, password: &str) -> Result<String, HashError> {

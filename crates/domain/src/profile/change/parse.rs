@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::{FieldUpdate, ParseContext, ProfileChange, RawField, RawProfileInput};
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 use crate::profile::description::{MAX_LEN as MAX_DESCRIPTION_LEN, UserLinkInput};
 use crate::profile::{Annotations, Birthdate, Country, Description, RoleName, RoleRequest};
 
@@ -89,11 +89,13 @@ impl Parser {
         let nullable = matches!(rule, Rule::Optional | Rule::OptionalSticky);
         let outcome = match (raw, self.mode, rule) {
             (RawField::Absent, Mode::MergePatch, _) => Ok(FieldUpdate::Keep),
-            (RawField::Absent, Mode::Replace, Rule::Required) => Err(FieldError::new(key, "required").into()),
+            (RawField::Absent, Mode::Replace, Rule::Required) => {
+                Err(FieldError::new(key, FieldCode::Required).into())
+            }
             (RawField::Absent, Mode::Replace, Rule::Optional) => Ok(FieldUpdate::Clear),
             (RawField::Absent, Mode::Replace, _) => Ok(FieldUpdate::Keep),
             (RawField::Null, _, _) if nullable => Ok(FieldUpdate::Clear),
-            (RawField::Null, _, _) => Err(FieldError::new(key, "not_nullable").into()),
+            (RawField::Null, _, _) => Err(FieldError::new(key, FieldCode::NotNullable).into()),
             (RawField::Value(value), _, _) => parse(value),
         };
         outcome.unwrap_or_else(|errors| {
@@ -161,7 +163,7 @@ mod special {
 }
 
 fn invalid_type(field: impl Into<Cow<'static, str>>, expected: &str) -> FieldError {
-    FieldError::new(field, "invalid_type").with_message(format!("Expected {expected}."))
+    FieldError::new(field, FieldCode::InvalidType).with_message(format!("Expected {expected}."))
 }
 
 /// A string field; a blank string clears when `blank_clears`.
@@ -217,8 +219,8 @@ fn description(value: &Value) -> Parsed<Description> {
     let mut errors = ValidationErrors::new();
     let text = match object.get("text") {
         Some(Value::String(text)) => Some(text.as_str()),
-        None => errors.check(Err(FieldError::new("description.text", "required"))),
-        Some(Value::Null) => errors.check(Err(FieldError::new("description.text", "not_nullable"))),
+        None => errors.check(Err(FieldError::new("description.text", FieldCode::Required))),
+        Some(Value::Null) => errors.check(Err(FieldError::new("description.text", FieldCode::NotNullable))),
         Some(_) => errors.check(Err(invalid_type("description.text", "a string"))),
     };
     let links = user_links(object.get("entities"), &mut errors);
@@ -250,7 +252,7 @@ fn user_links(entities: Option<&Value>, errors: &mut ValidationErrors) -> Option
     let items = match links {
         None | Some(Value::Null) => return Some(Vec::new()),
         Some(Value::Array(items)) if items.len() > MAX_DESCRIPTION_LEN => {
-            errors.push(FieldError::new(AT, "too_many"));
+            errors.push(FieldError::new(AT, FieldCode::TooMany));
             return None;
         }
         Some(Value::Array(items)) => items,
@@ -282,7 +284,7 @@ fn user_link(item: &Value) -> Result<UserLinkInput, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let url = match link.get("url") {
         Some(Value::String(url)) => Some(url.clone()),
-        None | Some(Value::Null) => errors.check(Err(FieldError::new("url", "required"))),
+        None | Some(Value::Null) => errors.check(Err(FieldError::new("url", FieldCode::Required))),
         Some(_) => errors.check(Err(invalid_type("url", "a string"))),
     };
     let text = match link.get("text") {
@@ -304,7 +306,7 @@ fn user_link(item: &Value) -> Result<UserLinkInput, ValidationErrors> {
 fn integer(object: &Map<String, Value>, key: &'static str) -> Result<i64, FieldError> {
     match object.get(key) {
         Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.as_i64().unwrap_or(i64::MAX)),
-        None | Some(Value::Null) => Err(FieldError::new(key, "required")),
+        None | Some(Value::Null) => Err(FieldError::new(key, FieldCode::Required)),
         Some(_) => Err(invalid_type(key, "an integer")),
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use crate::profile::birthdate::DEFAULT_MIN_AGE_YEARS;
 
 /// One field of a JSON object, before checking. Merge patch needs all three
@@ -65,10 +65,8 @@ impl RawProfileInput {
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
         match body {
             Value::Object(object) => Ok(Self::from_object(object)),
-            _ => {
-                Err(FieldError::new("", "invalid_type")
-                    .with_message("The request body must be a JSON object."))
-            }
+            _ => Err(FieldError::new("", FieldCode::InvalidType)
+                .with_message("The request body must be a JSON object.")),
         }
     }
 }

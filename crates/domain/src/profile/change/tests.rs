@@ -38,7 +38,7 @@ fn run(
     let raw = RawProfileInput::from_json(body).unwrap();
     parse(&raw, &ctx())
         .map(|c| summary(&c))
-        .map_err(|e| e.into_iter().map(|e| format!("{} {}", e.field, e.code)).collect())
+        .map_err(|e| e.into_iter().map(|e| format!("{} {}", e.field, e.code.as_str())).collect())
 }
 
 fn ok(items: &[&str]) -> Outcome {
@@ -243,5 +243,5 @@ fn parsed_values_are_normalized() {
 #[test]
 fn body_must_be_an_object() {
     let error = RawProfileInput::from_json(&json!([1])).unwrap_err();
-    assert_eq!((error.field.as_ref(), error.code), ("", "invalid_type"));
+    assert_eq!((error.field.as_ref(), error.code.as_str()), ("", "invalid_type"));
 }

@@ -14,7 +14,7 @@ pub mod mention_lookup;
 mod render;
 mod scan;
 
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 use crate::profile::website_url::parse_http_url;
 
 pub use entities::{Entities, Hashtag, Link, Mention, RenderedDescription};
@@ -110,7 +110,7 @@ impl Description {
         if links.len() > MAX_LEN {
             // Links cover at least one character each and never overlap.
             errors.push(
-                FieldError::new("description.entities.links", "too_many")
+                FieldError::new("description.entities.links", FieldCode::TooMany)
                     .with_message(format!("A description has at most {MAX_LEN} user-specified links.")),
             );
             return Err(errors);
@@ -125,11 +125,11 @@ impl Description {
             };
             let covered: String = text.chars().skip(pos).take(len).collect();
             if input.text.as_ref().is_some_and(|given| *given != covered) {
-                errors.push(FieldError::new(format!("{at}.text"), "text_mismatch"));
+                errors.push(FieldError::new(format!("{at}.text"), FieldCode::TextMismatch));
                 continue;
             }
             if accepted.iter().any(|l| pos < l.pos + l.len && l.pos < pos + len) {
-                errors.push(FieldError::new(at, "overlapping"));
+                errors.push(FieldError::new(at, FieldCode::Overlapping));
                 continue;
             }
             if let Some(url) = url {
@@ -191,11 +191,11 @@ impl TryFrom<&str> for Description {
 
 fn check_text(text: &str) -> Result<(), FieldError> {
     if text.chars().count() > MAX_LEN {
-        return Err(FieldError::new("description.text", "too_long")
+        return Err(FieldError::new("description.text", FieldCode::TooLong)
             .with_message(format!("A description has at most {MAX_LEN} characters.")));
     }
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(FieldError::new("description.text", "control_characters"));
+        return Err(FieldError::new("description.text", FieldCode::ControlCharacters));
     }
     Ok(())
 }
@@ -203,7 +203,7 @@ fn check_text(text: &str) -> Result<(), FieldError> {
 /// `(pos, len)` when the link starts inside the text and ends within it.
 fn check_bounds(link: &UserLinkInput, char_count: usize, at: &str) -> Result<(usize, usize), FieldError> {
     let out_of_range = |part: &str, message: &'static str| {
-        FieldError::new(format!("{at}.{part}"), "out_of_range").with_message(message)
+        FieldError::new(format!("{at}.{part}"), FieldCode::OutOfRange).with_message(message)
     };
     let pos = usize::try_from(link.pos)
         .ok()

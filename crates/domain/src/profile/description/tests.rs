@@ -14,7 +14,7 @@ type Errors = Vec<(String, &'static str)>;
 fn check(text: &str, links: &[UserLinkInput]) -> Result<usize, Errors> {
     Description::new(text, links)
         .map(|d| d.user_links().len())
-        .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code)).collect())
+        .map_err(|e| e.into_iter().map(|e| (e.field.into_owned(), e.code.as_str())).collect())
 }
 
 fn err(field: &str, code: &'static str) -> Result<usize, Errors> {
