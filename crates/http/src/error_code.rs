@@ -6,135 +6,89 @@ use std::fmt;
 
 use actix_web::http::StatusCode;
 
-/// A stable, machine-readable reason for an error response (docs/errors.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] from one table: each variant with its doc, status
+/// and wire string, so a new code is one line and `ALL`, `status` and
+/// `as_str` cannot miss it.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $status:ident, $wire:literal;)*) => {
+        /// A stable, machine-readable reason for an error response (docs/errors.md).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in status order.
+            pub const ALL: &[ErrorCode] = &[$(Self::$variant),*];
+
+            /// The HTTP status an error with this code answers.
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(Self::$variant => StatusCode::$status,)*
+                }
+            }
+
+            /// The code as sent (`validation_failed`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
     /// 400 `bad_request`: A client error with no more precise code (an error actix produced before our code ran).
-    BadRequest,
+    BadRequest => BAD_REQUEST, "bad_request";
     /// 400 `malformed_json`: The body is not JSON.
-    MalformedJson,
+    MalformedJson => BAD_REQUEST, "malformed_json";
     /// 400 `duplicate_key`: The JSON body names a key twice in one object.
-    DuplicateKey,
+    DuplicateKey => BAD_REQUEST, "duplicate_key";
     /// 400 `unreadable_body`: The body could not be read.
-    UnreadableBody,
+    UnreadableBody => BAD_REQUEST, "unreadable_body";
     /// 400 `malformed_multipart`: The multipart body could not be read.
-    MalformedMultipart,
+    MalformedMultipart => BAD_REQUEST, "malformed_multipart";
     /// 400 `invalid_query`: The query string cannot be parsed.
-    InvalidQuery,
+    InvalidQuery => BAD_REQUEST, "invalid_query";
     /// 401 `unauthenticated`: No token, or an unknown, expired or revoked one.
-    Unauthenticated,
+    Unauthenticated => UNAUTHORIZED, "unauthenticated";
     /// 401 `invalid_credentials`: Login: unknown login or wrong password (the same answer for both).
-    InvalidCredentials,
+    InvalidCredentials => UNAUTHORIZED, "invalid_credentials";
     /// 403 `forbidden`: Authenticated, but not allowed.
-    Forbidden,
+    Forbidden => FORBIDDEN, "forbidden";
     /// 404 `not_found`: No such user or route.
-    NotFound,
+    NotFound => NOT_FOUND, "not_found";
     /// 405 `method_not_allowed`: The path exists, the method does not.
-    MethodNotAllowed,
+    MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed";
     /// 408 `request_timeout`: The body stalled or took too long.
-    RequestTimeout,
+    RequestTimeout => REQUEST_TIMEOUT, "request_timeout";
     /// 409 `duplicate`: A username or email already taken.
-    Duplicate,
+    Duplicate => CONFLICT, "duplicate";
     /// 409 `last_manager`: The change would leave no account holding `users.manage`.
-    LastManager,
+    LastManager => CONFLICT, "last_manager";
     /// 412 `version_conflict`: `If-Match` names a stale version; nothing changed.
-    VersionConflict,
+    VersionConflict => PRECONDITION_FAILED, "version_conflict";
     /// 413 `payload_too_large`: The body is over its limit.
-    PayloadTooLarge,
+    PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload_too_large";
     /// 415 `unsupported_media_type`: A body of a media type this route does not take.
-    UnsupportedMediaType,
+    UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type";
     /// 422 `invalid_body`: The JSON body is not an object.
-    InvalidBody,
+    InvalidBody => UNPROCESSABLE_ENTITY, "invalid_body";
     /// 422 `validation_failed`: One or more fields break a rule; the error lists them.
-    ValidationFailed,
+    ValidationFailed => UNPROCESSABLE_ENTITY, "validation_failed";
     /// 429 `too_many_requests`: Too many attempts.
-    TooManyRequests,
+    TooManyRequests => TOO_MANY_REQUESTS, "too_many_requests";
     /// 500 `internal`: A bug on our side.
-    Internal,
+    Internal => INTERNAL_SERVER_ERROR, "internal";
     /// 503 `unavailable`: The database or the media store cannot be reached.
-    Unavailable,
+    Unavailable => SERVICE_UNAVAILABLE, "unavailable";
 }
 
 impl ErrorCode {
-    /// Every code, in status order.
-    pub const ALL: &[ErrorCode] = &[
-        Self::BadRequest,
-        Self::MalformedJson,
-        Self::DuplicateKey,
-        Self::UnreadableBody,
-        Self::MalformedMultipart,
-        Self::InvalidQuery,
-        Self::Unauthenticated,
-        Self::InvalidCredentials,
-        Self::Forbidden,
-        Self::NotFound,
-        Self::MethodNotAllowed,
-        Self::RequestTimeout,
-        Self::Duplicate,
-        Self::LastManager,
-        Self::VersionConflict,
-        Self::PayloadTooLarge,
-        Self::UnsupportedMediaType,
-        Self::InvalidBody,
-        Self::ValidationFailed,
-        Self::TooManyRequests,
-        Self::Internal,
-        Self::Unavailable,
-    ];
-
-    /// Status, wire string and title: the one table.
-    const fn spec(self) -> (StatusCode, &'static str, &'static str) {
-        match self {
-            Self::BadRequest => (StatusCode::BAD_REQUEST, "bad_request", "Bad Request"),
-            Self::MalformedJson => (StatusCode::BAD_REQUEST, "malformed_json", "Bad Request"),
-            Self::DuplicateKey => (StatusCode::BAD_REQUEST, "duplicate_key", "Bad Request"),
-            Self::UnreadableBody => (StatusCode::BAD_REQUEST, "unreadable_body", "Bad Request"),
-            Self::MalformedMultipart => (StatusCode::BAD_REQUEST, "malformed_multipart", "Bad Request"),
-            Self::InvalidQuery => (StatusCode::BAD_REQUEST, "invalid_query", "Bad Request"),
-            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthorized"),
-            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", "Unauthorized"),
-            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not Found"),
-            Self::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method Not Allowed")
-            }
-            Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "Request Timeout"),
-            Self::Duplicate => (StatusCode::CONFLICT, "duplicate", "Conflict"),
-            Self::LastManager => (StatusCode::CONFLICT, "last_manager", "Conflict"),
-            Self::VersionConflict => {
-                (StatusCode::PRECONDITION_FAILED, "version_conflict", "Precondition Failed")
-            }
-            Self::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload Too Large")
-            }
-            Self::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported Media Type")
-            }
-            Self::InvalidBody => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "Unprocessable Entity"),
-            Self::ValidationFailed => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Unprocessable Entity")
-            }
-            Self::TooManyRequests => {
-                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too Many Requests")
-            }
-            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal Server Error"),
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service Unavailable"),
-        }
-    }
-
-    /// The HTTP status an error with this code answers.
-    pub const fn status(self) -> StatusCode {
-        self.spec().0
-    }
-
-    /// The code as sent (`validation_failed`).
-    pub const fn as_str(self) -> &'static str {
-        self.spec().1
-    }
-
     /// The problem's `title`: the status phrase.
-    pub const fn title(self) -> &'static str {
-        self.spec().2
+    pub fn title(self) -> &'static str {
+        self.status().canonical_reason().unwrap_or("Error")
     }
 
     /// The problem's `type`: `/problems/{code}` with `_` written as `-`.
