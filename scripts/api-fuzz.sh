@@ -30,7 +30,8 @@ token=$(curl -fsS -X POST "$BASE/v1/accounts" -H 'Content-Type: application/json
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 "$st" run "$BASE/openapi.json" -H "Authorization: Bearer $token" \
   --exclude-operation-id log_out --exclude-operation-id change_password \
-  -c not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+  -c "${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance}" \
+  --mode "${MODE:-positive}" \
   --phases examples,coverage,fuzzing,stateful \
   --generation-database none \
   -n "${EXAMPLES:-100}" "$@"

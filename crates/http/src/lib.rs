@@ -2,7 +2,8 @@
 //!
 //! actix-web handlers (thin: decode, call one use case, encode), request and
 //! response DTOs, the authentication extractor, and the single mapping from
-//! application errors to `application/problem+json`. Extractor failures
+//! application errors to `application/problem+json`. [`configure`] composes
+//! the dialects, the document and the native routes side by side. Extractor failures
 //! (bad JSON, wrong content type, oversized bodies, bad paths) are mapped
 //! here too, so no client ever sees actix-web's plain-text defaults.
 
@@ -10,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod conditional;
 pub mod dialects;
+pub mod docs;
 pub mod dto;
 pub mod error_code;
 pub mod json;
@@ -40,6 +42,8 @@ pub fn configure(settings: &HttpSettings) -> impl Fn(&mut web::ServiceConfig) + 
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| problem::ApiError::bad_query(&err).into()),
             );
+        dialects::configure(cfg);
+        docs::configure(cfg);
         routes::configure(cfg);
     }
 }

@@ -1,119 +1,20 @@
-//! The OpenAPI 3.1 document of the native API (`GET /openapi.json`) and the
-//! Swagger UI over it (`/docs`, its assets built into the binary, so it
-//! works with no internet access).
+//! The OpenAPI vocabulary the handlers and DTOs refer to: path and header
+//! parameters, the problem responses, and the documented shapes of request
+//! bodies that are read as leniently-typed JSON (so that every bad field is
+//! reported at once) and of values whose Rust types live in the domain.
 //!
-//! Operations are described on their handlers (`#[utoipa::path]`) and
-//! response bodies derive their schemas from the types that serialize them.
-//! Request bodies read leniently-typed JSON, so their documented shapes are
-//! the types below.
+//! A leaf: it imports neither routes nor DTOs nor dialects. The document
+//! itself is assembled in [`crate::docs`]. The shapes without a Rust type of
+//! their own are uninhabited types whose schema is written out as JSON
+//! Schema, rules included (required members, lengths, patterns, formats),
+//! and `additionalProperties: false` where the service refuses other members.
 
-use actix_web::{HttpResponse, web};
-use profile_domain::profile::Country;
 use serde::Serialize;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use serde_json::{Value, json};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
-use utoipa_swagger_ui::{Config, SwaggerUi};
+use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
 
-use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
-use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
-use crate::dto::session::{LogInRequest, SessionResponse};
-use crate::media::ImageJson;
 use crate::problem::FieldProblem;
-use crate::routes;
-
-/// The document.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "profiled",
-        description = "People's accounts and public profiles: sign-up and login, profiles with strict \
-            per-field rules, avatar and cover images, privacy, roles. Errors are RFC 9457 problem \
-            documents (`application/problem+json`) with a machine-readable `code`, and `errors` \
-            naming every bad field. The four compatibility dialects are described in docs/dialects.md."
-    ),
-    paths(
-        routes::accounts::register,
-        routes::sessions::log_in,
-        routes::sessions::log_out,
-        routes::users::change_password,
-        routes::users::get_profile,
-        routes::users::put_profile,
-        routes::users::patch_profile,
-        routes::users::get_annotations,
-        routes::images::upload,
-        routes::images::redirect,
-        routes::images::remove,
-        routes::media::serve,
-        routes::health::live,
-        routes::health::ready,
-    ),
-    components(schemas(
-        RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
-        ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema, EntitiesSchema, MentionSchema, HashtagSchema, LinkSchema,
-        CountryResponse, RoleResponse, ImageJson, AnnotationSchema, ImageUpload, Problem, FieldProblem,
-    )),
-    modifiers(&BearerAuth, &KnownNames),
-    tags(
-        (name = "accounts", description = "Sign-up, sessions and passwords"),
-        (name = "profiles", description = "Reading and editing profiles"),
-        (name = "images", description = "Avatars and covers"),
-        (name = "operations", description = "Probes (metrics at `/metrics`, Prometheus text format)"),
-    )
-)]
-pub struct ApiDoc;
-
-/// Declares the bearer-token scheme the operations refer to.
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-    }
-}
-
-/// States two rules exactly, as enums of `ProfileInput` and
-/// `ProfileReplacement`: `timezone`, the IANA names the service knows, and
-/// `country`, the ISO 3166-1 alpha-2 codes it knows (upper case; lower case
-/// is accepted too; `null` clears).
-struct KnownNames;
-
-impl Modify for KnownNames {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let zones: Vec<serde_json::Value> =
-            chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().into()).collect();
-        let mut countries: Vec<serde_json::Value> = (b'A'..=b'Z')
-            .flat_map(|a| (b'A'..=b'Z').map(move |b| String::from_utf8(vec![a, b]).unwrap_or_default()))
-            .filter(|code| Country::try_from(code.as_str()).is_ok())
-            .map(serde_json::Value::from)
-            .collect();
-        countries.push(serde_json::Value::Null);
-        let Some(components) = openapi.components.as_mut() else { return };
-        for schema in ["ProfileInput", "ProfileReplacement"] {
-            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
-            for (field, names) in [("timezone", &zones), ("country", &countries)] {
-                if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
-                    property.enum_values = Some(names.clone());
-                }
-            }
-        }
-    }
-}
-
-/// Mounts `/openapi.json`, `/docs/` and the `/docs` redirect to it.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        SwaggerUi::new("/docs/{_:.*}")
-            .url("/openapi.json", ApiDoc::openapi())
-            .config(Config::default().validator_url("none")),
-    )
-    .service(routes::allowing("/docs", "GET, HEAD").route(
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
-        }),
-    ));
-}
 
 /// `{user}`.
 #[derive(IntoParams)]
@@ -123,25 +24,6 @@ pub struct UserParam(
     #[param(example = "me", pattern = r"^(me|@[A-Za-z0-9_]{3,20}|[0-9]{1,19})$")]
     pub String,
 );
-
-/// `{kind}`.
-#[derive(IntoParams)]
-#[into_params(names("kind"), parameter_in = Path)]
-pub struct KindParam(
-    /// `avatar` or `cover`.
-    #[param(inline)]
-    pub ImageKindSchema,
-);
-
-/// The two images of a profile.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ImageKindSchema {
-    /// Square, 200×200 primary.
-    Avatar,
-    /// Wide, 960 px primary.
-    Cover,
-}
 
 /// `If-Match`.
 #[derive(IntoParams)]
@@ -258,199 +140,245 @@ pub struct TooMany(#[to_schema] pub Problem);
 )]
 pub struct Stale(#[to_schema] pub Problem);
 
-/// The editable profile, `$required` telling whether the fields PUT needs
-/// (`name`, `locale`, `timezone`, `description`) are required: the same
-/// rules for PUT's [`ProfileReplacement`] and PATCH's [`ProfileInput`].
-/// `null` clears only the optional fields (a non-`Option` type here); the
-/// others answer `null` with 422 `not_nullable`.
-macro_rules! profile_input {
-    ($(#[$meta:meta])* $name:ident, $required:literal, $example:expr) => {
+/// No control characters.
+const PRINTABLE: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// No control characters but line breaks and tabs.
+const PRINTABLE_TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Declares an uninhabited documentation type named `$name` whose schema is
+/// the JSON Schema `$schema` builds.
+macro_rules! json_schema {
+    ($(#[$meta:meta])* $name:ident = $schema:expr) => {
         $(#[$meta])*
-        #[derive(ToSchema)]
-        #[schema(example = $example)]
-        #[allow(dead_code)]
-        pub struct $name {
-            /// 3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case.
-            #[schema(required = false, min_length = 3, max_length = 20,
-                pattern = "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$")]
-            username: String,
-            /// A valid address, unique ignoring case.
-            #[schema(required = false, format = Email, max_length = 254)]
-            email: String,
-            /// 1–50 characters after trimming, no control characters.
-            #[schema(required = $required, min_length = 1, max_length = 50,
-                pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-            name: String,
-            /// `{text}`, at most 256 characters.
-            #[schema(required = $required)]
-            description: DescriptionInput,
-            /// At most 100 characters, no control characters.
-            #[schema(max_length = 100, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-            location: Option<String>,
-            /// ISO 3166-1 alpha-2 code (`PL`).
-            country: Option<String>,
-            /// BCP 47 tag (`en-US`).
-            #[schema(required = $required, max_length = 64, pattern = "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$",
-                example = "en-US")]
-            locale: String,
-            /// IANA time zone (`Europe/Warsaw`).
-            #[schema(required = $required, example = "Europe/Warsaw")]
-            timezone: String,
-            /// A date (or RFC 3339 date-time); at least 13 years ago.
-            #[schema(format = Date)]
-            birthdate: Option<String>,
-            /// `female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters.
-            #[schema(max_length = 32, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-            gender: Option<String>,
-            /// Free text, at most 40 characters after trimming, no control characters.
-            #[schema(max_length = 40, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-            pronouns: Option<String>,
-            /// Absolute http(s) URL.
-            #[schema(format = "uri", max_length = 2048)]
-            website_url: Option<String>,
-            /// On twitter.com or x.com (`www.`, `m.` or `mobile.` in front allowed).
-            #[schema(format = "uri", max_length = 2048,
-                pattern = "^https?://((www|m|mobile)\\.)?(twitter|x)\\.com(/[^\\s]*)?$")]
-            twitter_url: Option<String>,
-            /// On facebook.com (`www.`, `m.` or `mobile.` in front allowed).
-            #[schema(format = "uri", max_length = 2048,
-                pattern = "^https?://((www|m|mobile)\\.)?facebook\\.com(/[^\\s]*)?$")]
-            facebook_url: Option<String>,
-            /// On instagram.com (`www.`, `m.` or `mobile.` in front allowed).
-            #[schema(format = "uri", max_length = 2048,
-                pattern = "^https?://((www|m|mobile)\\.)?instagram\\.com(/[^\\s]*)?$")]
-            instagram_url: Option<String>,
-            /// `0x` and 40 hex digits; mixed case must pass EIP-55.
-            #[schema(pattern = "^0x[0-9A-Fa-f]{40}$")]
-            eth_address: Option<String>,
-            /// An IBAN.
-            bank_account: Option<String>,
-            /// Only with `profiles.write_any`.
-            #[schema(required = false)]
-            is_creator: bool,
-            /// Only with `users.manage`: `user` or `admin`.
-            #[schema(required = false, min_length = 1, max_length = 64, example = "user")]
-            role: String,
-            /// At most 20.
-            #[schema(max_items = 20)]
-            annotations: Option<Vec<AnnotationSchema>>,
+        pub enum $name {}
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                schema_of($schema)
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
         }
     };
 }
 
-profile_input!(
+/// A JSON Schema written as a literal, as utoipa's model (the literals below
+/// are checked by `every_written_schema_parses`).
+fn schema_of(schema: Value) -> RefOr<Schema> {
+    serde_json::from_value(schema).unwrap_or_else(|_| RefOr::T(Schema::default()))
+}
+
+/// Optional: the type or `null`.
+fn nullable(mut schema: Value) -> Value {
+    if let Some(kind) = schema.get("type").cloned() {
+        schema["type"] = json!([kind, "null"]);
+    }
+    schema
+}
+
+/// The editable members, PUT's `required` ones among them when `replace`:
+/// the same rules for PUT's [`ProfileReplacement`] and PATCH's
+/// [`ProfileInput`]. `null` clears only the optional fields; the others
+/// answer `null` with 422 `not_nullable`. Server-maintained members a GET
+/// shows are accepted only unchanged, so they are `readOnly` here.
+fn profile_input(replace: bool, description: &str, example: Value) -> Value {
+    let text = |max: u32, what: &str| {
+        nullable(json!({"type": "string", "maxLength": max, "pattern": PRINTABLE, "description": what}))
+    };
+    let url = |host: Option<&str>, what: &str| {
+        let mut schema = json!({"type": "string", "format": "uri", "maxLength": 2048, "description": what});
+        if let Some(host) = host {
+            schema["pattern"] = format!("^https?://((www|m|mobile)\\.)?{host}(/[^\\s]*)?$").into();
+        }
+        nullable(schema)
+    };
+    let mut required = vec![];
+    if replace {
+        required = vec!["name", "description", "locale", "timezone"];
+    }
+    json!({
+        "type": "object",
+        "description": description,
+        "additionalProperties": false,
+        "required": required,
+        "properties": {
+            "username": {"type": "string", "minLength": 3, "maxLength": 20,
+                "pattern": "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$",
+                "description": "3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case."},
+            "email": {"type": "string", "format": "email", "maxLength": 254,
+                "description": "A valid address, unique ignoring case."},
+            "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$",
+                "description": "1–50 characters after trimming, no control characters."},
+            "description": {"$ref": "#/components/schemas/DescriptionInput"},
+            "location": text(100, "At most 100 characters, no control characters."),
+            "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2 code (`PL`)."},
+            "locale": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$",
+                "description": "BCP 47 tag (`en-US`).", "examples": ["en-US"]},
+            "timezone": {"type": "string", "description": "IANA time zone (`Europe/Warsaw`).", "examples": ["Europe/Warsaw"]},
+            "birthdate": {"type": ["string", "null"], "format": "date",
+                "description": "A date (or RFC 3339 date-time); at least 13 years ago."},
+            "gender": text(32, "`female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters."),
+            "pronouns": text(40, "Free text, at most 40 characters after trimming, no control characters."),
+            "website_url": url(None, "Absolute http(s) URL."),
+            "twitter_url": url(Some("(twitter|x)\\.com"), "On twitter.com or x.com (`www.`, `m.` or `mobile.` in front allowed)."),
+            "facebook_url": url(Some("facebook\\.com"), "On facebook.com (`www.`, `m.` or `mobile.` in front allowed)."),
+            "instagram_url": url(Some("instagram\\.com"), "On instagram.com (`www.`, `m.` or `mobile.` in front allowed)."),
+            "eth_address": {"type": ["string", "null"], "pattern": "^0x[0-9A-Fa-f]{40}$",
+                "description": "`0x` and 40 hex digits; mixed case must pass EIP-55."},
+            "bank_account": {"type": ["string", "null"], "description": "An IBAN."},
+            "is_creator": {"type": "boolean", "description": "Only with `profiles.write_any`."},
+            "role": {"type": "string", "minLength": 1, "maxLength": 64, "examples": ["user"],
+                "description": "Only with `users.manage`: `user` or `admin`."},
+            "annotations": {"type": ["array", "null"], "maxItems": 20,
+                "items": {"$ref": "#/components/schemas/AnnotationSchema"}, "description": "At most 20."},
+            "id": {"type": "integer", "readOnly": true, "description": "As shown; only unchanged."},
+            "version": {"type": "integer", "readOnly": true, "description": "As shown; only unchanged."},
+            "created_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
+            "updated_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
+            "avatar_image": {"type": "object", "readOnly": true, "description": "As shown; only unchanged."},
+            "cover_image": {"type": "object", "readOnly": true, "description": "As shown; only unchanged."}
+        },
+        "examples": [example]
+    })
+}
+
+json_schema!(
     /// The editable profile, as PATCH merges it: any subset of the fields;
     /// `null` clears an optional field. The rules are those of SPEC §4.
-    ProfileInput,
-    false,
-    json!({"name": "Alice Smith", "location": "Warsaw", "country": "PL", "gender": null})
+    ProfileInput = profile_input(false,
+        "The editable profile, as PATCH merges it: any subset of the fields; `null` clears an optional \
+         field; other members are refused (422 `unknown_field`).",
+        json!({"name": "Alice Smith", "location": "Warsaw", "country": "PL", "gender": null}))
 );
 
-profile_input!(
+json_schema!(
     /// The editable profile, as PUT replaces it: `name`, `locale`,
     /// `timezone` and `description` are required, absent optional fields
     /// are cleared. The rules are those of SPEC §4.
-    ProfileReplacement,
-    true,
-    json!({
-        "name": "Alice Smith",
-        "description": {"text": "Rust at #work, with @bob: https://example.com"},
-        "locale": "en-US",
-        "timezone": "Europe/Warsaw",
-        "website_url": "https://example.com/alice",
-        "birthdate": "1990-04-01",
-        "annotations": [{"type": "net.app.core.directory.blog", "value": {"url": "https://example.com/blog"}}]
+    ProfileReplacement = profile_input(true,
+        "The editable profile, as PUT replaces it: `name`, `locale`, `timezone` and `description` are \
+         required, absent optional fields are cleared; other members are refused (422 `unknown_field`).",
+        json!({
+            "name": "Alice Smith",
+            "description": {"text": "Rust at #work, with @bob: https://example.com"},
+            "locale": "en-US",
+            "timezone": "Europe/Warsaw",
+            "website_url": "https://example.com/alice",
+            "birthdate": "1990-04-01",
+            "annotations": [{"type": "net.app.core.directory.blog", "value": {"url": "https://example.com/blog"}}]
+        }))
+);
+
+json_schema!(
+    /// A description as sent.
+    DescriptionInput = json!({
+        "type": "object",
+        "title": "DescriptionInput",
+        "description": "A description as sent.",
+        "required": ["text"],
+        "additionalProperties": false,
+        "properties": {
+            "text": {"type": "string", "maxLength": 256, "pattern": PRINTABLE_TEXT,
+                "description": "At most 256 characters, no control characters but line breaks and tabs; \
+                    mentions, hashtags and links are found in it."},
+            "entities": {"type": ["object", "null"], "additionalProperties": false,
+                "description": "Links over parts of the text: `{links: [{url, text?, pos, len}]}`.",
+                "properties": {"links": {"type": "array", "items": {"type": "object"}}}},
+            "html": {"type": "string", "readOnly": true, "description": "As shown; only unchanged."}
+        }
     })
 );
 
-/// A description as sent.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct DescriptionInput {
-    /// At most 256 characters, no control characters but line breaks and
-    /// tabs; mentions, hashtags and links are found in it.
-    #[schema(
-        max_length = 256,
-        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
-    )]
-    text: String,
-    /// Links over parts of the text: `{links: [{url, text?, pos, len}]}`.
-    #[schema(value_type = Option<Object>)]
-    entities: Option<()>,
+json_schema!(
+    /// An annotation.
+    AnnotationSchema = json!({
+        "type": "object",
+        "description": "An annotation.",
+        "required": ["type", "value"],
+        "properties": {
+            "type": {"type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$",
+                "description": "Reverse-DNS (dot-separated labels of `[A-Za-z0-9_-]`, at least two), at most 128 characters."},
+            "value": {"type": "object", "description": "A JSON object of at most 8 KiB."}
+        }
+    })
+);
+
+json_schema!(
+    /// The description as shown.
+    DescriptionSchema = json!({
+        "type": "object",
+        "title": "Description",
+        "description": "The description as shown.",
+        "required": ["text", "html", "entities"],
+        "properties": {
+            "text": {"type": "string", "description": "As stored."},
+            "html": {"type": "string", "description": "Escaped, with the entities marked up."},
+            "entities": {
+                "type": "object",
+                "description": "Mentions, hashtags and links; positions and lengths in characters.",
+                "required": ["mentions", "hashtags", "links"],
+                "properties": {
+                    "mentions": {"type": "array", "items": entity(&[("name", "string"), ("id", "integer?")])},
+                    "hashtags": {"type": "array", "items": entity(&[("name", "string")])},
+                    "links": {"type": "array", "items": entity(&[("text", "string"), ("url", "string")])}
+                }
+            }
+        }
+    })
+);
+
+/// An entity: `members` (a `?` after the type: nullable) with `pos` and `len`.
+fn entity(members: &[(&str, &str)]) -> Value {
+    let mut properties =
+        json!({"pos": {"type": "integer", "minimum": 0}, "len": {"type": "integer", "minimum": 0}});
+    let mut required = vec!["pos".to_owned(), "len".to_owned()];
+    for (name, kind) in members {
+        properties[*name] = match kind.strip_suffix('?') {
+            Some(kind) => json!({"type": [kind, "null"]}),
+            None => json!({"type": kind}),
+        };
+        required.push((*name).to_owned());
+    }
+    json!({"type": "object", "required": required, "properties": properties})
 }
 
-/// An annotation.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct AnnotationSchema {
-    /// Reverse-DNS (dot-separated labels of `[A-Za-z0-9_-]`, at least two),
-    /// at most 128 characters.
-    #[schema(rename = "type", max_length = 128, pattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$")]
-    kind: String,
-    /// A JSON object of at most 8 KiB.
-    #[schema(value_type = Object)]
-    value: (),
+/// A multipart upload of one image in the field `field`, at most `max` bytes.
+pub fn image_upload(field: &str, what: &str) -> RefOr<Schema> {
+    schema_of(json!({
+        "type": "object",
+        "required": [field],
+        "properties": {field: {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream", "description": what}}
+    }))
 }
 
-/// The description as shown.
-#[derive(ToSchema)]
-#[schema(title = "Description")]
-#[allow(dead_code)]
-pub struct DescriptionSchema {
-    /// As stored.
-    text: String,
-    /// Escaped, with the entities marked up.
-    html: String,
-    /// Mentions, hashtags and links; positions and lengths in characters.
-    entities: EntitiesSchema,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Entities found in a description.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct EntitiesSchema {
-    mentions: Vec<MentionSchema>,
-    hashtags: Vec<HashtagSchema>,
-    links: Vec<LinkSchema>,
-}
-
-/// `@name`; `id` when such a user exists.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct MentionSchema {
-    name: String,
-    id: Option<i64>,
-    pos: u32,
-    len: u32,
-}
-
-/// `#name`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct HashtagSchema {
-    name: String,
-    pos: u32,
-    len: u32,
-}
-
-/// A link.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct LinkSchema {
-    text: String,
-    url: String,
-    pos: u32,
-    len: u32,
-}
-
-/// A multipart upload: one file, in the field named like the kind.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ImageUpload {
-    /// The avatar (to `/avatar`): under 1 MiB.
-    #[schema(value_type = Option<String>, format = Binary)]
-    avatar: Option<Vec<u8>>,
-    /// The cover (to `/cover`): under 4 MiB, at least 960 px wide.
-    #[schema(value_type = Option<String>, format = Binary)]
-    cover: Option<Vec<u8>>,
+    #[test]
+    fn every_written_schema_parses() {
+        for schema in [
+            profile_input(false, "", json!({})),
+            profile_input(true, "", json!({})),
+            entity(&[("id", "integer?")]),
+        ] {
+            assert!(serde_json::from_value::<RefOr<Schema>>(schema.clone()).is_ok(), "{schema}");
+        }
+        for schema in [
+            ProfileInput::schema(),
+            ProfileReplacement::schema(),
+            DescriptionInput::schema(),
+            DescriptionSchema::schema(),
+            AnnotationSchema::schema(),
+        ] {
+            assert_ne!(
+                serde_json::to_value(&schema).unwrap(),
+                serde_json::to_value(RefOr::T(Schema::default())).unwrap()
+            );
+        }
+    }
 }

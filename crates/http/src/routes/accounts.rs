@@ -28,9 +28,12 @@ use crate::state::{HttpSettings, UseCases};
                 ("PatchProfile" = (operation_id = "patch_profile",
                     parameters(("user" = "$response.body#/user/id")))),
                 ("PutProfile" = (operation_id = "put_profile", parameters(("user" = "$response.body#/user/id")))),
-                ("GetImage" = (operation_id = "redirect", parameters(("user" = "$response.body#/user/id")))),
-                ("UploadImage" = (operation_id = "upload", parameters(("user" = "$response.body#/user/id")))),
-                ("RemoveImage" = (operation_id = "remove", parameters(("user" = "$response.body#/user/id"))))
+                ("GetAvatar" = (operation_id = "getAvatar", parameters(("user" = "$response.body#/user/id")))),
+                ("UploadAvatar" = (operation_id = "uploadAvatar", parameters(("user" = "$response.body#/user/id")))),
+                ("DeleteAvatar" = (operation_id = "deleteAvatar", parameters(("user" = "$response.body#/user/id")))),
+                ("GetCover" = (operation_id = "getCover", parameters(("user" = "$response.body#/user/id")))),
+                ("UploadCover" = (operation_id = "uploadCover", parameters(("user" = "$response.body#/user/id")))),
+                ("DeleteCover" = (operation_id = "deleteCover", parameters(("user" = "$response.body#/user/id"))))
             )),
         Invalid, Malformed, NotJson, TooLarge, TooMany, (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(

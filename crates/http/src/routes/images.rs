@@ -9,9 +9,7 @@ use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::dto::profile::ProfileResponse;
 use crate::media::{MediaUrls, default_key};
 use crate::multipart::read_file_field;
-use crate::openapi::{
-    Forbidden, ImageUpload, Invalid, KindParam, NotFound, Problem, Unauthorized, UserParam,
-};
+use crate::openapi::{Forbidden, Invalid, NotFound, Problem, Unauthorized, UserParam};
 use crate::problem::ApiError;
 use crate::routes::users::{media_urls, profile_response, user_ref};
 use crate::state::{HttpSettings, UseCases};
@@ -20,8 +18,8 @@ use crate::state::{HttpSettings, UseCases};
 ///
 /// `POST /v1/users/{user}/avatar` (field `avatar`) and `/cover` (field `cover`):
 /// the profile with its new image.
-#[utoipa::path(post, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
-    request_body(content = ImageUpload, content_type = "multipart/form-data",
+#[utoipa::path(post, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam),
+    request_body(content = Object, content_type = "multipart/form-data",
         description = "One file field named like the kind (`avatar` or `cover`)"),
     responses((status = 200, description = "The profile with its new image", body = ProfileResponse),
         (status = 400, description = "The multipart body cannot be read",
@@ -61,7 +59,7 @@ pub async fn upload_image(
 /// Remove an avatar or a cover.
 ///
 /// `DELETE /v1/users/{user}/avatar` and `/cover`: back to the default image.
-#[utoipa::path(delete, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam),
+#[utoipa::path(delete, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam),
     responses((status = 200, description = "The profile, back on the default image", body = ProfileResponse),
         Unauthorized, Forbidden, NotFound),
     security(("bearer" = [])))]
@@ -81,7 +79,7 @@ pub async fn remove(
 /// `GET /v1/users/{user}/avatar` and `/cover`: 302 to the current image
 /// (no token needed except for `me`), the query string passed along;
 /// `?w=N` picks the stored size nearest to N pixels wide.
-#[utoipa::path(get, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam, KindParam,
+#[utoipa::path(get, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam,
         ("w" = Option<u32>, Query, description = "Wanted width: the nearest stored size")),
     responses((status = 302, description = "To the image; the query string is passed along",
             headers(("Location" = String, description = "The image URL"))),

@@ -13,13 +13,11 @@ use profile_application::model::ImageKind;
 
 use crate::problem::ApiError;
 
-/// Mounts every route. Each resource answers unknown methods with a 405
-/// problem, and the app answers unknown paths with a 404 problem. The
-/// dialects come first so that their paths win over native patterns
-/// (`/v1/users/profile` over `/v1/users/{user}`).
+/// Mounts every native route. Each resource answers unknown methods with a
+/// 405 problem, and the app answers unknown paths with a 404 problem. Mounted
+/// after the dialects (see [`crate::configure`]) so that their paths win over
+/// native patterns (`/v1/users/profile` over `/v1/users/{user}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    crate::dialects::configure(cfg);
-    crate::openapi::configure(cfg);
     cfg.service(allowing("/v1/accounts", "POST").route(web::post().to(accounts::register)))
         .service(allowing("/v1/sessions", "POST").route(web::post().to(sessions::log_in)))
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
@@ -55,6 +53,8 @@ fn image_resource(kind: ImageKind) -> actix_web::Resource {
 /// A resource whose unsupported methods get a 405 problem with
 /// `Allow: allow` (the methods its routes take, as `"GET, PUT"`).
 pub fn allowing(path: &str, allow: &'static str) -> actix_web::Resource {
+    #[cfg(test)]
+    MOUNTED.with_borrow_mut(|mounted| mounted.push((path.to_owned(), allow)));
     web::resource(path).default_service(web::to(move || method_not_allowed(Some(allow))))
 }
 
@@ -64,4 +64,13 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 
 async fn method_not_allowed(allow: Option<&'static str>) -> Result<HttpResponse, ApiError> {
     Err(ApiError::method_not_allowed(allow))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Every resource [`allowing`] built on this thread (its pattern relative
+    /// to its scope, and its methods): the route table the document is
+    /// checked against.
+    pub static MOUNTED: std::cell::RefCell<Vec<(String, &'static str)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }

@@ -1,0 +1,195 @@
+//! The OpenAPI 3.1 document (`GET /openapi.json`) and the Swagger UI over it
+//! (`/docs`, its assets built into the binary, so it works with no internet
+//! access): the native API, each image kind on its own paths, and the
+//! dialects' routes tagged per dialect.
+//!
+//! Native operations are described on their handlers (`#[utoipa::path]`),
+//! response bodies derive their schemas from the types that serialize them,
+//! and the shared vocabulary is [`crate::openapi`]. This module assembles the
+//! document; only `lib.rs` mounts it, nothing else imports it.
+
+mod dialects;
+mod images;
+
+use dialects::Dialects;
+use images::PerKind;
+
+use actix_web::{HttpResponse, web};
+use profile_domain::profile::Country;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
+use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
+use crate::dto::session::{LogInRequest, SessionResponse};
+use crate::media::ImageJson;
+use crate::openapi::{
+    AnnotationSchema, DescriptionInput, DescriptionSchema, Problem, ProfileInput, ProfileReplacement,
+};
+use crate::problem::FieldProblem;
+use crate::routes;
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "profiled",
+        description = "People's accounts and public profiles: sign-up and login, profiles with strict \
+            per-field rules, avatar and cover images, privacy, roles. Errors are RFC 9457 problem \
+            documents (`application/problem+json`) with a machine-readable `code`, and `errors` \
+            naming every bad field. The four compatibility dialects (tagged `dialect-…`) answer in their own documents' shapes, \
+            described in docs/dialects.md."
+    ),
+    paths(
+        routes::accounts::register,
+        routes::sessions::log_in,
+        routes::sessions::log_out,
+        routes::users::change_password,
+        routes::users::get_profile,
+        routes::users::put_profile,
+        routes::users::patch_profile,
+        routes::users::get_annotations,
+        routes::images::upload,
+        routes::images::redirect,
+        routes::images::remove,
+        routes::media::serve,
+        routes::health::live,
+        routes::health::ready,
+    ),
+    components(schemas(
+        RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
+        ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema,
+        CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
+    )),
+    modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
+    tags(
+        (name = "accounts", description = "Sign-up, sessions and passwords"),
+        (name = "profiles", description = "Reading and editing profiles"),
+        (name = "images", description = "Avatars and covers"),
+        (name = "operations", description = "Probes (metrics at `/metrics`, Prometheus text format)"),
+        (name = "dialect-000 nickname", description = "A user-seq profile service (`/v1/user/profile`)"),
+        (name = "dialect-001 creators-hub", description = "A creators' hub (`/api/public/user/{user_id}/info`)"),
+        (name = "dialect-002 mico", description = "Mico's profile update (`PUT /v1/users/profile`)"),
+        (name = "dialect-003 app.net", description = "App.net's users (`/stream/0/users`)"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer-token scheme the operations refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// States two rules exactly, as enums of `ProfileInput` and
+/// `ProfileReplacement`: `timezone`, the IANA names the service knows, and
+/// `country`, the ISO 3166-1 alpha-2 codes it knows (upper case; lower case
+/// is accepted too; `null` clears).
+struct KnownNames;
+
+impl Modify for KnownNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let zones: Vec<serde_json::Value> =
+            chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().into()).collect();
+        let mut countries: Vec<serde_json::Value> = (b'A'..=b'Z')
+            .flat_map(|a| (b'A'..=b'Z').map(move |b| String::from_utf8(vec![a, b]).unwrap_or_default()))
+            .filter(|code| Country::try_from(code.as_str()).is_ok())
+            .map(serde_json::Value::from)
+            .collect();
+        countries.push(serde_json::Value::Null);
+        let Some(components) = openapi.components.as_mut() else { return };
+        for schema in ["ProfileInput", "ProfileReplacement"] {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
+            for (field, names) in [("timezone", &zones), ("country", &countries)] {
+                if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
+                    property.enum_values = Some(names.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Mounts `/openapi.json`, `/docs/` and the `/docs` redirect to it.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        SwaggerUi::new("/docs/{_:.*}")
+            .url("/openapi.json", ApiDoc::openapi())
+            .config(Config::default().validator_url("none")),
+    )
+    .service(routes::allowing("/docs", "GET, HEAD").route(
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+        }),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every resource the app mounts (through `routes::allowing`, as each
+    /// one is) with each of its methods, HEAD implied by GET, is in the
+    /// document. A resource inside a scope is known by its pattern within
+    /// the scope, so it matches a document path ending with it; each
+    /// document operation answers for one mounted route only.
+    #[test]
+    fn every_mounted_route_is_in_the_document() {
+        routes::MOUNTED.with_borrow_mut(Vec::clear);
+        let _app = actix_web::App::new().configure(crate::configure(&crate::HttpSettings::default()));
+        let mounted = routes::MOUNTED.with_borrow(Clone::clone);
+        assert!(mounted.len() > 10, "{mounted:?}");
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut operations: Vec<(String, String)> = document["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object().unwrap().keys().map(move |m| (path.clone(), m.to_uppercase()))
+            })
+            .collect();
+        let mut missing = Vec::new();
+        // Longest patterns first, so that `""` in a scope takes what is left.
+        let mut mounted = mounted;
+        mounted.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        for (pattern, allow) in mounted {
+            if pattern.starts_with("/docs") {
+                continue;
+            }
+            let pattern = normalize(&pattern);
+            for method in allow.split(", ").filter(|m| *m != "HEAD") {
+                let found = operations
+                    .iter()
+                    .position(|(path, m)| m == method && normalize(path).ends_with(&pattern));
+                match found {
+                    Some(at) => drop(operations.remove(at)),
+                    None => missing.push(format!("{method} {pattern}")),
+                }
+            }
+        }
+        assert!(missing.is_empty(), "mounted but not in the document: {missing:?}");
+    }
+
+    /// `{user}` and `{key:.*}` alike as `{}`.
+    fn normalize(pattern: &str) -> String {
+        let mut out = String::new();
+        let mut in_param = false;
+        for c in pattern.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    out.push_str("{}");
+                }
+                '}' => in_param = false,
+                c if !in_param => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+}
