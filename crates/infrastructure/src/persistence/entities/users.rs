@@ -4,35 +4,17 @@
 
 use sea_orm::entity::prelude::*;
 
-macro_rules! users_entity {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty => $wire:literal, $vis:ident;)*) => {
+/// The two row types from one column list: `Model` has every column,
+/// `ProfileColumns` the `shared` ones a profile is built from.
+macro_rules! users_tables {
+    (shared { $($column:ident: $ty:ty,)* } model_only { $($extra:ident: $extra_ty:ty,)* }) => {
         #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
         #[sea_orm(table_name = "users")]
         pub struct Model {
             #[sea_orm(primary_key)]
             pub id: i64,
-            pub username: String,
-            pub username_key: String,
-            pub email: String,
-            pub email_key: String,
-            pub password_hash: String,
-            pub name: String,
-            pub role_id: i64,
-            pub created_at: DateTimeUtc,
-            pub updated_at: DateTimeUtc,
-            pub version: i64,
-            pub description_text: String,
-            pub description_links: String,
-            pub country: Option<String>,
-            pub locale: String,
-            pub timezone: String,
-            pub birthdate: Option<Date>,
-            pub is_creator: bool,
-            pub annotations: String,
-            $(pub $field: Option<String>,)*
-            pub avatar_image: Option<String>,
-            pub cover_image: Option<String>,
-            pub mentions: Option<String>,
+            $(pub $column: $ty,)*
+            $(pub $extra: $extra_ty,)*
         }
 
         /// The columns a profile is built from: not the password hash, the
@@ -41,24 +23,42 @@ macro_rules! users_entity {
         #[sea_orm(entity = "Entity", from_query_result)]
         pub struct ProfileColumns {
             pub id: i64,
-            pub username: String,
-            pub email: String,
-            pub name: String,
-            pub role_id: i64,
-            pub created_at: DateTimeUtc,
-            pub updated_at: DateTimeUtc,
-            pub version: i64,
-            pub description_text: String,
-            pub description_links: String,
-            pub country: Option<String>,
-            pub locale: String,
-            pub timezone: String,
-            pub birthdate: Option<Date>,
-            pub is_creator: bool,
-            pub annotations: String,
-            $(pub $field: Option<String>,)*
-            pub avatar_image: Option<String>,
-            pub cover_image: Option<String>,
+            $(pub $column: $ty,)*
+        }
+    };
+}
+
+/// The columns, with the profile's optional text fields from the domain's
+/// field list.
+macro_rules! users_entity {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty => $wire:literal, $vis:ident;)*) => {
+        users_tables! {
+            shared {
+                username: String,
+                email: String,
+                name: String,
+                role_id: i64,
+                created_at: DateTimeUtc,
+                updated_at: DateTimeUtc,
+                version: i64,
+                description_text: String,
+                description_links: String,
+                country: Option<String>,
+                locale: String,
+                timezone: String,
+                birthdate: Option<Date>,
+                is_creator: bool,
+                annotations: String,
+                $($field: Option<String>,)*
+                avatar_image: Option<String>,
+                cover_image: Option<String>,
+            }
+            model_only {
+                username_key: String,
+                email_key: String,
+                password_hash: String,
+                mentions: Option<String>,
+            }
         }
     };
 }
