@@ -12,17 +12,24 @@ pub mod conditional;
 pub mod dialects;
 pub mod dto;
 pub mod error_code;
+pub mod extract;
+pub mod images;
 pub mod json;
 pub mod media;
 pub mod middleware;
 pub mod multipart;
 pub mod openapi;
+pub mod present;
 pub mod problem;
+pub mod resources;
 pub mod routes;
 pub mod state;
 
 pub use error_code::ErrorCode;
 pub use problem::ApiError;
+pub use resources::allowing;
+// The probes, for the server's operators' listener.
+pub use routes::health::{live, readiness};
 pub use state::{HttpSettings, UseCases};
 
 use actix_web::web;
@@ -40,6 +47,11 @@ pub fn configure(settings: &HttpSettings) -> impl Fn(&mut web::ServiceConfig) + 
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| problem::ApiError::bad_query(&err).into()),
             );
+        // The dialects come first, so that their paths win over native
+        // patterns (`/v1/users/profile` over `/v1/users/{user}`).
+        dialects::configure(cfg);
+        openapi::configure(cfg);
         routes::configure(cfg);
+        cfg.default_service(web::to(resources::not_found));
     }
 }
