@@ -110,3 +110,62 @@ impl FromRequest for ProfileEditor {
         Box::pin(async move { Ok(Self { caller: caller.await?.0, if_match, client }) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+    use profile_application::model::TokenDigest;
+    use profile_domain::user::{Role, UserId};
+
+    fn editor() -> ProfileEditor {
+        ProfileEditor {
+            caller: Caller {
+                user_id: UserId(7),
+                role: Role::new(1, "user", Default::default()),
+                token_digest: TokenDigest("t".into()),
+            },
+            if_match: Some(vec![Version(3)]),
+            client: Some("192.0.2.1".into()),
+        }
+    }
+
+    #[test]
+    fn the_command_carries_the_precondition_and_the_client_address_of_the_request() {
+        let command = editor().command(
+            UserRef::Me,
+            RawProfileInput::default(),
+            UpdateMode::MergePatch,
+            AnnotationsUpdate::MergeByType,
+        );
+        assert_eq!(command.target, UserRef::Me);
+        assert_eq!(command.if_match, Some(vec![Version(3)]));
+        assert_eq!(command.client.as_deref(), Some("192.0.2.1"));
+        assert!(matches!(command.mode, UpdateMode::MergePatch));
+        assert!(matches!(command.annotations, AnnotationsUpdate::MergeByType));
+    }
+
+    #[test]
+    fn without_a_precondition_only_if_match_is_dropped() {
+        let editor = editor().without_precondition();
+        let command = editor.command(
+            UserRef::Me,
+            RawProfileInput::default(),
+            UpdateMode::Replace,
+            AnnotationsUpdate::ReplaceList,
+        );
+        assert_eq!(command.if_match, None);
+        assert_eq!(command.client.as_deref(), Some("192.0.2.1"));
+        assert_eq!(editor.caller.user_id, UserId(7));
+    }
+
+    #[test]
+    fn a_user_segment_that_names_no_one_is_a_404() {
+        for good in ["me", "42", "@alice"] {
+            assert!(user_ref(good).is_ok(), "{good}");
+        }
+        for bad in ["abc", "0", "@x", ""] {
+            assert_eq!(user_ref(bad).unwrap_err().status, StatusCode::NOT_FOUND, "{bad}");
+        }
+    }
+}

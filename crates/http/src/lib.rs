@@ -5,6 +5,12 @@
 //! application errors to `application/problem+json`. Extractor failures
 //! (bad JSON, wrong content type, oversized bodies, bad paths) are mapped
 //! here too, so no client ever sees actix-web's plain-text defaults.
+//!
+//! The native routes ([`routes`]), the dialects ([`dialects`]) and the
+//! documentation ([`openapi`]) sit side by side on shared leaf modules
+//! ([`resources`], [`extract`], [`present`], [`images`], …); only
+//! [`configure`] here mounts them together. `docs/decisions.md` (HTTP) lists
+//! the layers; `tests/module_layers.rs` keeps them free of cycles.
 
 pub mod auth;
 pub mod client;
