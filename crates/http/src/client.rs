@@ -10,7 +10,6 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use actix_web::HttpRequest;
 use actix_web::http::header::{FORWARDED, HeaderMap};
 use ipnet::IpNet;
 
@@ -70,19 +69,8 @@ impl TrustedProxies {
     }
 }
 
-/// The client address of `req` under the [`TrustedProxies`] registered as
-/// app data (none trusted when missing); `None` only for a request with no
-/// peer (in-process tests).
-pub fn client_address(req: &HttpRequest) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    Some(match req.app_data::<actix_web::web::Data<crate::HttpSettings>>() {
-        Some(settings) => settings.trusted_proxies.client(peer, req.headers()),
-        None => canonical(peer),
-    })
-}
-
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as the IPv4 address they are.
-fn canonical(address: IpAddr) -> IpAddr {
+pub fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         v4 => v4,

@@ -19,9 +19,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use profile_application::ports::HealthCheck;
-use profile_http::ApiError;
-use profile_http::routes::allowing;
-use profile_http::routes::health::{live, readiness};
+use profile_http::{ApiError, allowing, live, readiness};
 
 /// Requests answered, by `method`, `route` and `status`.
 pub const REQUESTS: &str = "http_requests_total";

@@ -17,7 +17,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ImageKind};
-use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode};
 use profile_domain::user::UserRef;
 use profile_domain::{FieldCode, FieldError};
 use serde::{Deserialize, Serialize};
@@ -25,14 +25,13 @@ use serde_json::Value;
 
 use super::{raw_input, rewrite_errors, summary, unknown_path};
 use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::client::client_address;
-use crate::conditional::if_match;
 use crate::error_code::ErrorCode;
+use crate::extract::{ProfileEditor, user_ref};
+use crate::images::{redirect, upload_image};
 use crate::json::JsonObject;
+use crate::present::media_urls;
 use crate::problem::{ApiError, FieldProblem};
-use crate::routes::allowing;
-use crate::routes::images::{redirect, upload_image};
-use crate::routes::users::{media_urls, user_ref};
+use crate::resources::allowing;
 use crate::state::{HttpSettings, UseCases};
 
 /// Most users one "Retrieve multiple Users" request may name (App.net's limit).
@@ -206,27 +205,27 @@ async fn show(
 /// kept, and sent annotations replace only those of their type ("pass in
 /// the annotations that are changing").
 async fn put_me(
-    caller: Authenticated,
+    editor: ProfileEditor,
     query: web::Query<UserQuery>,
     body: JsonObject<Value>,
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(&caller, &query, body.into_inner(), &req, UpdateMode::ReplaceSent, &app).await
+    update(&editor, &query, body.into_inner(), &req, UpdateMode::ReplaceSent, &app).await
 }
 
 async fn patch_me(
-    caller: Authenticated,
+    editor: ProfileEditor,
     query: web::Query<UserQuery>,
     body: JsonObject<Value>,
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(&caller, &query, body.into_inner(), &req, UpdateMode::MergePatch, &app).await
+    update(&editor, &query, body.into_inner(), &req, UpdateMode::MergePatch, &app).await
 }
 
 async fn update(
-    caller: &Authenticated,
+    editor: &ProfileEditor,
     query: &UserQuery,
     body: Value,
     req: &HttpRequest,
@@ -237,15 +236,8 @@ async fn update(
         Value::Object(object) => Value::Object(user::ours(object)),
         other => other,
     };
-    let command = UpdateProfileCommand {
-        target: UserRef::Me,
-        input: raw_input(&body)?,
-        mode,
-        if_match: if_match(req),
-        annotations: AnnotationsUpdate::MergeByType,
-        client: client_address(req).map(|ip| ip.to_string()),
-    };
-    let view = app.update_profile.execute(&caller.0, command).await?;
+    let view =
+        editor.update(app, UserRef::Me, raw_input(&body)?, mode, AnnotationsUpdate::MergeByType).await?;
     Ok(ok(&user::user(view, query.options(), &media_urls(req))))
 }
 

@@ -5,23 +5,21 @@
 //! Errors are `{statusCode, error, message, code, errors?}`.
 
 use actix_web::middleware::from_fn;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use profile_application::model::ProfileView;
-use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode};
 use profile_domain::profile::{RawProfileInput, VisibleProfile};
 use profile_domain::user::{Privilege, Role};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::{raw_input, rename_fields, rewrite_errors, summary, unknown_path};
-use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::client::client_address;
-use crate::conditional::if_match;
+use crate::auth::MaybeAuthenticated;
+use crate::extract::{ProfileEditor, user_ref};
 use crate::json::JsonObject;
 use crate::problem::{ApiError, FieldProblem};
-use crate::routes::allowing;
-use crate::routes::users::user_ref;
+use crate::resources::allowing;
 use crate::state::UseCases;
 
 /// Our key → this dialect's key, for every key `PUT` reads. `is_creator`
@@ -87,21 +85,14 @@ async fn show(
 }
 
 async fn update(
-    caller: Authenticated,
+    editor: ProfileEditor,
     user_id: web::Path<String>,
     body: JsonObject<Value>,
-    req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = UpdateProfileCommand {
-        target: user_ref(&user_id)?,
-        input: input(&body)?,
-        mode: UpdateMode::MergePatch,
-        if_match: if_match(&req),
-        annotations: AnnotationsUpdate::ReplaceList,
-        client: client_address(&req).map(|ip| ip.to_string()),
-    };
-    let view = app.update_profile.execute(&caller.0, command).await?;
+    let (target, input) = (user_ref(&user_id)?, input(&body)?);
+    let view =
+        editor.update(&app, target, input, UpdateMode::MergePatch, AnnotationsUpdate::ReplaceList).await?;
     Ok(HttpResponse::Ok().json(Updated { updated_profile: profile(&view) }))
 }
 

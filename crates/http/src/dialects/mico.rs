@@ -6,20 +6,18 @@
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use actix_web::{HttpResponse, web};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode};
 use profile_domain::user::UserRef;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{raw_input, rewrite_errors, summary};
-use crate::auth::Authenticated;
-use crate::client::client_address;
-use crate::conditional::if_match;
 use crate::error_code::ErrorCode;
+use crate::extract::ProfileEditor;
 use crate::json::JsonObject;
 use crate::problem::ApiError;
-use crate::routes::allowing;
+use crate::resources::allowing;
 use crate::state::UseCases;
 
 /// Mounts `/v1/users/profile` (before the native `/v1/users/{user}`).
@@ -32,20 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn update(
-    caller: Authenticated,
+    editor: ProfileEditor,
     body: JsonObject<Value>,
-    req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = UpdateProfileCommand {
-        target: UserRef::Me,
-        input: raw_input(&body)?,
-        mode: UpdateMode::MergePatch,
-        if_match: if_match(&req),
-        annotations: AnnotationsUpdate::ReplaceList,
-        client: client_address(&req).map(|ip| ip.to_string()),
-    };
-    app.update_profile.execute(&caller.0, command).await?;
+    let input = raw_input(&body)?;
+    editor.update(&app, UserRef::Me, input, UpdateMode::MergePatch, AnnotationsUpdate::ReplaceList).await?;
     Ok(envelope(StatusCode::OK, None, "success".into()))
 }
 

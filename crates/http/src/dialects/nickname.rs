@@ -12,21 +12,21 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::AppError;
 use profile_application::model::{Caller, ProfileView};
-use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use profile_application::use_cases::{AnnotationsUpdate, UpdateMode};
 use profile_domain::profile::{RawField, RawProfileInput};
 use profile_domain::user::UserRef;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{raw_input, rename_fields, rewrite_errors, summary, unknown_path};
-use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::client::client_address;
+use crate::auth::MaybeAuthenticated;
 use crate::dto::profile::ProfileResponse;
+use crate::extract::ProfileEditor;
 use crate::json::JsonObject;
 use crate::media::MediaUrls;
+use crate::present::media_urls;
 use crate::problem::{ApiError, FieldProblem};
-use crate::routes::allowing;
-use crate::routes::users::media_urls;
+use crate::resources::allowing;
 use crate::state::UseCases;
 
 /// Our key → this dialect's key, in responses and error field paths.
@@ -83,21 +83,17 @@ async fn show(
     Ok(HttpResponse::Ok().json(profile(view, &media_urls(req))?))
 }
 
+/// The document has no `If-Match`: a client's header is not read.
 async fn edit(
-    caller: Authenticated,
+    editor: ProfileEditor,
     body: JsonObject<Value>,
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = UpdateProfileCommand {
-        target: UserRef::Me,
-        input: input(&body)?,
-        mode: UpdateMode::MergePatch,
-        if_match: None,
-        annotations: AnnotationsUpdate::ReplaceList,
-        client: client_address(&req).map(|ip| ip.to_string()),
-    };
-    let view = app.update_profile.execute(&caller.0, command).await?;
+    let (editor, input) = (editor.without_precondition(), input(&body)?);
+    let view = editor
+        .update(&app, UserRef::Me, input, UpdateMode::MergePatch, AnnotationsUpdate::ReplaceList)
+        .await?;
     Ok(HttpResponse::Ok().json(profile(view, &media_urls(&req))?))
 }
 

@@ -122,7 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .url("/openapi.json", ApiDoc::openapi())
             .config(Config::default().validator_url("none")),
     )
-    .service(routes::allowing("/docs", "GET, HEAD").route(
+    .service(crate::resources::allowing("/docs", "GET, HEAD").route(
         web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
         }),
@@ -133,16 +133,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 mod tests {
     use super::*;
 
-    /// Every resource the app mounts (through `routes::allowing`, as each
+    /// Every resource the app mounts (through `resources::allowing`, as each
     /// one is) with each of its methods, HEAD implied by GET, is in the
     /// document. A resource inside a scope is known by its pattern within
     /// the scope, so it matches a document path ending with it; each
     /// document operation answers for one mounted route only.
     #[test]
     fn every_mounted_route_is_in_the_document() {
-        routes::MOUNTED.with_borrow_mut(Vec::clear);
+        crate::resources::MOUNTED.with_borrow_mut(Vec::clear);
         let _app = actix_web::App::new().configure(crate::configure(&crate::HttpSettings::default()));
-        let mounted = routes::MOUNTED.with_borrow(Clone::clone);
+        let mounted = crate::resources::MOUNTED.with_borrow(Clone::clone);
         assert!(mounted.len() > 10, "{mounted:?}");
         let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
         let mut operations: Vec<(String, String)> = document["paths"]

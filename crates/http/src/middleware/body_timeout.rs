@@ -17,7 +17,7 @@ use actix_web::rt::time::{Instant, Sleep, sleep, sleep_until};
 use actix_web::web::{Bytes, Data};
 use futures_util::Stream;
 
-use crate::HttpSettings;
+use crate::state::HttpSettings;
 
 /// The request's body, if it has one, becomes a [`TimedBody`] with the
 /// configured limits.

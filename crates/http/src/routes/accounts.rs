@@ -4,10 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::ProfileView;
 use profile_application::use_cases::NewAccount;
 
-use crate::client::client_address;
 use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
+use crate::extract::client;
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, TooMany};
 use crate::problem::ApiError;
@@ -43,7 +43,7 @@ pub async fn register(
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
-    let client = client_address(&req).map(|ip| ip.to_string());
+    let client = client(&req);
     let registered = app.register_account.execute(account, client.as_deref()).await?;
     let location = location(registered.user.id.0);
     let session = SessionResponse::from(registered.session);

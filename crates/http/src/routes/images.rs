@@ -1,17 +1,16 @@
 //! Avatars and covers: upload, removal, and redirects to the current image.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::model::{ImageKind, ProfileImage, ProfileView};
+use profile_application::model::ImageKind;
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::dto::profile::ProfileResponse;
-use crate::media::{MediaUrls, default_key};
-use crate::multipart::read_file_field;
+use crate::extract::user_ref;
+use crate::images::{self, upload_image};
 use crate::openapi::{Forbidden, Invalid, NotFound, Problem, Unauthorized, UserParam};
+use crate::present::profile_response;
 use crate::problem::ApiError;
-use crate::routes::users::{media_urls, profile_response, user_ref};
 use crate::state::{HttpSettings, UseCases};
 
 /// Upload an avatar or a cover.
@@ -39,21 +38,6 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
     Ok(profile_response(&req, view, false))
-}
-
-/// Reads the `kind` field of the upload (within its size limit) and makes it
-/// the image of the user named by `path`; shared with the dialects.
-pub async fn upload_image(
-    kind: ImageKind,
-    caller: &Authenticated,
-    path: &str,
-    payload: Multipart,
-    app: &UseCases,
-    settings: &HttpSettings,
-) -> Result<ProfileView, ApiError> {
-    let target = user_ref(path)?;
-    let bytes = read_file_field(payload, kind.as_str(), settings.max_bytes(kind)).await?;
-    Ok(app.replace_image.upload(&caller.0, &target, kind, bytes).await?)
 }
 
 /// Remove an avatar or a cover.
@@ -92,24 +76,5 @@ pub async fn redirect(
     req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let image = app.find_image.execute(caller.0.as_ref(), &user_ref(&path)?, kind).await?;
-    let location = image_location(&media_urls(&req), kind, image.as_ref(), req.query_string());
-    Ok(HttpResponse::Found().insert_header((LOCATION, location)).finish())
-}
-
-/// The URL of the rendition `query` asks for (`w=N`), with `query` appended.
-pub fn image_location(
-    urls: &MediaUrls,
-    kind: ImageKind,
-    image: Option<&ProfileImage>,
-    query: &str,
-) -> String {
-    let width = query.split('&').find_map(|pair| pair.strip_prefix("w=")?.parse::<u32>().ok());
-    let key = match (image, width) {
-        (Some(image), Some(width)) => image.nearest(width).key.as_str(),
-        (Some(image), None) => image.primary.key.as_str(),
-        (None, _) => default_key(kind),
-    };
-    let url = urls.url(key);
-    if query.is_empty() { url } else { format!("{url}?{query}") }
+    images::redirect(kind, caller, path, req, app).await
 }

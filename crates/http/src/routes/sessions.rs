@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::Authenticated;
-use crate::client::client_address;
 use crate::dto::session::{LogInRequest, SessionResponse};
+use crate::extract::client;
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, Unauthorized};
 use crate::problem::ApiError;
@@ -23,7 +23,7 @@ pub async fn log_in(
     body: JsonObject<LogInRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = body.into_inner().into_command(client_address(&req).map(|ip| ip.to_string()))?;
+    let command = body.into_inner().into_command(client(&req))?;
     let session = app.log_in.execute(command).await?;
     Ok(HttpResponse::Created().insert_header(no_store()).json(SessionResponse::from(session)))
 }

@@ -1,11 +1,9 @@
 //! `/v1/users/{user}`: reading and changing profiles, annotations, passwords.
 
-use actix_web::http::header::{CACHE_CONTROL, ETAG, LOCATION, VARY};
+use actix_web::http::header::{ETAG, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
-use profile_application::model::ProfileView;
-use profile_application::use_cases::{
-    AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode, UpdateProfileCommand,
-};
+use profile_application::model::Caller;
+use profile_application::use_cases::{AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode};
 use profile_application::{AppError, Cause};
 use profile_domain::profile::RawProfileInput;
 use profile_domain::user::UserRef;
@@ -13,25 +11,19 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::client::client_address;
-use crate::conditional::{etag, if_match, not_modified};
+use crate::conditional::{etag, not_modified};
 use crate::dto::account::ChangePasswordRequest;
 use crate::dto::profile::ProfileResponse;
 use crate::dto::profile_members;
+use crate::extract::{ProfileEditor, user_ref};
 use crate::json::JsonObject;
-use crate::media::MediaUrls;
-use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{
     AnnotationSchema, Conflict, Forbidden, IfMatchParam, Invalid, Malformed, NotFound, NotJson, ProfileInput,
     ProfileReplacement, Stale, TooLarge, TooMany, Unauthorized, UserParam,
 };
+use crate::present::{media_urls, profile_response};
 use crate::problem::ApiError;
-use crate::state::{HttpSettings, UseCases};
-
-/// Parses the `{user}` path segment: a malformed reference names no one (404).
-pub fn user_ref(raw: &str) -> Result<UserRef, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("No such user."))
-}
+use crate::state::UseCases;
 
 /// `?include_annotations=1`.
 #[derive(Debug, Default, Deserialize)]
@@ -43,26 +35,6 @@ pub struct ProfileQuery {
 impl ProfileQuery {
     fn annotations(&self) -> bool {
         matches!(self.include_annotations.as_deref(), Some("1" | "true"))
-    }
-}
-
-/// A profile response with its `ETag`.
-pub fn profile_response(req: &HttpRequest, view: ProfileView, annotations: bool) -> HttpResponse {
-    let tag = etag(view.profile.version);
-    let urls = media_urls(req);
-    HttpResponse::Ok()
-        .insert_header((ETAG, tag))
-        // The body depends on who asks (private fields); the tag does not.
-        .insert_header((VARY, CREDENTIAL_HEADERS))
-        .insert_header((CACHE_CONTROL, "private, no-cache"))
-        .json(ProfileResponse::new(view, annotations, &urls))
-}
-
-/// Image URLs for a response to `req`.
-pub fn media_urls(req: &HttpRequest) -> MediaUrls {
-    match req.app_data::<web::Data<HttpSettings>>() {
-        Some(settings) => settings.media_urls(),
-        None => HttpSettings::default().media_urls(),
     }
 }
 
@@ -113,14 +85,14 @@ pub async fn get_profile(
         Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn put_profile(
-    caller: Authenticated,
+    editor: ProfileEditor,
     path: web::Path<String>,
     query: web::Query<ProfileQuery>,
     req: HttpRequest,
     body: JsonObject<Value>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::Replace, &app).await
+    update(editor, &path, &query, &req, &body.into_inner(), UpdateMode::Replace, &app).await
 }
 
 /// Change a profile.
@@ -137,18 +109,18 @@ pub async fn put_profile(
         Invalid, Malformed, NotJson, TooLarge, Unauthorized, Forbidden, NotFound, Conflict, Stale, TooMany),
     security(("bearer" = [])))]
 pub async fn patch_profile(
-    caller: Authenticated,
+    editor: ProfileEditor,
     path: web::Path<String>,
     query: web::Query<ProfileQuery>,
     req: HttpRequest,
     body: JsonObject<Value>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    update(caller, &path, &query, &req, &body.into_inner(), UpdateMode::MergePatch, &app).await
+    update(editor, &path, &query, &req, &body.into_inner(), UpdateMode::MergePatch, &app).await
 }
 
 async fn update(
-    caller: Authenticated,
+    editor: ProfileEditor,
     path: &str,
     query: &ProfileQuery,
     req: &HttpRequest,
@@ -158,16 +130,8 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
     let target = user_ref(path)?;
-    refuse_dropped_members(&caller, &target, req, body, app).await?;
-    let command = UpdateProfileCommand {
-        target,
-        input,
-        mode,
-        if_match: if_match(req),
-        annotations: AnnotationsUpdate::ReplaceList,
-        client: client_address(req).map(|ip| ip.to_string()),
-    };
-    let view = app.update_profile.execute(&caller.0, command).await?;
+    refuse_dropped_members(&editor.caller, &target, req, body, app).await?;
+    let view = editor.update(app, target, input, mode, AnnotationsUpdate::ReplaceList).await?;
     Ok(profile_response(req, view, query.annotations()))
 }
 
@@ -175,7 +139,7 @@ async fn update(
 /// whose value is not the one the profile shows now, are a 422. The
 /// profile is read (once) only when server-maintained members are sent.
 async fn refuse_dropped_members(
-    caller: &Authenticated,
+    caller: &Caller,
     target: &UserRef,
     req: &HttpRequest,
     body: &Value,
@@ -184,7 +148,7 @@ async fn refuse_dropped_members(
     let Value::Object(object) = body else { return Ok(()) };
     let (mut refused, read_only) = profile_members::check(object);
     if !read_only.is_empty() {
-        let current = app.get_profile.execute(Some(&caller.0), target).await?;
+        let current = app.get_profile.execute(Some(caller), target).await?;
         let shown = serde_json::to_value(ProfileResponse::new(current, false, &media_urls(req)))
             .map_err(|e| AppError::Internal(Cause::new(e)))?;
         refused.extend(profile_members::changed(body, &shown, &read_only));
