@@ -52,8 +52,9 @@ impl ChangePassword {
     pub async fn execute(&self, caller: &Caller, command: ChangePasswordCommand) -> Result<(), AppError> {
         let user = self.users.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
         let user = user.profile;
-        let new_password = Password::new(&command.new_password, user.username.as_str(), user.email.as_str())
-            .map_err(|e| e.renamed("new_password"));
+        let new_password =
+            Password::new(&command.new_password, user.username().as_str(), user.email().as_str())
+                .map_err(|e| e.renamed("new_password"));
         let stored = self.users.password_hash(caller.user_id).await?;
         let current_ok = self.hasher.verify(&command.current_password, stored.as_deref()).await?;
         let mut errors = ValidationErrors::new();

@@ -55,8 +55,8 @@ impl GetProfile {
         seen: impl Fn(Version) -> bool,
     ) -> Result<Fetched, AppError> {
         let stored = self.find(caller, who).await?;
-        if seen(stored.profile.version) {
-            return Ok(Fetched::NotModified(stored.profile.version));
+        if seen(stored.profile.version()) {
+            return Ok(Fetched::NotModified(stored.profile.version()));
         }
         Ok(Fetched::View(view(self.users.as_ref(), stored, caller).await?))
     }
@@ -81,7 +81,7 @@ impl GetProfile {
         for who in who {
             let Some(who) = who.resolve_me(caller.map(|c| c.user_id)) else { continue };
             let Some(stored) = self.users.find(&who).await? else { continue };
-            if views.iter().all(|v| v.profile.id != stored.profile.id) {
+            if views.iter().all(|v| v.profile.id() != stored.profile.id()) {
                 views.push(view(self.users.as_ref(), stored, caller).await?);
             }
         }
@@ -121,11 +121,11 @@ pub(crate) async fn view(
     let known = match mentions {
         Some(known) => known,
         None => {
-            let names = profile.description.mentioned_names();
+            let names = profile.description().mentioned_names();
             if names.is_empty() { Default::default() } else { users.user_ids(&names).await? }
         }
     };
-    let description = profile.description.render(&known);
+    let description = profile.description().render(&known);
     let profile = profile.visible_to(viewer.map(Caller::actor).as_ref());
     Ok(ProfileView { profile, description, avatar, cover })
 }
@@ -210,7 +210,7 @@ mod tests {
         let anonymous = read.execute_many(None, &who).await.unwrap();
         let as_alice = read.execute_many(Some(&caller(1)), &who).await.unwrap();
 
-        let ids = |views: Vec<ProfileView>| views.iter().map(|v| v.profile.id.0).collect::<Vec<_>>();
+        let ids = |views: Vec<ProfileView>| views.iter().map(|v| v.profile.id().0).collect::<Vec<_>>();
         assert_eq!(ids(anonymous), [2, 1], "me names no one without a caller");
         assert_eq!(ids(as_alice), [2, 1], "me is alice, listed once");
     }
@@ -233,9 +233,10 @@ mod tests {
                 Email::try_from("a@example.com").unwrap(),
                 Role::new(1, "user", Default::default()),
                 noon(),
-            );
+            )
+            .into_parts();
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();
-            Ok(Some(StoredProfile::without_images(profile)))
+            Ok(Some(StoredProfile::without_images(Profile::restore(profile))))
         });
         users
             .expect_user_ids()
@@ -259,26 +260,31 @@ mod tests {
                 Email::try_from("a@example.com").unwrap(),
                 Role::new(1, "user", Default::default()),
                 noon(),
-            );
+            )
+            .into_parts();
             profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
                 chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
             ));
             profile.bank_account =
                 Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
-            Ok(Some(StoredProfile::without_images(profile)))
+            Ok(Some(StoredProfile::without_images(Profile::restore(profile))))
         });
         let read = GetProfile::new(Arc::new(users), true);
         let alice = UserRef::Id(UserId(1));
 
         for viewer in [None, Some(caller(2))] {
             let seen = read.execute(viewer.as_ref(), &alice).await.unwrap().profile;
-            assert_eq!((seen.email, seen.birthdate, seen.bank_account), (None, None, None), "{viewer:?}");
+            assert_eq!(
+                (seen.email(), seen.birthdate(), seen.bank_account()),
+                (None, None, None),
+                "{viewer:?}"
+            );
         }
         let own = read.execute(Some(&caller(1)), &alice).await.unwrap().profile;
-        assert_eq!(own.email.map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
-        assert!(own.birthdate.flatten().is_some());
+        assert_eq!(own.email().map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
+        assert!(own.birthdate().and_then(Option::as_ref).is_some());
         assert_eq!(
-            own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(),
+            own.bank_account().and_then(Option::as_ref).map(|b| b.as_str().to_owned()).as_deref(),
             Some("DE89370400440532013000")
         );
     }

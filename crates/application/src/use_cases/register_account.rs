@@ -80,7 +80,7 @@ impl RegisterAccount {
             self.limiter.record(&key, now, window_start).await?;
         }
         let user = self.create.execute(account, Role::USER).await?;
-        let session = self.start_session.execute(user.id).await?;
+        let session = self.start_session.execute(user.id()).await?;
         Ok(Registered { user, session })
     }
 }
@@ -126,7 +126,7 @@ mod tests {
 
         let registered = register.execute(account(), Some("192.0.2.4")).await.unwrap();
 
-        assert_eq!(registered.user.id, UserId(9));
+        assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
         assert_eq!(registered.session.expires_at, noon() + chrono::Duration::days(30));
     }

@@ -55,7 +55,7 @@ impl ReplaceImage {
         upload: Vec<u8>,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
-        let user = current.profile.id;
+        let user = current.profile.id();
         let processed = self.processor.process(kind, upload).await.map_err(|e| image_error(kind, e))?;
         // Every upload's files are its own, even for the same picture: an
         // upload that replaces another deletes exactly the files it replaced,
@@ -91,7 +91,7 @@ impl ReplaceImage {
         kind: ImageKind,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
-        self.swap(caller, current.profile.id, kind, None).await
+        self.swap(caller, current.profile.id(), kind, None).await
     }
 
     /// The target's stored profile, when the caller may change its images.
@@ -103,7 +103,7 @@ impl ReplaceImage {
     ) -> Result<StoredProfile, AppError> {
         let who = target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
-        if stored.profile.id != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
+        if stored.profile.id() != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
             return Err(AppError::Forbidden(format!("change this user's {}", kind.as_str())));
         }
         Ok(stored)
@@ -296,7 +296,7 @@ mod tests {
         let written = written.lock().unwrap();
         let image = written[0].avatar.as_ref().unwrap();
         assert_eq!((image.primary.key.as_str(), image.variants.len()), ("new-200.jpg", 2));
-        assert_eq!(written[0].profile.version, Version(2), "an image change bumps the version");
+        assert_eq!(written[0].profile.version(), Version(2), "an image change bumps the version");
     }
 
     #[tokio::test]

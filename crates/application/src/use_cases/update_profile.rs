@@ -151,25 +151,26 @@ impl UpdateProfile {
             // (RFC 9110 §13.2.1: preconditions come after authorization).
             current.authorize(&change, &actor).map_err(profile_error)?;
             if let Some(accepted) = &if_match
-                && !accepted.contains(&current.version)
+                && !accepted.contains(&current.version())
             {
                 return Err(AppError::VersionConflict { expected: accepted.first().copied() });
             }
             let change = match annotations {
                 AnnotationsUpdate::ReplaceList => change.clone(),
-                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), &current.annotations)?,
+                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), &current.annotations())?,
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
-            if next.version == current.version {
+            if next.version() == current.version() {
                 return Ok(Edit::Keep);
             }
-            let retirement = (next.username.canonical() != current.username.canonical())
-                .then(|| UsernameRetirement { old: current.username.clone(), available_at: now + cooldown });
+            let retirement = (next.username().canonical() != current.username().canonical()).then(|| {
+                UsernameRetirement { old: current.username().clone(), available_at: now + cooldown }
+            });
             if let (Some(_), Some(retry_after)) = (&retirement, rename_wait) {
                 return Err(AppError::TooManyAttempts { retry_after });
             }
             let manages = |role: &Role| role.can(Privilege::ManageUsers);
-            let requires_another_manager = manages(&current.role) && !manages(&next.role);
+            let requires_another_manager = manages(&current.role()) && !manages(&next.role());
             Ok(Edit::Store(ProfileWrite {
                 profile: next,
                 avatar: stored.avatar.clone(),
@@ -181,7 +182,7 @@ impl UpdateProfile {
         match self.users.edit(&who, Box::new(decide)).await? {
             Edited::Stored { before, after } => {
                 if !rename_keys.is_empty()
-                    && before.profile.username.canonical() != after.profile.username.canonical()
+                    && before.profile.username().canonical() != after.profile.username().canonical()
                 {
                     let keys: Vec<String> = rename_keys.into_iter().map(|(key, _)| key).collect();
                     self.limiter.record(&keys, now, now - self.policy.rename_window).await?;
@@ -285,9 +286,10 @@ mod tests {
             Email::try_from("alice@example.com").unwrap(),
             role(),
             noon(),
-        );
+        )
+        .into_parts();
         profile.version = Version(version);
-        profile
+        Profile::restore(profile)
     }
 
     fn patch(body: serde_json::Value, if_match: Option<i64>) -> UpdateProfileCommand {
@@ -331,10 +333,10 @@ mod tests {
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
-        assert_eq!((view.profile.name.as_str(), view.profile.version), ("Al", Version(8)));
+        assert_eq!((view.profile.name().as_str(), view.profile.version()), ("Al", Version(8)));
         let written = written.lock().unwrap();
         assert_eq!(written.len(), 1);
-        assert_eq!((written[0].profile.version, written[0].profile.updated_at), (Version(8), noon()));
+        assert_eq!((written[0].profile.version(), written[0].profile.updated_at()), (Version(8), noon()));
         assert!(written[0].retirement.is_none());
     }
 
@@ -346,7 +348,7 @@ mod tests {
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
-        assert_eq!(view.profile.version, Version(4));
+        assert_eq!(view.profile.version(), Version(4));
         assert!(written.lock().unwrap().is_empty());
     }
 
@@ -403,7 +405,7 @@ mod tests {
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
         let written = written.lock().unwrap();
-        assert_eq!(written[0].profile.username.as_str(), "alice2");
+        assert_eq!(written[0].profile.username().as_str(), "alice2");
         let retirement = written[0].retirement.as_ref().unwrap();
         assert_eq!(
             (retirement.old.as_str(), retirement.available_at),
@@ -453,7 +455,7 @@ mod tests {
 
         // Sending the current name back is no rename.
         let same = patch(json!({"username": "alice", "name": "Alice A."}), None);
-        assert_eq!(use_case.execute(&caller(1), same).await.unwrap().profile.name.as_str(), "Alice A.");
+        assert_eq!(use_case.execute(&caller(1), same).await.unwrap().profile.name().as_str(), "Alice A.");
     }
 
     #[tokio::test]
@@ -461,8 +463,9 @@ mod tests {
         let written = Arc::new(Mutex::new(Vec::new()));
         let admin_role =
             Role::new(2, "admin", [Privilege::ManageUsers, Privilege::WriteAnyProfile].into_iter().collect());
-        let mut profile = alice(1);
+        let mut profile = alice(1).into_parts();
         profile.role = admin_role.clone();
+        let profile = Profile::restore(profile);
         let mut users = MockUserRepository::new();
         users.expect_find_role().returning(|_| Ok(Some(Role::new(1, "user", Default::default()))));
         users

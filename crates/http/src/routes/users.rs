@@ -48,7 +48,7 @@ impl ProfileQuery {
 
 /// A profile response with its `ETag`.
 pub fn profile_response(req: &HttpRequest, view: ProfileView, annotations: bool) -> HttpResponse {
-    let tag = etag(view.profile.version);
+    let tag = etag(view.profile.version());
     let urls = media_urls(req);
     HttpResponse::Ok()
         .insert_header((ETAG, tag))
@@ -204,7 +204,9 @@ pub async fn get_annotations(
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = app.get_profile.find(viewer.0.as_ref(), &user_ref(&path)?).await?.profile;
-    Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
+    Ok(HttpResponse::Ok()
+        .insert_header((ETAG, etag(profile.version())))
+        .json(profile.annotations().to_json()))
 }
 
 /// Change the password.

@@ -143,17 +143,17 @@ async fn edit_in(
         Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
         Ok(Edit::Store(write)) => write,
     };
-    let id = write.profile.id;
-    let role_changed = write.profile.role.id != before.profile.role.id;
+    let id = write.profile.id();
+    let role_changed = write.profile.role().id != before.profile.role().id;
     let update = users::Entity::update_many()
         .set(write_columns(&write))
         .filter(users::Column::Id.eq(id.0))
-        .filter(users::Column::Version.eq(before.profile.version.0));
+        .filter(users::Column::Version.eq(before.profile.version().0));
     if write.retirement.is_none() && !role_changed {
         // One statement: a failure changes nothing (`Database::write_one`).
         let updated = update.exec(tx).await.map_err(repo_error)?;
         if updated.rows_affected == 0 {
-            return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+            return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
         }
         return Ok(EditStep::Stored { before, write, role_changed });
     }
@@ -164,7 +164,7 @@ async fn edit_in(
     }
     let updated = update.exec(&savepoint).await.map_err(repo_error)?;
     if updated.rows_affected == 0 {
-        return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+        return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
     }
     if let Some(retirement) = &write.retirement {
         retire(&savepoint, &write.profile, retirement).await?;
@@ -216,8 +216,8 @@ async fn retire(
     profile: &Profile,
     retirement: &UsernameRetirement,
 ) -> Result<(), RepoError> {
-    let new_key = profile.username.canonical();
-    ensure_not_retired(tx, &new_key, Some(profile.id.0), profile.updated_at).await?;
+    let new_key = profile.username().canonical();
+    ensure_not_retired(tx, &new_key, Some(profile.id().0), profile.updated_at()).await?;
     retired_usernames::Entity::delete_many()
         .filter(retired_usernames::Column::UsernameKey.eq(new_key))
         .exec(tx)
@@ -225,8 +225,8 @@ async fn retire(
         .map_err(repo_error)?;
     let row = retired_usernames::ActiveModel {
         username_key: Set(retirement.old.canonical()),
-        user_id: Set(profile.id.0),
-        retired_at: Set(profile.updated_at),
+        user_id: Set(profile.id().0),
+        retired_at: Set(profile.updated_at()),
         available_at: Set(retirement.available_at),
     };
     retired_usernames::Entity::insert(row)
@@ -306,11 +306,11 @@ impl UserRepository for SeaUserRepository {
             EditStep::Stored { before, write, role_changed } => (before, write, role_changed),
         };
         if role_changed {
-            self.db.sessions().invalidate_user(write.profile.id);
+            self.db.sessions().invalidate_user(write.profile.id());
         }
         // Resolved after the commit, on a reading connection: the write lock
         // is not held for them.
-        let names = write.profile.description.mentioned_names();
+        let names = write.profile.description().mentioned_names();
         let mentions = if names.is_empty() {
             HashMap::new()
         } else {
