@@ -46,7 +46,7 @@ macro_rules! define_profile {
         ///
         /// The version cannot be set by hand:
         ///
-        /// ```compile_fail
+        /// ```compile_fail,E0616
         /// # use profile_domain::profile::{Profile, Version};
         /// fn bump(profile: &mut Profile) {
         ///     profile.version = Version(42);
