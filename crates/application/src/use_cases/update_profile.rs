@@ -11,7 +11,7 @@ use profile_domain::user::{Privilege, Role, UserRef};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
-use crate::ports::{Clock, RateLimiter, UserRepository};
+use crate::ports::{Clock, ProfileReader, ProfileWriter, RateLimiter};
 use crate::use_cases::get_profile::view;
 use crate::use_cases::seconds_left;
 use crate::{AppError, Cause};
@@ -91,7 +91,8 @@ impl Default for ProfilePolicy {
 /// Changes a profile under the domain's update rules.
 #[derive(Clone)]
 pub struct UpdateProfile {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
+    writer: Arc<dyn ProfileWriter>,
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     policy: ProfilePolicy,
@@ -100,12 +101,13 @@ pub struct UpdateProfile {
 impl UpdateProfile {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn ProfileReader>,
+        writer: Arc<dyn ProfileWriter>,
         limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
         policy: ProfilePolicy,
     ) -> Self {
-        Self { users, limiter, clock, policy }
+        Self { profiles, writer, limiter, clock, policy }
     }
 
     /// Applies the change to the profile as stored, under the repository's
@@ -179,7 +181,7 @@ impl UpdateProfile {
                 requires_another_manager,
             }))
         };
-        match self.users.edit(&who, Box::new(decide)).await? {
+        match self.writer.edit(&who, Box::new(decide)).await? {
             Edited::Stored { before, after } => {
                 if !rename_keys.is_empty()
                     && before.profile.username().canonical() != after.profile.username().canonical()
@@ -187,9 +189,9 @@ impl UpdateProfile {
                     let keys: Vec<String> = rename_keys.into_iter().map(|(key, _)| key).collect();
                     self.limiter.record(&keys, now, now - self.policy.rename_window).await?;
                 }
-                view(self.users.as_ref(), after, Some(caller)).await
+                view(self.profiles.as_ref(), after, Some(caller)).await
             }
-            Edited::Kept(after) => view(self.users.as_ref(), after, Some(caller)).await,
+            Edited::Kept(after) => view(self.profiles.as_ref(), after, Some(caller)).await,
             Edited::Refused(error) => Err(error),
         }
     }
@@ -220,7 +222,7 @@ impl UpdateProfile {
 
     async fn resolve_role(&self, change: &mut ProfileChange) -> Result<(), AppError> {
         if let FieldUpdate::Set(request) = &mut change.role {
-            match self.users.find_role(request.name().as_str()).await? {
+            match self.writer.find_role(request.name().as_str()).await? {
                 Some(role) => request.resolve(role),
                 None => return Err(FieldError::new("role", FieldCode::UnknownRole).into()),
             }
@@ -254,8 +256,9 @@ mod tests {
     use super::*;
     use crate::model::TokenDigest;
     use crate::ports::AttemptWindow;
+    use crate::ports::profile_reader::MockProfileReader;
+    use crate::ports::profile_writer::MockProfileWriter;
     use crate::ports::rate_limiter::MockRateLimiter;
-    use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{edit_on, fixed_clock, noon, open_limiter};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
@@ -303,9 +306,14 @@ mod tests {
         }
     }
 
+    /// Reads that must not happen: the written profile comes back from the edit.
+    fn no_reads() -> Arc<MockProfileReader> {
+        Arc::new(MockProfileReader::new())
+    }
+
     /// A repository holding `alice(version)`; `written` gets what is stored.
-    fn holding(version: i64, written: &Arc<Mutex<Vec<ProfileWrite>>>) -> MockUserRepository {
-        let mut users = MockUserRepository::new();
+    fn holding(version: i64, written: &Arc<Mutex<Vec<ProfileWrite>>>) -> MockProfileWriter {
+        let mut users = MockProfileWriter::new();
         users
             .expect_edit()
             .times(1)
@@ -316,8 +324,13 @@ mod tests {
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(3, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(3, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
@@ -328,8 +341,13 @@ mod tests {
     #[tokio::test]
     async fn the_change_is_applied_to_the_profile_as_stored_and_bumps_its_version() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(7, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(7, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
@@ -343,8 +361,13 @@ mod tests {
     #[tokio::test]
     async fn a_change_that_changes_nothing_writes_nothing() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(4, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(4, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
@@ -355,8 +378,13 @@ mod tests {
     #[tokio::test]
     async fn who_may_not_write_is_forbidden_before_any_precondition_is_looked_at() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(5, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(5, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
         let mut command = patch(json!({"name": "Mallory"}), Some(2));
         command.target = UserRef::Id(UserId(1));
 
@@ -369,8 +397,13 @@ mod tests {
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(1, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
 
@@ -382,8 +415,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_bad_field_is_reported_before_anything_is_read() {
-        let users = MockUserRepository::new(); // no find, no update
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let users = MockProfileWriter::new(); // no find, no update
+        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
 
         let Err(AppError::Validation(errors)) = use_case
             .execute(&caller(1), patch(json!({"name": null, "timezone": "Mars/Base", "country": 5}), None))
@@ -399,8 +432,13 @@ mod tests {
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(1, &written)),
+            open_limiter(),
+            fixed_clock(),
+            POLICY,
+        );
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -425,8 +463,13 @@ mod tests {
             .withf(move |k, now, start| k == keys && *now == noon() && *start == noon() - Duration::hours(24))
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), Arc::new(limiter), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(
+            no_reads(),
+            Arc::new(holding(1, &written)),
+            Arc::new(limiter),
+            fixed_clock(),
+            POLICY,
+        );
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -436,7 +479,7 @@ mod tests {
     #[tokio::test]
     async fn a_rename_past_the_allowance_is_refused_and_nothing_is_saved_but_other_changes_go_through() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileWriter::new();
         users
             .expect_edit()
             .times(2)
@@ -447,7 +490,8 @@ mod tests {
             Ok(vec![Some(full), None])
         });
         limiter.expect_record().never();
-        let use_case = UpdateProfile::new(Arc::new(users), Arc::new(limiter), fixed_clock(), POLICY);
+        let use_case =
+            UpdateProfile::new(no_reads(), Arc::new(users), Arc::new(limiter), fixed_clock(), POLICY);
 
         let result = use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await;
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 14_400 })), "{result:?}");
@@ -466,13 +510,13 @@ mod tests {
         let mut profile = alice(1).into_parts();
         profile.role = admin_role.clone();
         let profile = Profile::restore(profile);
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileWriter::new();
         users.expect_find_role().returning(|_| Ok(Some(Role::new(1, "user", Default::default()))));
         users
             .expect_edit()
             .times(1)
             .returning(edit_on(StoredProfile::without_images(profile), written.clone()));
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
         let admin = Caller { role: admin_role, ..caller(1) };
 
         use_case.execute(&admin, patch(json!({"role": "user"}), None)).await.unwrap();
@@ -482,9 +526,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_role_is_a_validation_error() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileWriter::new();
         users.expect_find_role().returning(|_| Ok(None));
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(1), patch(json!({"role": "wizard"}), None)).await

@@ -8,7 +8,7 @@ use profile_application::Chain;
 use profile_application::model::{
     Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
 };
-use profile_application::ports::{Editor, RepoError, UserRepository};
+use profile_application::ports::{AccountRepository, Editor, ProfileReader, ProfileWriter, RepoError};
 use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -25,7 +25,8 @@ use super::profile_mapping::{mentions_column, to_profile, to_stored_profile, wri
 use super::profile_query::{By, find_profile_row};
 use super::session_cache::user_message;
 
-/// [`UserRepository`] on SeaORM.
+/// Accounts and profiles on SeaORM: one adapter for the `users` table, the
+/// [`ProfileReader`], [`ProfileWriter`] and [`AccountRepository`] ports.
 #[derive(Debug, Clone)]
 pub struct SeaUserRepository {
     db: Database,
@@ -114,7 +115,7 @@ enum EditStep {
     Stored { before: StoredProfile, write: ProfileWrite, role_changed: bool },
 }
 
-/// The locked part of [`UserRepository::edit`], on `tx`.
+/// The locked part of [`ProfileWriter::edit`], on `tx`.
 async fn edit_in(
     db: &Database,
     tx: &DatabaseTransaction,
@@ -282,17 +283,20 @@ async fn user_ids(
 }
 
 #[async_trait]
-impl UserRepository for SeaUserRepository {
-    #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
-    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
-        self.create_account(user.clone()).await
-    }
-
+impl ProfileReader for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.find", skip_all, fields(who = %who))]
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
         self.find_profile(who).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.user_ids", skip_all, fields(count = usernames.len()))]
+    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
+        self.db.guarded(user_ids(self.db.read(), usernames)).await
+    }
+}
+
+#[async_trait]
+impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
     async fn edit(&self, who: &UserRef, editor: Editor) -> Result<Edited, RepoError> {
         let (db, who) = (self.db.clone(), who.clone());
@@ -323,14 +327,17 @@ impl UserRepository for SeaUserRepository {
         })
     }
 
-    #[tracing::instrument(level = "debug", name = "users.user_ids", skip_all, fields(count = usernames.len()))]
-    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
-        self.db.guarded(user_ids(self.db.read(), usernames)).await
-    }
-
     #[tracing::instrument(level = "debug", name = "users.find_role", skip_all, fields(role = name))]
     async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError> {
         self.db.guarded(self.db.roles().by_name(self.db.read(), name)).await
+    }
+}
+
+#[async_trait]
+impl AccountRepository for SeaUserRepository {
+    #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
+    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
+        self.create_account(user.clone()).await
     }
 
     #[tracing::instrument(level = "debug", name = "users.find_credentials", skip_all)]
