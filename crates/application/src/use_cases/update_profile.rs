@@ -159,7 +159,7 @@ impl UpdateProfile {
             }
             let change = match annotations {
                 AnnotationsUpdate::ReplaceList => change.clone(),
-                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), &current.annotations())?,
+                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), current.annotations())?,
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
             if next.version() == current.version() {
@@ -172,7 +172,7 @@ impl UpdateProfile {
                 return Err(AppError::TooManyAttempts { retry_after });
             }
             let manages = |role: &Role| role.can(Privilege::ManageUsers);
-            let requires_another_manager = manages(&current.role()) && !manages(&next.role());
+            let requires_another_manager = manages(current.role()) && !manages(next.role());
             Ok(Edit::Store(ProfileWrite {
                 profile: next,
                 avatar: stored.avatar.clone(),

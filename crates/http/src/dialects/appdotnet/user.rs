@@ -116,7 +116,7 @@ pub(super) fn user(view: ProfileView, options: UserOptions, urls: &MediaUrls) ->
             entities: Entities { mentions, hashtags: entities.hashtags, links: entities.links },
         },
         timezone: p.timezone().as_str().to_owned(),
-        locale: app_net_locale(&p.locale()),
+        locale: app_net_locale(p.locale()),
         avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
         cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
         kind: "human",
