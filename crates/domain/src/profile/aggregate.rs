@@ -268,3 +268,47 @@ impl Profile {
         viewer.is_some_and(|v| v.is(self.id) || v.can(Privilege::ReadPrivateProfiles))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::profile::BankAccount;
+
+    fn alice() -> Profile {
+        let mut parts = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("alice@example.com").unwrap(),
+            Role::new(1, "user", Default::default()),
+            Utc.with_ymd_and_hms(2025, 6, 15, 8, 0, 0).unwrap(),
+        )
+        .into_parts();
+        parts.bank_account = Some(BankAccount::restore("DE89370400440532013000".into()));
+        parts.version = Version(7);
+        Profile::restore(parts)
+    }
+
+    #[test]
+    fn a_restored_profile_is_the_one_taken_apart() {
+        let profile = alice();
+        assert_eq!(profile.version(), Version(7));
+        assert_eq!(Profile::restore(profile.clone().into_parts()), profile);
+    }
+
+    #[test]
+    fn a_visible_profile_gives_private_fields_only_to_who_may_see_them() {
+        let stranger = Actor { user_id: UserId(2), role: Role::new(1, "user", Default::default()) };
+        let seen = alice().visible_to(Some(&stranger));
+        assert_eq!((seen.email(), seen.bank_account()), (None, None));
+        assert_eq!((seen.username().as_str(), seen.version()), ("alice", Version(7)));
+
+        let own = alice().visible_to_owner();
+        assert_eq!(own.email().map(Email::as_str), Some("alice@example.com"));
+        assert_eq!(
+            own.bank_account().and_then(Option::as_ref).map(BankAccount::as_str),
+            Some("DE89370400440532013000")
+        );
+    }
+}

@@ -238,7 +238,7 @@ pub fn profile(view: &ProfileView) -> CreatorsHubProfile {
 fn user(p: &VisibleProfile) -> UserJson {
     UserJson {
         name: p.name().as_str().to_owned(),
-        email: p.email().as_ref().map(|e| e.as_str().to_owned()),
+        email: p.email().map(|e| e.as_str().to_owned()),
         role: RoleJson {
             id: p.role().id,
             name: capitalized(&p.role().name),
