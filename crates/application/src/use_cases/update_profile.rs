@@ -306,9 +306,16 @@ mod tests {
         }
     }
 
-    /// Reads that must not happen: the written profile comes back from the edit.
-    fn no_reads() -> Arc<MockProfileReader> {
-        Arc::new(MockProfileReader::new())
+    /// The use case writing through `writer`; it reads nothing (the written
+    /// profile comes back from the edit), so a read would panic.
+    fn updating(writer: MockProfileWriter, limiter: Arc<MockRateLimiter>) -> UpdateProfile {
+        UpdateProfile::new(
+            Arc::new(MockProfileReader::new()),
+            Arc::new(writer),
+            limiter,
+            fixed_clock(),
+            POLICY,
+        )
     }
 
     /// A repository holding `alice(version)`; `written` gets what is stored.
@@ -324,13 +331,7 @@ mod tests {
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(3, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(3, &written), open_limiter());
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
@@ -341,13 +342,7 @@ mod tests {
     #[tokio::test]
     async fn the_change_is_applied_to_the_profile_as_stored_and_bumps_its_version() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(7, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(7, &written), open_limiter());
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
@@ -361,13 +356,7 @@ mod tests {
     #[tokio::test]
     async fn a_change_that_changes_nothing_writes_nothing() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(4, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(4, &written), open_limiter());
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
@@ -378,13 +367,7 @@ mod tests {
     #[tokio::test]
     async fn who_may_not_write_is_forbidden_before_any_precondition_is_looked_at() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(5, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(5, &written), open_limiter());
         let mut command = patch(json!({"name": "Mallory"}), Some(2));
         command.target = UserRef::Id(UserId(1));
 
@@ -397,13 +380,7 @@ mod tests {
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(1, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(1, &written), open_limiter());
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
 
@@ -416,7 +393,7 @@ mod tests {
     #[tokio::test]
     async fn every_bad_field_is_reported_before_anything_is_read() {
         let users = MockProfileWriter::new(); // no find, no update
-        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(users, open_limiter());
 
         let Err(AppError::Validation(errors)) = use_case
             .execute(&caller(1), patch(json!({"name": null, "timezone": "Mars/Base", "country": 5}), None))
@@ -432,13 +409,7 @@ mod tests {
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(1, &written)),
-            open_limiter(),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(1, &written), open_limiter());
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -463,13 +434,7 @@ mod tests {
             .withf(move |k, now, start| k == keys && *now == noon() && *start == noon() - Duration::hours(24))
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let use_case = UpdateProfile::new(
-            no_reads(),
-            Arc::new(holding(1, &written)),
-            Arc::new(limiter),
-            fixed_clock(),
-            POLICY,
-        );
+        let use_case = updating(holding(1, &written), Arc::new(limiter));
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -490,8 +455,7 @@ mod tests {
             Ok(vec![Some(full), None])
         });
         limiter.expect_record().never();
-        let use_case =
-            UpdateProfile::new(no_reads(), Arc::new(users), Arc::new(limiter), fixed_clock(), POLICY);
+        let use_case = updating(users, Arc::new(limiter));
 
         let result = use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await;
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 14_400 })), "{result:?}");
@@ -516,7 +480,7 @@ mod tests {
             .expect_edit()
             .times(1)
             .returning(edit_on(StoredProfile::without_images(profile), written.clone()));
-        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(users, open_limiter());
         let admin = Caller { role: admin_role, ..caller(1) };
 
         use_case.execute(&admin, patch(json!({"role": "user"}), None)).await.unwrap();
@@ -528,7 +492,7 @@ mod tests {
     async fn an_unknown_role_is_a_validation_error() {
         let mut users = MockProfileWriter::new();
         users.expect_find_role().returning(|_| Ok(None));
-        let use_case = UpdateProfile::new(no_reads(), Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(users, open_limiter());
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(1), patch(json!({"role": "wizard"}), None)).await

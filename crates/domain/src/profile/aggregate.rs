@@ -132,12 +132,6 @@ macro_rules! define_profile {
                 StoredProfileParts { id, $($field,)* created_at, updated_at, version }
             }
 
-            /// Server-assigned id.
-            #[must_use]
-            pub fn id(&self) -> UserId {
-                self.id
-            }
-
             $(
                 $(#[$doc])*
                 #[must_use]
@@ -146,23 +140,7 @@ macro_rules! define_profile {
                 }
             )*
 
-            /// When the profile was created.
-            #[must_use]
-            pub fn created_at(&self) -> DateTime<Utc> {
-                self.created_at
-            }
-
-            /// When the profile last changed.
-            #[must_use]
-            pub fn updated_at(&self) -> DateTime<Utc> {
-                self.updated_at
-            }
-
-            /// Revision, for optimistic concurrency.
-            #[must_use]
-            pub fn version(&self) -> Version {
-                self.version
-            }
+            server_maintained_accessors!();
 
             /// The profile as its owner sees it (a new account's answer).
             #[must_use]
@@ -187,12 +165,6 @@ macro_rules! define_profile {
         }
 
         impl VisibleProfile {
-            /// Server-assigned id.
-            #[must_use]
-            pub fn id(&self) -> UserId {
-                self.id
-            }
-
             $(
                 $(#[$doc])*
                 #[must_use]
@@ -201,23 +173,7 @@ macro_rules! define_profile {
                 }
             )*
 
-            /// When the profile was created.
-            #[must_use]
-            pub fn created_at(&self) -> DateTime<Utc> {
-                self.created_at
-            }
-
-            /// When the profile last changed.
-            #[must_use]
-            pub fn updated_at(&self) -> DateTime<Utc> {
-                self.updated_at
-            }
-
-            /// Revision, for optimistic concurrency.
-            #[must_use]
-            pub fn version(&self) -> Version {
-                self.version
-            }
+            server_maintained_accessors!();
         }
     };
 }
@@ -226,6 +182,36 @@ macro_rules! define_profile {
 macro_rules! visible_type {
     (public $pt:ty) => { $pt };
     (private $pt:ty) => { Option<$pt> };
+}
+
+/// The read accessors of the members the server maintains (the same in
+/// [`Profile`] and [`VisibleProfile`]).
+macro_rules! server_maintained_accessors {
+    () => {
+        /// Server-assigned id.
+        #[must_use]
+        pub fn id(&self) -> UserId {
+            self.id
+        }
+
+        /// When the profile was created.
+        #[must_use]
+        pub fn created_at(&self) -> DateTime<Utc> {
+            self.created_at
+        }
+
+        /// When the profile last changed.
+        #[must_use]
+        pub fn updated_at(&self) -> DateTime<Utc> {
+            self.updated_at
+        }
+
+        /// Revision, for optimistic concurrency.
+        #[must_use]
+        pub fn version(&self) -> Version {
+            self.version
+        }
+    };
 }
 
 /// A field's accessor type, then its value, in [`VisibleProfile`]: a
