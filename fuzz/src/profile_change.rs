@@ -58,10 +58,10 @@ fn check_apply(change: ProfileChange) {
     for actor in &actors {
         let Ok(once) = profile.apply(&change, actor, at(9)) else { continue };
         if once == profile {
-            assert_eq!(once.version, profile.version);
+            assert_eq!(once.version(), profile.version());
         } else {
-            assert_eq!(once.version, profile.version.next(), "{change:?}");
-            assert_eq!(once.updated_at, at(9));
+            assert_eq!(once.version(), profile.version().next(), "{change:?}");
+            assert_eq!(once.updated_at(), at(9));
             assert!(!change.is_empty(), "an empty change changed the profile");
         }
         let twice = once.apply(&change, actor, at(10));

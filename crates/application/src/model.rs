@@ -232,7 +232,7 @@ pub struct UsernameRetirement {
     pub available_at: DateTime<Utc>,
 }
 
-/// What an edit of a stored profile decided (see `UserRepository::edit`).
+/// What an edit of a stored profile decided (see [`ProfileWriter::edit`](crate::ports::ProfileWriter::edit)).
 // Returned once per request and matched at once: boxing would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]

@@ -23,7 +23,7 @@ pub fn media_urls(req: &HttpRequest) -> MediaUrls {
 
 /// A native profile response with its `ETag`.
 pub fn profile_response(req: &HttpRequest, view: ProfileView, annotations: bool) -> HttpResponse {
-    let tag = etag(view.profile.version);
+    let tag = etag(view.profile.version());
     let urls = media_urls(req);
     HttpResponse::Ok()
         .insert_header((ETAG, tag))

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
 use profile_application::model::NewUser;
-use profile_application::ports::{PasswordHasher as _, TokenIssuer as _, UserRepository};
+use profile_application::ports::{AccountRepository as _, PasswordHasher as _, TokenIssuer as _};
 use profile_application::use_cases::{GetProfile, LogIn, LogInCommand, LoginPolicy, StartSession};
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::DisplayName;

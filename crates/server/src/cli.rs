@@ -69,7 +69,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .execute(account, Role::ADMIN)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("admin created: id {} username {}", user.id, user.username);
+            println!("admin created: id {} username {}", user.id(), user.username());
         }
     }
     Ok(())

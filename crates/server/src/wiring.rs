@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use profile_application::ports::{
-    Clock, ImageProcessor, MediaStore, PasswordHasher, RateLimiter, SessionRepository, TokenIssuer,
-    UserRepository,
+    AccountRepository, Clock, ImageProcessor, MediaStore, PasswordHasher, ProfileReader, ProfileWriter,
+    RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
@@ -126,12 +126,16 @@ impl Wiring {
     /// Every use case, with repositories on `database` (a worker's handle,
     /// or the main one).
     pub fn use_cases(&self, database: &Database) -> UseCases {
-        let users: Arc<dyn UserRepository> = Arc::new(SeaUserRepository::new(database.clone()));
+        // One adapter for the users table, handed to each use case in the roles it needs.
+        let users = Arc::new(SeaUserRepository::new(database.clone()));
+        let profiles: Arc<dyn ProfileReader> = users.clone();
+        let writer: Arc<dyn ProfileWriter> = users.clone();
+        let accounts: Arc<dyn AccountRepository> = users;
         let sessions: Arc<dyn SessionRepository> = Arc::new(SeaSessionRepository::new(database.clone()));
         let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
-        let create_account = CreateAccount::new(users.clone(), self.hasher.clone(), clock.clone());
+        let create_account = CreateAccount::new(accounts.clone(), self.hasher.clone(), clock.clone());
         UseCases {
             register_account: RegisterAccount::new(
                 create_account.clone(),
@@ -142,7 +146,7 @@ impl Wiring {
             ),
             create_account,
             log_in: LogIn::new(
-                users.clone(),
+                accounts.clone(),
                 self.hasher.clone(),
                 start_session,
                 limiter.clone(),
@@ -151,18 +155,24 @@ impl Wiring {
             ),
             log_out: LogOut::new(sessions.clone(), clock.clone()),
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
-            change_password: ChangePassword::new(users.clone(), self.hasher.clone(), clock.clone()),
-            get_profile: GetProfile::new(users.clone(), self.public_read),
+            change_password: ChangePassword::new(
+                profiles.clone(),
+                accounts,
+                self.hasher.clone(),
+                clock.clone(),
+            ),
+            get_profile: GetProfile::new(profiles.clone(), self.public_read),
             replace_image: ReplaceImage::new(
-                users.clone(),
+                profiles.clone(),
+                writer.clone(),
                 self.media.clone(),
                 self.processor.clone(),
                 clock.clone(),
                 self.tokens.clone(),
             ),
-            find_image: FindImage::new(users.clone()),
+            find_image: FindImage::new(profiles.clone()),
             fetch_media: FetchMedia::new(self.media.clone()),
-            update_profile: UpdateProfile::new(users, limiter, clock.clone(), self.profile_policy),
+            update_profile: UpdateProfile::new(profiles, writer, limiter, clock.clone(), self.profile_policy),
             health: database.health_check(),
         }
     }

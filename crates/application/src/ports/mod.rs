@@ -2,25 +2,29 @@
 //! for their role. Each trait's documentation is the contract every adapter
 //! keeps, errors included.
 
+pub mod account_repository;
 pub mod clock;
 pub mod health;
 pub mod image_processor;
 pub mod media_store;
 pub mod password_hasher;
+pub mod profile_reader;
+pub mod profile_writer;
 pub mod rate_limiter;
 pub mod session_repository;
 pub mod token_issuer;
-pub mod user_repository;
 
+pub use account_repository::AccountRepository;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};
 pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
+pub use profile_reader::ProfileReader;
+pub use profile_writer::{Editor, ProfileEditor, ProfileWriter};
 pub use rate_limiter::{AttemptWindow, RateLimiter};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
-pub use user_repository::{Editor, ProfileEditor, UserRepository};
 
 use crate::Cause;
 

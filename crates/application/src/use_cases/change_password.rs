@@ -8,7 +8,7 @@ use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::Caller;
-use crate::ports::{Clock, PasswordHasher, UserRepository};
+use crate::ports::{AccountRepository, Clock, PasswordHasher, ProfileReader};
 
 /// The current password and the new one, as typed.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,7 +28,8 @@ impl std::fmt::Debug for ChangePasswordCommand {
 /// Replaces the caller's password and revokes their other sessions.
 #[derive(Clone)]
 pub struct ChangePassword {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
+    accounts: Arc<dyn AccountRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
 }
@@ -36,11 +37,12 @@ pub struct ChangePassword {
 impl ChangePassword {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn ProfileReader>,
+        accounts: Arc<dyn AccountRepository>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, hasher, clock }
+        Self { profiles, accounts, hasher, clock }
     }
 
     /// Changes the caller's password; the session making the request stays valid.
@@ -50,11 +52,13 @@ impl ChangePassword {
     /// policy, or `current_password` (`incorrect_password`) when it is wrong.
     #[tracing::instrument(name = "change_password", skip_all, fields(caller = %caller.user_id))]
     pub async fn execute(&self, caller: &Caller, command: ChangePasswordCommand) -> Result<(), AppError> {
-        let user = self.users.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
+        let user =
+            self.profiles.find(&UserRef::Id(caller.user_id)).await?.ok_or(AppError::Unauthenticated)?;
         let user = user.profile;
-        let new_password = Password::new(&command.new_password, user.username.as_str(), user.email.as_str())
-            .map_err(|e| e.renamed("new_password"));
-        let stored = self.users.password_hash(caller.user_id).await?;
+        let new_password =
+            Password::new(&command.new_password, user.username().as_str(), user.email().as_str())
+                .map_err(|e| e.renamed("new_password"));
+        let stored = self.accounts.password_hash(caller.user_id).await?;
         let current_ok = self.hasher.verify(&command.current_password, stored.as_deref()).await?;
         let mut errors = ValidationErrors::new();
         if !current_ok {
@@ -65,7 +69,7 @@ impl ChangePassword {
             _ => return Err(errors.into()),
         };
         let hash = self.hasher.hash(new_password.expose()).await?;
-        self.users.change_password(caller.user_id, &hash, &caller.token_digest, self.clock.now()).await?;
+        self.accounts.change_password(caller.user_id, &hash, &caller.token_digest, self.clock.now()).await?;
         Ok(())
     }
 }
@@ -74,8 +78,9 @@ impl ChangePassword {
 mod tests {
     use super::*;
     use crate::model::{StoredProfile, TokenDigest};
+    use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
-    use crate::ports::user_repository::MockUserRepository;
+    use crate::ports::profile_reader::MockProfileReader;
     use crate::use_cases::test_support::{fixed_clock, noon};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
@@ -89,14 +94,19 @@ mod tests {
         }
     }
 
-    fn users_with_alice() -> MockUserRepository {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| {
+    fn alice() -> Arc<MockProfileReader> {
+        let mut profiles = MockProfileReader::new();
+        profiles.expect_find().returning(|_| {
             let username = Username::try_from("alice_w").unwrap();
             let email = Email::try_from("alice@example.com").unwrap();
             let role = Role::new(1, "user", Default::default());
             Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
         });
+        Arc::new(profiles)
+    }
+
+    fn alices_account() -> MockAccountRepository {
+        let mut users = MockAccountRepository::new();
         users.expect_password_hash().returning(|_| Ok(Some("$argon2id$old".into())));
         users
     }
@@ -107,10 +117,10 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_current_and_weak_new_password_are_both_reported_and_nothing_is_saved() {
-        let users = users_with_alice(); // no change_password expectation: a call would panic
+        let users = alices_account(); // no change_password expectation: a call would panic
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(false));
-        let use_case = ChangePassword::new(Arc::new(users), Arc::new(hasher), fixed_clock());
+        let use_case = ChangePassword::new(alice(), Arc::new(users), Arc::new(hasher), fixed_clock());
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(), command("wrong", "alice_w")).await
@@ -126,7 +136,8 @@ mod tests {
     async fn new_password_equal_to_email_is_refused() {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
-        let use_case = ChangePassword::new(Arc::new(users_with_alice()), Arc::new(hasher), fixed_clock());
+        let use_case =
+            ChangePassword::new(alice(), Arc::new(alices_account()), Arc::new(hasher), fixed_clock());
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(), command("old password 1", "Alice@Example.com")).await
@@ -138,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn success_stores_the_new_hash_and_keeps_only_the_current_session() {
-        let mut users = users_with_alice();
+        let mut users = alices_account();
         users
             .expect_change_password()
             .withf(|user, hash, keep, now| {
@@ -152,7 +163,7 @@ mod tests {
             .withf(|p, s| p == "old password 1" && *s == Some("$argon2id$old"))
             .returning(|_, _| Ok(true));
         hasher.expect_hash().withf(|p| p == "violet tractor 42").returning(|_| Ok("$argon2id$new".into()));
-        let use_case = ChangePassword::new(Arc::new(users), Arc::new(hasher), fixed_clock());
+        let use_case = ChangePassword::new(alice(), Arc::new(users), Arc::new(hasher), fixed_clock());
 
         use_case.execute(&caller(), command("old password 1", "violet tractor 42")).await.unwrap();
     }

@@ -8,7 +8,7 @@ use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
 use crate::model::NewUser;
-use crate::ports::{Clock, PasswordHasher, UserRepository};
+use crate::ports::{AccountRepository, Clock, PasswordHasher};
 
 /// A validated request for a new account.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +58,7 @@ impl NewAccount {
 /// Hashes the password and stores the account.
 #[derive(Clone)]
 pub struct CreateAccount {
-    users: Arc<dyn UserRepository>,
+    accounts: Arc<dyn AccountRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
 }
@@ -66,11 +66,11 @@ pub struct CreateAccount {
 impl CreateAccount {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        accounts: Arc<dyn AccountRepository>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, hasher, clock }
+        Self { accounts, hasher, clock }
     }
 
     /// Creates `account` with the role named `role`.
@@ -88,7 +88,7 @@ impl CreateAccount {
             role: role.to_owned(),
             created_at: self.clock.now(),
         };
-        Ok(self.users.create(&user).await?)
+        Ok(self.accounts.create(&user).await?)
     }
 }
 

@@ -6,19 +6,19 @@ use profile_domain::user::UserRef;
 
 use crate::AppError;
 use crate::model::{Caller, ImageKind, ProfileImage};
-use crate::ports::UserRepository;
+use crate::ports::ProfileReader;
 
 /// Finds a profile's current avatar or cover; no authentication needed
 /// except to say `me`.
 #[derive(Clone)]
 pub struct FindImage {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
 }
 
 impl FindImage {
     /// Wires the use case.
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
-        Self { users }
+    pub fn new(profiles: Arc<dyn ProfileReader>) -> Self {
+        Self { profiles }
     }
 
     /// The uploaded image, or `None` for the default one.
@@ -34,7 +34,7 @@ impl FindImage {
         kind: ImageKind,
     ) -> Result<Option<ProfileImage>, AppError> {
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
-        let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
+        let stored = self.profiles.find(&who).await?.ok_or(AppError::NotFound)?;
         Ok(stored.image(kind).cloned())
     }
 }

@@ -7,7 +7,7 @@ use profile_domain::user::UserRef;
 
 use crate::AppError;
 use crate::model::{Caller, ProfileView, StoredProfile};
-use crate::ports::UserRepository;
+use crate::ports::ProfileReader;
 
 /// Finds a profile by id, `me` or `@username` and processes its description.
 ///
@@ -15,15 +15,15 @@ use crate::ports::UserRepository;
 /// caller a profile is read only when `public_read` is on.
 #[derive(Clone)]
 pub struct GetProfile {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
     public_read: bool,
 }
 
 impl GetProfile {
     /// Wires the use case; `public_read` lets callers without a token read
     /// profiles (public fields only).
-    pub fn new(users: Arc<dyn UserRepository>, public_read: bool) -> Self {
-        Self { users, public_read }
+    pub fn new(profiles: Arc<dyn ProfileReader>, public_read: bool) -> Self {
+        Self { profiles, public_read }
     }
 
     /// The profile named by `who`, ready to show to `caller`: private fields
@@ -38,7 +38,7 @@ impl GetProfile {
     #[tracing::instrument(level = "debug", name = "get_profile", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who))]
     pub async fn execute(&self, caller: Option<&Caller>, who: &UserRef) -> Result<ProfileView, AppError> {
         let stored = self.find(caller, who).await?;
-        view(self.users.as_ref(), stored, caller).await
+        view(self.profiles.as_ref(), stored, caller).await
     }
 
     /// Like [`GetProfile::execute`], but when `seen` says the client already
@@ -55,10 +55,10 @@ impl GetProfile {
         seen: impl Fn(Version) -> bool,
     ) -> Result<Fetched, AppError> {
         let stored = self.find(caller, who).await?;
-        if seen(stored.profile.version) {
-            return Ok(Fetched::NotModified(stored.profile.version));
+        if seen(stored.profile.version()) {
+            return Ok(Fetched::NotModified(stored.profile.version()));
         }
-        Ok(Fetched::View(view(self.users.as_ref(), stored, caller).await?))
+        Ok(Fetched::View(view(self.profiles.as_ref(), stored, caller).await?))
     }
 
     /// The profiles named by `who`, ready to show, in the order named; each
@@ -80,9 +80,9 @@ impl GetProfile {
         let mut views: Vec<ProfileView> = Vec::with_capacity(who.len());
         for who in who {
             let Some(who) = who.resolve_me(caller.map(|c| c.user_id)) else { continue };
-            let Some(stored) = self.users.find(&who).await? else { continue };
-            if views.iter().all(|v| v.profile.id != stored.profile.id) {
-                views.push(view(self.users.as_ref(), stored, caller).await?);
+            let Some(stored) = self.profiles.find(&who).await? else { continue };
+            if views.iter().all(|v| v.profile.id() != stored.profile.id()) {
+                views.push(view(self.profiles.as_ref(), stored, caller).await?);
             }
         }
         Ok(views)
@@ -94,7 +94,7 @@ impl GetProfile {
             return Err(AppError::Unauthenticated);
         }
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
-        self.users.find(&who).await?.ok_or(AppError::NotFound)
+        self.profiles.find(&who).await?.ok_or(AppError::NotFound)
     }
 }
 
@@ -113,7 +113,7 @@ pub enum Fetched {
 /// users that exist (with the repository's answer when it gave one), and
 /// leaves out what `viewer` may not see.
 pub(crate) async fn view(
-    users: &dyn UserRepository,
+    profiles: &dyn ProfileReader,
     stored: StoredProfile,
     viewer: Option<&Caller>,
 ) -> Result<ProfileView, AppError> {
@@ -121,11 +121,11 @@ pub(crate) async fn view(
     let known = match mentions {
         Some(known) => known,
         None => {
-            let names = profile.description.mentioned_names();
-            if names.is_empty() { Default::default() } else { users.user_ids(&names).await? }
+            let names = profile.description().mentioned_names();
+            if names.is_empty() { Default::default() } else { profiles.user_ids(&names).await? }
         }
     };
-    let description = profile.description.render(&known);
+    let description = profile.description().render(&known);
     let profile = profile.visible_to(viewer.map(Caller::actor).as_ref());
     Ok(ProfileView { profile, description, avatar, cover })
 }
@@ -134,7 +134,7 @@ pub(crate) async fn view(
 mod tests {
     use super::*;
     use crate::model::TokenDigest;
-    use crate::ports::user_repository::MockUserRepository;
+    use crate::ports::profile_reader::MockProfileReader;
     use crate::use_cases::test_support::noon;
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::{Description, Profile};
@@ -150,7 +150,7 @@ mod tests {
 
     #[tokio::test]
     async fn me_is_looked_up_as_the_callers_id() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileReader::new();
         users.expect_find().withf(|who| *who == UserRef::Id(UserId(4))).times(1).returning(|_| Ok(None));
 
         let result = GetProfile::new(Arc::new(users), false).execute(Some(&caller(4)), &UserRef::Me).await;
@@ -161,7 +161,7 @@ mod tests {
     #[tokio::test]
     async fn me_without_a_caller_is_unauthenticated_even_when_profiles_are_public() {
         for public_read in [false, true] {
-            let users = MockUserRepository::new(); // no lookup may happen
+            let users = MockProfileReader::new(); // no lookup may happen
             let result = GetProfile::new(Arc::new(users), public_read).execute(None, &UserRef::Me).await;
             assert!(matches!(result, Err(AppError::Unauthenticated)), "public_read {public_read}");
         }
@@ -169,7 +169,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_caller_nothing_is_read_unless_profiles_are_public() {
-        let users = MockUserRepository::new(); // no lookup may happen
+        let users = MockProfileReader::new(); // no lookup may happen
         let read = GetProfile::new(Arc::new(users), false);
         for who in [UserRef::Id(UserId(1)), "@alice".parse().unwrap()] {
             assert!(matches!(read.execute(None, &who).await, Err(AppError::Unauthenticated)), "{who:?}");
@@ -189,7 +189,7 @@ mod tests {
 
     #[tokio::test]
     async fn several_are_read_in_order_once_each_leaving_out_who_does_not_exist() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileReader::new();
         users.expect_find().returning(|who| {
             Ok(match who {
                 UserRef::Id(UserId(1)) => Some(profile(1, "alice")),
@@ -210,14 +210,14 @@ mod tests {
         let anonymous = read.execute_many(None, &who).await.unwrap();
         let as_alice = read.execute_many(Some(&caller(1)), &who).await.unwrap();
 
-        let ids = |views: Vec<ProfileView>| views.iter().map(|v| v.profile.id.0).collect::<Vec<_>>();
+        let ids = |views: Vec<ProfileView>| views.iter().map(|v| v.profile.id().0).collect::<Vec<_>>();
         assert_eq!(ids(anonymous), [2, 1], "me names no one without a caller");
         assert_eq!(ids(as_alice), [2, 1], "me is alice, listed once");
     }
 
     #[tokio::test]
     async fn several_without_a_caller_need_public_profiles() {
-        let users = MockUserRepository::new(); // no lookup may happen
+        let users = MockProfileReader::new(); // no lookup may happen
         let result =
             GetProfile::new(Arc::new(users), false).execute_many(None, &[UserRef::Id(UserId(1))]).await;
         assert!(matches!(result, Err(AppError::Unauthenticated)));
@@ -225,7 +225,7 @@ mod tests {
 
     #[tokio::test]
     async fn mentions_resolve_to_users_that_exist() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileReader::new();
         users.expect_find().returning(|_| {
             let mut profile = Profile::new(
                 UserId(1),
@@ -233,9 +233,10 @@ mod tests {
                 Email::try_from("a@example.com").unwrap(),
                 Role::new(1, "user", Default::default()),
                 noon(),
-            );
+            )
+            .into_parts();
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();
-            Ok(Some(StoredProfile::without_images(profile)))
+            Ok(Some(StoredProfile::without_images(Profile::restore(profile))))
         });
         users
             .expect_user_ids()
@@ -251,7 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_strangers_view_holds_no_private_value_and_the_owners_does() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileReader::new();
         users.expect_find().returning(|_| {
             let mut profile = Profile::new(
                 UserId(1),
@@ -259,26 +260,31 @@ mod tests {
                 Email::try_from("a@example.com").unwrap(),
                 Role::new(1, "user", Default::default()),
                 noon(),
-            );
+            )
+            .into_parts();
             profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
                 chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
             ));
             profile.bank_account =
                 Some(profile_domain::profile::BankAccount::restore("DE89370400440532013000".into()));
-            Ok(Some(StoredProfile::without_images(profile)))
+            Ok(Some(StoredProfile::without_images(Profile::restore(profile))))
         });
         let read = GetProfile::new(Arc::new(users), true);
         let alice = UserRef::Id(UserId(1));
 
         for viewer in [None, Some(caller(2))] {
             let seen = read.execute(viewer.as_ref(), &alice).await.unwrap().profile;
-            assert_eq!((seen.email, seen.birthdate, seen.bank_account), (None, None, None), "{viewer:?}");
+            assert_eq!(
+                (seen.email(), seen.birthdate(), seen.bank_account()),
+                (None, None, None),
+                "{viewer:?}"
+            );
         }
         let own = read.execute(Some(&caller(1)), &alice).await.unwrap().profile;
-        assert_eq!(own.email.map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
-        assert!(own.birthdate.flatten().is_some());
+        assert_eq!(own.email().map(|e| e.as_str().to_owned()).as_deref(), Some("a@example.com"));
+        assert!(own.birthdate().and_then(Option::as_ref).is_some());
         assert_eq!(
-            own.bank_account.flatten().map(|b| b.as_str().to_owned()).as_deref(),
+            own.bank_account().and_then(Option::as_ref).map(|b| b.as_str().to_owned()).as_deref(),
             Some("DE89370400440532013000")
         );
     }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::AppError;
 use crate::model::IssuedSession;
-use crate::ports::{AttemptWindow, Clock, PasswordHasher, RateLimiter, UserRepository};
+use crate::ports::{AccountRepository, AttemptWindow, Clock, PasswordHasher, RateLimiter};
 use crate::use_cases::{StartSession, seconds_left};
 
 /// A login attempt.
@@ -95,7 +95,7 @@ impl Keys {
 /// Checks credentials and starts a session.
 #[derive(Clone)]
 pub struct LogIn {
-    users: Arc<dyn UserRepository>,
+    accounts: Arc<dyn AccountRepository>,
     hasher: Arc<dyn PasswordHasher>,
     start_session: StartSession,
     limiter: Arc<dyn RateLimiter>,
@@ -110,14 +110,14 @@ const MAX_LOGIN_CHARS: usize = 254;
 impl LogIn {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        accounts: Arc<dyn AccountRepository>,
         hasher: Arc<dyn PasswordHasher>,
         start_session: StartSession,
         limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
         policy: LoginPolicy,
     ) -> Self {
-        Self { users, hasher, start_session, limiter, clock, policy }
+        Self { accounts, hasher, start_session, limiter, clock, policy }
     }
 
     /// A new session when the credentials match.
@@ -140,7 +140,7 @@ impl LogIn {
         let credentials = if login.chars().any(char::is_control) || login.chars().count() > MAX_LOGIN_CHARS {
             None
         } else {
-            self.users.find_credentials(&login).await?
+            self.accounts.find_credentials(&login).await?
         };
         // An account's failures count together whether it is named by its
         // username or its email; a login matching no account counts as itself.
@@ -206,10 +206,10 @@ impl LogIn {
 mod tests {
     use super::*;
     use crate::model::Credentials;
+    use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::session_repository::MockSessionRepository;
-    use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{fixed_clock, fixed_tokens, noon, start_session_with};
     use mockall::predicate::eq;
     use profile_domain::user::UserId;
@@ -237,7 +237,7 @@ mod tests {
     }
 
     fn log_in(
-        users: MockUserRepository,
+        users: MockAccountRepository,
         hasher: MockPasswordHasher,
         start: StartSession,
         limiter: MockRateLimiter,
@@ -253,8 +253,8 @@ mod tests {
     }
 
     /// Users where the login `alice` is the account `id`.
-    fn alice_is_account(id: i64) -> MockUserRepository {
-        let mut users = MockUserRepository::new();
+    fn alice_is_account(id: i64) -> MockAccountRepository {
+        let mut users = MockAccountRepository::new();
         users.expect_find_credentials().with(eq("alice")).returning(move |_| {
             Ok(Some(Credentials { user_id: UserId(id), password_hash: "$argon2id$stored".into() }))
         });
@@ -297,7 +297,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_and_impossible_logins_are_verified_against_the_dummy_hash_and_refused() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockAccountRepository::new();
         users.expect_find_credentials().with(eq("nobody")).times(1).returning(|_| Ok(None));
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().withf(|_, stored| stored.is_none()).times(3).returning(|_, _| Ok(false));

@@ -80,7 +80,7 @@ impl RegisterAccount {
             self.limiter.record(&key, now, window_start).await?;
         }
         let user = self.create.execute(account, Role::USER).await?;
-        let session = self.start_session.execute(user.id).await?;
+        let session = self.start_session.execute(user.id()).await?;
         Ok(Registered { user, session })
     }
 }
@@ -90,10 +90,10 @@ mod tests {
     use super::*;
     use crate::ports::AttemptWindow;
     use crate::ports::RepoError;
+    use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::session_repository::MockSessionRepository;
-    use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{fixed_clock, noon, open_limiter, start_session_with};
     use profile_domain::user::UserId;
 
@@ -110,7 +110,7 @@ mod tests {
 
     #[tokio::test]
     async fn stores_the_hash_never_the_password_and_opens_a_session() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockAccountRepository::new();
         users
             .expect_create()
             .withf(|u| u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon())
@@ -126,14 +126,14 @@ mod tests {
 
         let registered = register.execute(account(), Some("192.0.2.4")).await.unwrap();
 
-        assert_eq!(registered.user.id, UserId(9));
+        assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
         assert_eq!(registered.session.expires_at, noon() + chrono::Duration::days(30));
     }
 
     #[tokio::test]
     async fn a_taken_username_opens_no_session() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockAccountRepository::new();
         users.expect_create().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
         let sessions = MockSessionRepository::new(); // a create call would panic
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
@@ -146,7 +146,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_database_is_unavailable() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockAccountRepository::new();
         users.expect_create().returning(|_| Err(RepoError::Unavailable("connection refused".into())));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register =
@@ -176,7 +176,7 @@ mod tests {
                 Ok(vec![Some(AttemptWindow { count: 100, started_at, last_at: noon() })])
             });
         limiter.expect_record().never();
-        let users = MockUserRepository::new(); // a create call would panic
+        let users = MockAccountRepository::new(); // a create call would panic
         let create = CreateAccount::new(Arc::new(users), Arc::new(MockPasswordHasher::new()), fixed_clock());
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), Arc::new(limiter));

@@ -12,14 +12,17 @@ use profile_domain::{FieldCode, FieldError};
 use crate::model::{
     Caller, Edit, Edited, ImageKind, ImageVariant, ProfileImage, ProfileView, ProfileWrite, StoredProfile,
 };
-use crate::ports::{Clock, ImageError, ImageProcessor, MediaStore, TokenIssuer, UserRepository};
+use crate::ports::{
+    Clock, ImageError, ImageProcessor, MediaStore, ProfileReader, ProfileWriter, TokenIssuer,
+};
 use crate::use_cases::get_profile::view;
 use crate::{AppError, Cause, Chain};
 
 /// Replaces or removes a profile's avatar or cover.
 #[derive(Clone)]
 pub struct ReplaceImage {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
+    writer: Arc<dyn ProfileWriter>,
     media: Arc<dyn MediaStore>,
     processor: Arc<dyn ImageProcessor>,
     clock: Arc<dyn Clock>,
@@ -30,13 +33,14 @@ pub struct ReplaceImage {
 impl ReplaceImage {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn ProfileReader>,
+        writer: Arc<dyn ProfileWriter>,
         media: Arc<dyn MediaStore>,
         processor: Arc<dyn ImageProcessor>,
         clock: Arc<dyn Clock>,
         nonces: Arc<dyn TokenIssuer>,
     ) -> Self {
-        Self { users, media, processor, clock, nonces }
+        Self { profiles, writer, media, processor, clock, nonces }
     }
 
     /// Processes `upload` into the `kind` image of `target`.
@@ -55,7 +59,7 @@ impl ReplaceImage {
         upload: Vec<u8>,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
-        let user = current.profile.id;
+        let user = current.profile.id();
         let processed = self.processor.process(kind, upload).await.map_err(|e| image_error(kind, e))?;
         // Every upload's files are its own, even for the same picture: an
         // upload that replaces another deletes exactly the files it replaced,
@@ -91,7 +95,7 @@ impl ReplaceImage {
         kind: ImageKind,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
-        self.swap(caller, current.profile.id, kind, None).await
+        self.swap(caller, current.profile.id(), kind, None).await
     }
 
     /// The target's stored profile, when the caller may change its images.
@@ -102,8 +106,8 @@ impl ReplaceImage {
         kind: ImageKind,
     ) -> Result<StoredProfile, AppError> {
         let who = target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
-        let stored = self.users.find(&who).await?.ok_or(AppError::NotFound)?;
-        if stored.profile.id != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
+        let stored = self.profiles.find(&who).await?.ok_or(AppError::NotFound)?;
+        if stored.profile.id() != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
             return Err(AppError::Forbidden(format!("change this user's {}", kind.as_str())));
         }
         Ok(stored)
@@ -135,19 +139,19 @@ impl ReplaceImage {
                 requires_another_manager: false,
             }))
         };
-        let failure = match self.users.edit(&UserRef::Id(user), Box::new(decide)).await {
+        let failure = match self.writer.edit(&UserRef::Id(user), Box::new(decide)).await {
             Ok(Edited::Stored { before, after }) => {
                 if let Some(previous) = before.image(kind) {
                     self.remove_files(previous.keys(), image.as_ref()).await;
                 }
-                return view(self.users.as_ref(), after, Some(caller)).await;
+                return view(self.profiles.as_ref(), after, Some(caller)).await;
             }
             Ok(Edited::Kept(_)) => AppError::Internal("an image change was kept".into()),
             Ok(Edited::Refused(error)) => error,
             Err(error) => error.into(),
         };
         if let Some(image) = &image {
-            let current = self.users.find(&UserRef::Id(user)).await.ok().flatten();
+            let current = self.profiles.find(&UserRef::Id(user)).await.ok().flatten();
             let in_use = current.as_ref().and_then(|c: &StoredProfile| c.image(kind));
             self.remove_files(image.keys(), in_use).await;
         }
@@ -199,7 +203,8 @@ mod tests {
     use crate::ports::RepoError;
     use crate::ports::image_processor::{EncodedImage, MockImageProcessor, ProcessedImage};
     use crate::ports::media_store::MockMediaStore;
-    use crate::ports::user_repository::MockUserRepository;
+    use crate::ports::profile_reader::MockProfileReader;
+    use crate::ports::profile_writer::MockProfileWriter;
     use crate::use_cases::test_support::{edit_on, fixed_clock, fixed_tokens, noon};
     use mockall::Sequence;
     use profile_domain::account::{Email, Username};
@@ -255,12 +260,16 @@ mod tests {
         media
     }
 
+    /// The use case on a store holding `alice_with_old_avatar()`, written through `users`.
     fn replace_image(
-        users: MockUserRepository,
+        users: MockProfileWriter,
         media: MockMediaStore,
         processor: MockImageProcessor,
     ) -> ReplaceImage {
+        let mut profiles = MockProfileReader::new();
+        profiles.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
         ReplaceImage::new(
+            Arc::new(profiles),
             Arc::new(users),
             Arc::new(media),
             Arc::new(processor),
@@ -272,8 +281,7 @@ mod tests {
     #[tokio::test]
     async fn old_files_are_deleted_only_after_the_commit() {
         let mut seq = Sequence::new();
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut users = MockProfileWriter::new();
         let mut media = media_storing_two_files(&mut seq);
         let written = Arc::new(Mutex::new(Vec::new()));
         users
@@ -296,14 +304,13 @@ mod tests {
         let written = written.lock().unwrap();
         let image = written[0].avatar.as_ref().unwrap();
         assert_eq!((image.primary.key.as_str(), image.variants.len()), ("new-200.jpg", 2));
-        assert_eq!(written[0].profile.version, Version(2), "an image change bumps the version");
+        assert_eq!(written[0].profile.version(), Version(2), "an image change bumps the version");
     }
 
     #[tokio::test]
     async fn a_failed_commit_removes_the_new_files_and_keeps_the_old_image() {
         let mut seq = Sequence::new();
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut users = MockProfileWriter::new();
         let mut media = media_storing_two_files(&mut seq);
         users
             .expect_edit()
@@ -320,8 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_that_cannot_write_makes_the_upload_unavailable_and_keeps_the_old_image() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut users = MockProfileWriter::new();
         users.expect_edit().never();
         let mut media = MockMediaStore::new();
         media.expect_put().times(1).returning(|_, _, _| {
@@ -340,8 +346,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_store_during_a_reupload_keeps_the_files_the_current_image_shares() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let users = MockProfileWriter::new(); // a write would panic
         let mut media = MockMediaStore::new();
         let mut seq = Sequence::new();
         // The same picture again: the first rendition's key is the current one.
@@ -361,8 +366,7 @@ mod tests {
 
     #[tokio::test]
     async fn someone_elses_image_is_forbidden_before_any_processing() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let users = MockProfileWriter::new(); // a write would panic
         let processor = MockImageProcessor::new(); // a call would panic
         let use_case = replace_image(users, MockMediaStore::new(), processor);
 
@@ -373,8 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_rejected_upload_stores_nothing() {
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let users = MockProfileWriter::new(); // a write would panic
         let mut processor = MockImageProcessor::new();
         processor.expect_process().returning(|_, _| Err(ImageError::TooNarrow { width: 959, min: 960 }));
         let use_case = replace_image(users, MockMediaStore::new(), processor);
@@ -394,8 +397,7 @@ mod tests {
     #[tokio::test]
     async fn removing_puts_back_the_default_and_deletes_the_files_after_the_commit() {
         let mut seq = Sequence::new();
-        let mut users = MockUserRepository::new();
-        users.expect_find().returning(|_| Ok(Some(alice_with_old_avatar())));
+        let mut users = MockProfileWriter::new();
         let written = Arc::new(Mutex::new(Vec::new()));
         users
             .expect_edit()

@@ -6,12 +6,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use profile_domain::user::UserRef;
 
 use crate::model::{Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
+use crate::ports::Editor;
 use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
 use crate::ports::rate_limiter::MockRateLimiter;
 use crate::ports::session_repository::MockSessionRepository;
 use crate::ports::token_issuer::MockTokenIssuer;
-use crate::ports::user_repository::Editor;
 use crate::use_cases::StartSession;
 
 pub(crate) fn noon() -> DateTime<Utc> {
@@ -48,7 +48,7 @@ pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSessio
     StartSession::new(Arc::new(sessions), fixed_tokens(), fixed_clock(), chrono::Duration::days(30))
 }
 
-/// What `UserRepository::edit` does, on a profile held in memory: calls the
+/// What `ProfileWriter::edit` does, on a profile held in memory: calls the
 /// editor with `stored` and answers as the port says. `written` receives
 /// what was stored, for assertions.
 pub(crate) fn edit_on(

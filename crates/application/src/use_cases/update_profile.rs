@@ -11,7 +11,7 @@ use profile_domain::user::{Privilege, Role, UserRef};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
-use crate::ports::{Clock, RateLimiter, UserRepository};
+use crate::ports::{Clock, ProfileReader, ProfileWriter, RateLimiter};
 use crate::use_cases::get_profile::view;
 use crate::use_cases::seconds_left;
 use crate::{AppError, Cause};
@@ -91,7 +91,8 @@ impl Default for ProfilePolicy {
 /// Changes a profile under the domain's update rules.
 #[derive(Clone)]
 pub struct UpdateProfile {
-    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn ProfileReader>,
+    writer: Arc<dyn ProfileWriter>,
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     policy: ProfilePolicy,
@@ -100,12 +101,13 @@ pub struct UpdateProfile {
 impl UpdateProfile {
     /// Wires the use case.
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn ProfileReader>,
+        writer: Arc<dyn ProfileWriter>,
         limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
         policy: ProfilePolicy,
     ) -> Self {
-        Self { users, limiter, clock, policy }
+        Self { profiles, writer, limiter, clock, policy }
     }
 
     /// Applies the change to the profile as stored, under the repository's
@@ -151,25 +153,26 @@ impl UpdateProfile {
             // (RFC 9110 §13.2.1: preconditions come after authorization).
             current.authorize(&change, &actor).map_err(profile_error)?;
             if let Some(accepted) = &if_match
-                && !accepted.contains(&current.version)
+                && !accepted.contains(&current.version())
             {
                 return Err(AppError::VersionConflict { expected: accepted.first().copied() });
             }
             let change = match annotations {
                 AnnotationsUpdate::ReplaceList => change.clone(),
-                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), &current.annotations)?,
+                AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), current.annotations())?,
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
-            if next.version == current.version {
+            if next.version() == current.version() {
                 return Ok(Edit::Keep);
             }
-            let retirement = (next.username.canonical() != current.username.canonical())
-                .then(|| UsernameRetirement { old: current.username.clone(), available_at: now + cooldown });
+            let retirement = (next.username().canonical() != current.username().canonical()).then(|| {
+                UsernameRetirement { old: current.username().clone(), available_at: now + cooldown }
+            });
             if let (Some(_), Some(retry_after)) = (&retirement, rename_wait) {
                 return Err(AppError::TooManyAttempts { retry_after });
             }
             let manages = |role: &Role| role.can(Privilege::ManageUsers);
-            let requires_another_manager = manages(&current.role) && !manages(&next.role);
+            let requires_another_manager = manages(current.role()) && !manages(next.role());
             Ok(Edit::Store(ProfileWrite {
                 profile: next,
                 avatar: stored.avatar.clone(),
@@ -178,17 +181,17 @@ impl UpdateProfile {
                 requires_another_manager,
             }))
         };
-        match self.users.edit(&who, Box::new(decide)).await? {
+        match self.writer.edit(&who, Box::new(decide)).await? {
             Edited::Stored { before, after } => {
                 if !rename_keys.is_empty()
-                    && before.profile.username.canonical() != after.profile.username.canonical()
+                    && before.profile.username().canonical() != after.profile.username().canonical()
                 {
                     let keys: Vec<String> = rename_keys.into_iter().map(|(key, _)| key).collect();
                     self.limiter.record(&keys, now, now - self.policy.rename_window).await?;
                 }
-                view(self.users.as_ref(), after, Some(caller)).await
+                view(self.profiles.as_ref(), after, Some(caller)).await
             }
-            Edited::Kept(after) => view(self.users.as_ref(), after, Some(caller)).await,
+            Edited::Kept(after) => view(self.profiles.as_ref(), after, Some(caller)).await,
             Edited::Refused(error) => Err(error),
         }
     }
@@ -219,7 +222,7 @@ impl UpdateProfile {
 
     async fn resolve_role(&self, change: &mut ProfileChange) -> Result<(), AppError> {
         if let FieldUpdate::Set(request) = &mut change.role {
-            match self.users.find_role(request.name().as_str()).await? {
+            match self.writer.find_role(request.name().as_str()).await? {
                 Some(role) => request.resolve(role),
                 None => return Err(FieldError::new("role", FieldCode::UnknownRole).into()),
             }
@@ -253,8 +256,9 @@ mod tests {
     use super::*;
     use crate::model::TokenDigest;
     use crate::ports::AttemptWindow;
+    use crate::ports::profile_reader::MockProfileReader;
+    use crate::ports::profile_writer::MockProfileWriter;
     use crate::ports::rate_limiter::MockRateLimiter;
-    use crate::ports::user_repository::MockUserRepository;
     use crate::use_cases::test_support::{edit_on, fixed_clock, noon, open_limiter};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
@@ -285,9 +289,10 @@ mod tests {
             Email::try_from("alice@example.com").unwrap(),
             role(),
             noon(),
-        );
+        )
+        .into_parts();
         profile.version = Version(version);
-        profile
+        Profile::restore(profile)
     }
 
     fn patch(body: serde_json::Value, if_match: Option<i64>) -> UpdateProfileCommand {
@@ -301,9 +306,21 @@ mod tests {
         }
     }
 
+    /// The use case writing through `writer`; it reads nothing (the written
+    /// profile comes back from the edit), so a read would panic.
+    fn updating(writer: MockProfileWriter, limiter: Arc<MockRateLimiter>) -> UpdateProfile {
+        UpdateProfile::new(
+            Arc::new(MockProfileReader::new()),
+            Arc::new(writer),
+            limiter,
+            fixed_clock(),
+            POLICY,
+        )
+    }
+
     /// A repository holding `alice(version)`; `written` gets what is stored.
-    fn holding(version: i64, written: &Arc<Mutex<Vec<ProfileWrite>>>) -> MockUserRepository {
-        let mut users = MockUserRepository::new();
+    fn holding(version: i64, written: &Arc<Mutex<Vec<ProfileWrite>>>) -> MockProfileWriter {
+        let mut users = MockProfileWriter::new();
         users
             .expect_edit()
             .times(1)
@@ -314,8 +331,7 @@ mod tests {
     #[tokio::test]
     async fn stale_version_is_rejected_and_nothing_is_saved() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(3, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(3, &written), open_limiter());
 
         let result = use_case.execute(&caller(1), patch(json!({"name": "Al"}), Some(2))).await;
 
@@ -326,35 +342,32 @@ mod tests {
     #[tokio::test]
     async fn the_change_is_applied_to_the_profile_as_stored_and_bumps_its_version() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(7, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(7, &written), open_limiter());
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "Al"}), None)).await.unwrap();
 
-        assert_eq!((view.profile.name.as_str(), view.profile.version), ("Al", Version(8)));
+        assert_eq!((view.profile.name().as_str(), view.profile.version()), ("Al", Version(8)));
         let written = written.lock().unwrap();
         assert_eq!(written.len(), 1);
-        assert_eq!((written[0].profile.version, written[0].profile.updated_at), (Version(8), noon()));
+        assert_eq!((written[0].profile.version(), written[0].profile.updated_at()), (Version(8), noon()));
         assert!(written[0].retirement.is_none());
     }
 
     #[tokio::test]
     async fn a_change_that_changes_nothing_writes_nothing() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(4, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(4, &written), open_limiter());
 
         let view = use_case.execute(&caller(1), patch(json!({"name": "alice"}), None)).await.unwrap();
 
-        assert_eq!(view.profile.version, Version(4));
+        assert_eq!(view.profile.version(), Version(4));
         assert!(written.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn who_may_not_write_is_forbidden_before_any_precondition_is_looked_at() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(5, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(5, &written), open_limiter());
         let mut command = patch(json!({"name": "Mallory"}), Some(2));
         command.target = UserRef::Id(UserId(1));
 
@@ -367,8 +380,7 @@ mod tests {
     #[tokio::test]
     async fn another_users_profile_is_forbidden_without_write_any() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(1, &written), open_limiter());
         let mut command = patch(json!({"name": "Mallory"}), None);
         command.target = UserRef::Id(UserId(1));
 
@@ -380,8 +392,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_bad_field_is_reported_before_anything_is_read() {
-        let users = MockUserRepository::new(); // no find, no update
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let users = MockProfileWriter::new(); // no find, no update
+        let use_case = updating(users, open_limiter());
 
         let Err(AppError::Validation(errors)) = use_case
             .execute(&caller(1), patch(json!({"name": null, "timezone": "Mars/Base", "country": 5}), None))
@@ -397,13 +409,12 @@ mod tests {
     #[tokio::test]
     async fn a_rename_retires_the_old_name_for_the_cool_down() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(holding(1, &written), open_limiter());
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
         let written = written.lock().unwrap();
-        assert_eq!(written[0].profile.username.as_str(), "alice2");
+        assert_eq!(written[0].profile.username().as_str(), "alice2");
         let retirement = written[0].retirement.as_ref().unwrap();
         assert_eq!(
             (retirement.old.as_str(), retirement.available_at),
@@ -423,8 +434,7 @@ mod tests {
             .withf(move |k, now, start| k == keys && *now == noon() && *start == noon() - Duration::hours(24))
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let use_case =
-            UpdateProfile::new(Arc::new(holding(1, &written)), Arc::new(limiter), fixed_clock(), POLICY);
+        let use_case = updating(holding(1, &written), Arc::new(limiter));
 
         use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await.unwrap();
 
@@ -434,7 +444,7 @@ mod tests {
     #[tokio::test]
     async fn a_rename_past_the_allowance_is_refused_and_nothing_is_saved_but_other_changes_go_through() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileWriter::new();
         users
             .expect_edit()
             .times(2)
@@ -445,7 +455,7 @@ mod tests {
             Ok(vec![Some(full), None])
         });
         limiter.expect_record().never();
-        let use_case = UpdateProfile::new(Arc::new(users), Arc::new(limiter), fixed_clock(), POLICY);
+        let use_case = updating(users, Arc::new(limiter));
 
         let result = use_case.execute(&caller(1), patch(json!({"username": "alice2"}), None)).await;
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 14_400 })), "{result:?}");
@@ -453,7 +463,7 @@ mod tests {
 
         // Sending the current name back is no rename.
         let same = patch(json!({"username": "alice", "name": "Alice A."}), None);
-        assert_eq!(use_case.execute(&caller(1), same).await.unwrap().profile.name.as_str(), "Alice A.");
+        assert_eq!(use_case.execute(&caller(1), same).await.unwrap().profile.name().as_str(), "Alice A.");
     }
 
     #[tokio::test]
@@ -461,15 +471,16 @@ mod tests {
         let written = Arc::new(Mutex::new(Vec::new()));
         let admin_role =
             Role::new(2, "admin", [Privilege::ManageUsers, Privilege::WriteAnyProfile].into_iter().collect());
-        let mut profile = alice(1);
+        let mut profile = alice(1).into_parts();
         profile.role = admin_role.clone();
-        let mut users = MockUserRepository::new();
+        let profile = Profile::restore(profile);
+        let mut users = MockProfileWriter::new();
         users.expect_find_role().returning(|_| Ok(Some(Role::new(1, "user", Default::default()))));
         users
             .expect_edit()
             .times(1)
             .returning(edit_on(StoredProfile::without_images(profile), written.clone()));
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(users, open_limiter());
         let admin = Caller { role: admin_role, ..caller(1) };
 
         use_case.execute(&admin, patch(json!({"role": "user"}), None)).await.unwrap();
@@ -479,9 +490,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_role_is_a_validation_error() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockProfileWriter::new();
         users.expect_find_role().returning(|_| Ok(None));
-        let use_case = UpdateProfile::new(Arc::new(users), open_limiter(), fixed_clock(), POLICY);
+        let use_case = updating(users, open_limiter());
 
         let Err(AppError::Validation(errors)) =
             use_case.execute(&caller(1), patch(json!({"role": "wizard"}), None)).await

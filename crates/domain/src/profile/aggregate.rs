@@ -32,17 +32,40 @@ impl fmt::Display for Version {
 
 macro_rules! define_profile {
     ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
-        /// A user's profile. Every field holds a valid value by construction;
-        /// change it through [`Profile::apply`], which enforces who may change what
-        /// and maintains `version` and `updated_at`. Fields are public so storage
-        /// adapters can read and rebuild profiles; the editable ones are declared in
-        /// [`for_each_profile_field!`](crate::for_each_profile_field).
+        /// A user's profile. Every field holds a valid value by construction,
+        /// and the fields are private: only [`Profile::new`],
+        /// [`Profile::apply`] (which enforces who may change what and
+        /// maintains `version` and `updated_at`), [`Profile::touched`] and
+        /// [`Profile::restore`] (for storage adapters) make one. Each field
+        /// has a read accessor of the same name; the editable ones are
+        /// declared in [`for_each_profile_field!`](crate::for_each_profile_field).
         ///
         /// Private fields (`email`, `birthdate`, `bank_account`) are shown only to
         /// viewers for whom [`Profile::can_see_private`] holds: a viewer gets
         /// [`Profile::visible_to`], never the profile itself.
+        ///
+        /// The version cannot be set by hand:
+        ///
+        /// ```compile_fail,E0616
+        /// # use profile_domain::profile::{Profile, Version};
+        /// fn bump(profile: &mut Profile) {
+        ///     profile.version = Version(42);
+        /// }
+        /// ```
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct Profile {
+            id: UserId,
+            $($field: $pt,)*
+            created_at: DateTime<Utc>,
+            updated_at: DateTime<Utc>,
+            version: Version,
+        }
+
+        /// Everything a stored profile holds, for a storage adapter to
+        /// rebuild it with [`Profile::restore`]. Nothing else takes it: a
+        /// profile in use changes only through [`Profile::apply`].
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct StoredProfileParts {
             /// Server-assigned id.
             pub id: UserId,
             $($(#[$doc])* pub $field: $pt,)*
@@ -55,20 +78,17 @@ macro_rules! define_profile {
         }
 
         /// A profile as one viewer may see it: a private field is `None` when
-        /// the viewer may not see it, `Some(value)` when they may. Built by
-        /// [`Profile::visible_to`], so a presenter cannot show what the viewer
-        /// may not see.
+        /// the viewer may not see it, `Some(value)` when they may. Built only
+        /// by [`Profile::visible_to`] (its fields are private, read through
+        /// accessors of the same names), so a presenter cannot show what the
+        /// viewer may not see.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct VisibleProfile {
-            /// Server-assigned id.
-            pub id: UserId,
-            $($(#[$doc])* pub $field: visible_type!($vis $pt),)*
-            /// When the profile was created.
-            pub created_at: DateTime<Utc>,
-            /// When the profile last changed.
-            pub updated_at: DateTime<Utc>,
-            /// Revision, for optimistic concurrency.
-            pub version: Version,
+            id: UserId,
+            $($field: visible_type!($vis $pt),)*
+            created_at: DateTime<Utc>,
+            updated_at: DateTime<Utc>,
+            version: Version,
         }
 
         impl Profile {
@@ -94,6 +114,34 @@ macro_rules! define_profile {
                 }
             }
 
+            /// Rebuilds a profile as it was stored. For storage adapters:
+            /// the values are trusted to have passed the domain's rules
+            /// when they were written.
+            #[must_use]
+            pub fn restore(parts: StoredProfileParts) -> Self {
+                let StoredProfileParts { id, $($field,)* created_at, updated_at, version } = parts;
+                Self { id, $($field,)* created_at, updated_at, version }
+            }
+
+            /// The profile taken apart, as [`Profile::restore`] takes it
+            /// (for a storage adapter, or a test that needs a profile in a
+            /// given state).
+            #[must_use]
+            pub fn into_parts(self) -> StoredProfileParts {
+                let Self { id, $($field,)* created_at, updated_at, version } = self;
+                StoredProfileParts { id, $($field,)* created_at, updated_at, version }
+            }
+
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $field(&self) -> &$pt {
+                    &self.$field
+                }
+            )*
+
+            server_maintained_accessors!();
+
             /// The profile as its owner sees it (a new account's answer).
             #[must_use]
             pub fn visible_to_owner(self) -> VisibleProfile {
@@ -115,6 +163,18 @@ macro_rules! define_profile {
                 }
             }
         }
+
+        impl VisibleProfile {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $field(&self) -> visible_ref!(type $vis $pt) {
+                    visible_ref!(value $vis self.$field)
+                }
+            )*
+
+            server_maintained_accessors!();
+        }
     };
 }
 
@@ -122,6 +182,45 @@ macro_rules! define_profile {
 macro_rules! visible_type {
     (public $pt:ty) => { $pt };
     (private $pt:ty) => { Option<$pt> };
+}
+
+/// The read accessors of the members the server maintains (the same in
+/// [`Profile`] and [`VisibleProfile`]).
+macro_rules! server_maintained_accessors {
+    () => {
+        /// Server-assigned id.
+        #[must_use]
+        pub fn id(&self) -> UserId {
+            self.id
+        }
+
+        /// When the profile was created.
+        #[must_use]
+        pub fn created_at(&self) -> DateTime<Utc> {
+            self.created_at
+        }
+
+        /// When the profile last changed.
+        #[must_use]
+        pub fn updated_at(&self) -> DateTime<Utc> {
+            self.updated_at
+        }
+
+        /// Revision, for optimistic concurrency.
+        #[must_use]
+        pub fn version(&self) -> Version {
+            self.version
+        }
+    };
+}
+
+/// A field's accessor type, then its value, in [`VisibleProfile`]: a
+/// private field is `None` when the viewer may not see it.
+macro_rules! visible_ref {
+    (type public $pt:ty) => { &$pt };
+    (type private $pt:ty) => { Option<&$pt> };
+    (value public $value:expr) => { &$value };
+    (value private $value:expr) => { $value.as_ref() };
 }
 
 /// A field's value in [`VisibleProfile`].
@@ -141,12 +240,61 @@ impl Profile {
     /// (an image): the same fields, the version bumped, updated at `now`.
     #[must_use]
     pub fn touched(&self, now: DateTime<Utc>) -> Profile {
-        Profile { updated_at: now, version: self.version.next(), ..self.clone() }
+        self.clone().bumped(now)
+    }
+
+    /// This profile as changed at `now`: the version bumped.
+    pub(super) fn bumped(self, now: DateTime<Utc>) -> Profile {
+        Profile { updated_at: now, version: self.version.next(), ..self }
     }
 
     /// True when `viewer` may see the private fields: the owner, or a holder
     /// of `profiles.read_private`. Anonymous viewers may not.
     pub fn can_see_private(&self, viewer: Option<&Actor>) -> bool {
         viewer.is_some_and(|v| v.is(self.id) || v.can(Privilege::ReadPrivateProfiles))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::profile::BankAccount;
+
+    fn alice() -> Profile {
+        let mut parts = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("alice@example.com").unwrap(),
+            Role::new(1, "user", Default::default()),
+            Utc.with_ymd_and_hms(2025, 6, 15, 8, 0, 0).unwrap(),
+        )
+        .into_parts();
+        parts.bank_account = Some(BankAccount::restore("DE89370400440532013000".into()));
+        parts.version = Version(7);
+        Profile::restore(parts)
+    }
+
+    #[test]
+    fn a_restored_profile_is_the_one_taken_apart() {
+        let profile = alice();
+        assert_eq!(profile.version(), Version(7));
+        assert_eq!(Profile::restore(profile.clone().into_parts()), profile);
+    }
+
+    #[test]
+    fn a_visible_profile_gives_private_fields_only_to_who_may_see_them() {
+        let stranger = Actor { user_id: UserId(2), role: Role::new(1, "user", Default::default()) };
+        let seen = alice().visible_to(Some(&stranger));
+        assert_eq!((seen.email(), seen.bank_account()), (None, None));
+        assert_eq!((seen.username().as_str(), seen.version()), ("alice", Version(7)));
+
+        let own = alice().visible_to_owner();
+        assert_eq!(own.email().map(Email::as_str), Some("alice@example.com"));
+        assert_eq!(
+            own.bank_account().and_then(Option::as_ref).map(BankAccount::as_str),
+            Some("DE89370400440532013000")
+        );
     }
 }

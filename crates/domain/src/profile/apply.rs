@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::{FieldCode, FieldError, ValidationErrors};
-use crate::profile::{Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest};
+use crate::profile::{
+    Actor, Annotations, FieldUpdate, Profile, ProfileChange, ProfileError, RoleRequest, StoredProfileParts,
+};
 use crate::user::{Privilege, Role};
 
 impl Profile {
@@ -43,13 +45,13 @@ impl Profile {
         let mut e = |field: &'static str| errors.push(FieldError::new(field, FieldCode::NotNullable));
         macro_rules! next {
             ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
-                Profile {
-                    id: self.id,
+                Profile::restore(StoredProfileParts {
+                    id: self.id(),
                     $($field: next_value!($rule $field, $wire),)*
-                    created_at: self.created_at,
-                    updated_at: self.updated_at,
-                    version: self.version,
-                }
+                    created_at: self.created_at(),
+                    updated_at: self.updated_at(),
+                    version: self.version(),
+                })
             };
         }
         /// A field's value after the change: required ones refuse `Clear`,
@@ -61,16 +63,16 @@ impl Profile {
             };
             (OptionalSticky annotations, $wire:literal) => {
                 match &change.annotations {
-                    FieldUpdate::Keep => self.annotations.clone(),
+                    FieldUpdate::Keep => self.annotations().clone(),
                     FieldUpdate::Clear => Annotations::default(),
                     FieldUpdate::Set(annotations) => annotations.clone(),
                 }
             };
             (Optional $field:ident, $wire:literal) => {
-                change.$field.applied_to(&self.$field)
+                change.$field.applied_to(self.$field())
             };
             ($rule:ident $field:ident, $wire:literal) => {
-                required(&change.$field, &self.$field, $wire, &mut e)
+                required(&change.$field, self.$field(), $wire, &mut e)
             };
         }
         let next = crate::for_each_profile_field!(next);
@@ -78,7 +80,7 @@ impl Profile {
         if next == *self {
             return Ok(next);
         }
-        Ok(Profile { updated_at: now, version: self.version.next(), ..next })
+        Ok(next.bumped(now))
     }
 
     /// Whether `actor` may make `change` to this profile at all, before any
@@ -88,14 +90,14 @@ impl Profile {
     /// [`ProfileError::Forbidden`] naming the first field `actor` may not
     /// change (`profile` for an empty change by someone who may not edit).
     pub fn authorize(&self, change: &ProfileChange, actor: &Actor) -> Result<(), ProfileError> {
-        let may_edit = actor.is(self.id) || actor.can(Privilege::WriteAnyProfile);
+        let may_edit = actor.is(self.id()) || actor.can(Privilege::WriteAnyProfile);
         let touched = change.touched_fields();
         for &field in &touched {
             let allowed = match field {
-                "is_creator" if change.is_creator.as_set() != Some(&self.is_creator) => {
+                "is_creator" if change.is_creator.as_set() != Some(self.is_creator()) => {
                     actor.can(Privilege::WriteAnyProfile)
                 }
-                "role" if !change.role.as_set().is_some_and(|r| r.name().names(&self.role)) => {
+                "role" if !change.role.as_set().is_some_and(|r| r.name().names(self.role())) => {
                     actor.can(Privilege::ManageUsers)
                 }
                 _ => may_edit,
@@ -116,14 +118,14 @@ impl Profile {
         not_nullable: &mut impl FnMut(&'static str),
     ) -> Result<Role, ProfileError> {
         match update {
-            FieldUpdate::Keep => Ok(self.role.clone()),
+            FieldUpdate::Keep => Ok(self.role().clone()),
             FieldUpdate::Clear => {
                 not_nullable("role");
-                Ok(self.role.clone())
+                Ok(self.role().clone())
             }
             FieldUpdate::Set(request) => match request.resolved() {
                 Some(role) => Ok(role.clone()),
-                None if request.name().names(&self.role) => Ok(self.role.clone()),
+                None if request.name().names(self.role()) => Ok(self.role().clone()),
                 None => Err(ProfileError::UnresolvedRole { name: request.name().to_string() }),
             },
         }

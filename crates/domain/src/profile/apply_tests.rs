@@ -100,9 +100,9 @@ fn authorization_table() {
 fn a_change_bumps_version_and_updated_at() {
     let before = alice();
     let after = before.apply(&name("Alice W"), &owner(), at(9)).unwrap();
-    assert_eq!(after.name.as_str(), "Alice W");
-    assert_eq!((after.version, after.updated_at), (Version(2), at(9)));
-    assert_eq!(after.created_at, before.created_at);
+    assert_eq!(after.name().as_str(), "Alice W");
+    assert_eq!((after.version(), after.updated_at()), (Version(2), at(9)));
+    assert_eq!(after.created_at(), before.created_at());
 }
 
 #[test]
@@ -119,10 +119,10 @@ fn optional_fields_are_set_and_cleared() {
     let location = Location::try_from("Warsaw").unwrap();
     let set = ProfileChange { location: FieldUpdate::Set(location.clone()), ..Default::default() };
     let with = alice().apply(&set, &owner(), at(9)).unwrap();
-    assert_eq!(with.location, Some(location));
+    assert_eq!(*with.location(), Some(location));
     let clear = ProfileChange { location: FieldUpdate::Clear, ..Default::default() };
     let without = with.apply(&clear, &owner(), at(10)).unwrap();
-    assert_eq!((without.location, without.version), (None, Version(3)));
+    assert_eq!((without.location().clone(), without.version()), (None, Version(3)));
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn role_changes_must_be_resolved_first() {
     assert_eq!(got, Err(ProfileError::UnresolvedRole { name: "admin".into() }));
     let admin = role("admin", &[Privilege::ManageUsers]);
     let promoted = alice().apply(&role_change("Admin", Some(admin.clone())), &manager, at(9)).unwrap();
-    assert_eq!(promoted.role, admin);
+    assert_eq!(*promoted.role(), admin);
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub mod timezone;
 pub mod website_url;
 
 pub use actor::Actor;
-pub use aggregate::{Profile, Version, VisibleProfile};
+pub use aggregate::{Profile, StoredProfileParts, Version, VisibleProfile};
 pub use annotations::{Annotation, Annotations};
 pub use bank_account::BankAccount;
 pub use birthdate::Birthdate;

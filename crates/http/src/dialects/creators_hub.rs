@@ -203,23 +203,23 @@ pub fn profile(view: &ProfileView) -> CreatorsHubProfile {
     let p = &view.profile;
     let text = |value: Option<&str>| value.map(str::to_owned);
     CreatorsHubProfile {
-        id: p.id.0,
+        id: p.id().0,
         avatar_key: view.avatar.as_ref().map(|image| image.primary.key.clone()),
         cover_key: view.cover.as_ref().map(|image| image.primary.key.clone()),
-        description: Some(p.description.text()).filter(|t| !t.is_empty()).map(str::to_owned),
-        location: text(p.location.as_ref().map(|v| v.as_str())),
-        twitter_url: text(p.twitter_url.as_ref().map(|v| v.as_str())),
-        facebook_url: text(p.facebook_url.as_ref().map(|v| v.as_str())),
-        instagram_url: text(p.instagram_url.as_ref().map(|v| v.as_str())),
-        website_url: text(p.website_url.as_ref().map(|v| v.as_str())),
-        eth_public_addr: text(p.eth_address.as_ref().map(|v| v.as_str())),
-        bank_account: text(p.bank_account.as_ref().and_then(Option::as_ref).map(|v| v.as_str())),
-        created_at: timestamp(p.created_at),
-        updated_at: timestamp(p.updated_at),
-        user_id: p.id.0,
+        description: Some(p.description().text()).filter(|t| !t.is_empty()).map(str::to_owned),
+        location: text(p.location().as_ref().map(|v| v.as_str())),
+        twitter_url: text(p.twitter_url().as_ref().map(|v| v.as_str())),
+        facebook_url: text(p.facebook_url().as_ref().map(|v| v.as_str())),
+        instagram_url: text(p.instagram_url().as_ref().map(|v| v.as_str())),
+        website_url: text(p.website_url().as_ref().map(|v| v.as_str())),
+        eth_public_addr: text(p.eth_address().as_ref().map(|v| v.as_str())),
+        bank_account: text(p.bank_account().and_then(Option::as_ref).map(|v| v.as_str())),
+        created_at: timestamp(p.created_at()),
+        updated_at: timestamp(p.updated_at()),
+        user_id: p.id().0,
         seen_notifications: None,
-        country: p.country.as_ref().map(|c| CountryJson { label: c.label(), value: c.code() }),
-        is_creator: p.is_creator,
+        country: p.country().as_ref().map(|c| CountryJson { label: c.label(), value: c.code() }),
+        is_creator: *p.is_creator(),
         creators_data: None,
         creators_position: None,
         user: user(p),
@@ -228,16 +228,16 @@ pub fn profile(view: &ProfileView) -> CreatorsHubProfile {
 
 fn user(p: &VisibleProfile) -> UserJson {
     UserJson {
-        name: p.name.as_str().to_owned(),
-        email: p.email.as_ref().map(|e| e.as_str().to_owned()),
+        name: p.name().as_str().to_owned(),
+        email: p.email().map(|e| e.as_str().to_owned()),
         role: RoleJson {
-            id: p.role.id,
-            name: capitalized(&p.role.name),
-            privileges: p.role.clone(),
-            created_at: p.role.created_at.map(timestamp),
-            updated_at: p.role.updated_at.map(timestamp),
+            id: p.role().id,
+            name: capitalized(&p.role().name),
+            privileges: p.role().clone(),
+            created_at: p.role().created_at.map(timestamp),
+            updated_at: p.role().updated_at.map(timestamp),
         },
-        username: p.username.as_str().to_owned(),
+        username: p.username().as_str().to_owned(),
     }
 }
 

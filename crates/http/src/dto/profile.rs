@@ -39,7 +39,7 @@ macro_rules! shown {
         Some(text($value))
     };
     (private $value:expr) => {
-        $value.as_ref().map(text)
+        $value.map(text)
     };
 }
 
@@ -103,24 +103,24 @@ macro_rules! profile_response {
             pub fn new(view: ProfileView, with_annotations: bool, urls: &MediaUrls) -> Self {
                 let ProfileView { profile: p, description, avatar, cover } = view;
                 Self {
-                    id: p.id.0,
-                    username: p.username.as_str().to_owned(),
-                    name: p.name.as_str().to_owned(),
-                    email: p.email.map(|e| e.as_str().to_owned()),
+                    id: p.id().0,
+                    username: p.username().as_str().to_owned(),
+                    name: p.name().as_str().to_owned(),
+                    email: p.email().map(|e| e.as_str().to_owned()),
                     description,
-                    country: p.country.as_ref().map(|c| CountryResponse { code: c.code(), label: c.label() }),
-                    locale: p.locale.as_str().to_owned(),
-                    timezone: p.timezone.as_str().to_owned(),
-                    birthdate: p.birthdate.map(|b| b.map(|b| b.date())),
-                    $($field: shown!($vis &p.$field),)*
-                    is_creator: p.is_creator,
-                    role: role(&p.role),
+                    country: p.country().as_ref().map(|c| CountryResponse { code: c.code(), label: c.label() }),
+                    locale: p.locale().as_str().to_owned(),
+                    timezone: p.timezone().as_str().to_owned(),
+                    birthdate: p.birthdate().map(|b| b.map(|b| b.date())),
+                    $($field: shown!($vis p.$field()),)*
+                    is_creator: *p.is_creator(),
+                    role: role(p.role()),
                     avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
                     cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
-                    annotations: with_annotations.then(|| p.annotations.to_json()),
-                    created_at: p.created_at,
-                    updated_at: p.updated_at,
-                    version: p.version.0,
+                    annotations: with_annotations.then(|| p.annotations().to_json()),
+                    created_at: p.created_at(),
+                    updated_at: p.updated_at(),
+                    version: p.version().0,
                 }
             }
         }

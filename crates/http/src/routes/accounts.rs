@@ -45,10 +45,10 @@ pub async fn register(
     let account = NewAccount::try_from(body.into_inner())?;
     let client = client(&req);
     let registered = app.register_account.execute(account, client.as_deref()).await?;
-    let location = location(registered.user.id.0);
+    let location = location(registered.user.id().0);
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.
-    let description = registered.user.description.render(&());
+    let description = registered.user.description().render(&());
     let view =
         ProfileView { profile: registered.user.visible_to_owner(), description, avatar: None, cover: None };
     let user = ProfileResponse::new(view, false, &settings.media_urls());

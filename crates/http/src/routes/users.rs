@@ -168,7 +168,9 @@ pub async fn get_annotations(
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = app.get_profile.find(viewer.0.as_ref(), &user_ref(&path)?).await?.profile;
-    Ok(HttpResponse::Ok().insert_header((ETAG, etag(profile.version))).json(profile.annotations.to_json()))
+    Ok(HttpResponse::Ok()
+        .insert_header((ETAG, etag(profile.version())))
+        .json(profile.annotations().to_json()))
 }
 
 /// Change the password.

@@ -13,8 +13,8 @@ use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, Store
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile, TextField,
-    TimeZone, UserLink, Version,
+    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile,
+    StoredProfileParts, TextField, TimeZone, UserLink, Version,
 };
 use profile_domain::user::{Role, UserId};
 use sea_orm::ActiveValue::Set;
@@ -61,13 +61,13 @@ pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profi
     let annotations = annotations.into_iter().map(|a| Annotation::restore(a.kind, a.value)).collect();
     macro_rules! profile {
         ($($(#[$doc:meta])* $field:ident: $pt:ty, $ct:ty => $wire:literal, $rule:ident, $vis:ident, $kind:ident;)*) => {
-            Profile {
+            Profile::restore(StoredProfileParts {
                 id: UserId(id),
                 $($field: column!($kind $field $ct, $wire),)*
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 version: Version(row.version),
-            }
+            })
         };
     }
     /// A field from its column(s): text fields uniformly, the others one arm each.
@@ -143,36 +143,36 @@ pub(crate) fn mentions_from_column(raw: Option<&str>) -> Option<HashMap<String, 
 pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
     let profile = &write.profile;
     let links: Vec<StoredLink<'_>> = profile
-        .description
+        .description()
         .user_links()
         .iter()
         .map(|link| StoredLink { url: link.url().into(), pos: link.pos(), len: link.len() })
         .collect();
     let mut columns = users::ActiveModel {
-        username: Set(profile.username.as_str().to_owned()),
-        username_key: Set(profile.username.canonical()),
-        email: Set(profile.email.as_str().to_owned()),
-        email_key: Set(profile.email.canonical()),
-        name: Set(profile.name.as_str().to_owned()),
-        role_id: Set(profile.role.id),
-        updated_at: Set(profile.updated_at),
-        version: Set(profile.version.0),
-        description_text: Set(profile.description.text().to_owned()),
+        username: Set(profile.username().as_str().to_owned()),
+        username_key: Set(profile.username().canonical()),
+        email: Set(profile.email().as_str().to_owned()),
+        email_key: Set(profile.email().canonical()),
+        name: Set(profile.name().as_str().to_owned()),
+        role_id: Set(profile.role().id),
+        updated_at: Set(profile.updated_at()),
+        version: Set(profile.version().0),
+        description_text: Set(profile.description().text().to_owned()),
         description_links: Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into())),
         mentions: Set(Some(mentions_column(profile))),
-        country: Set(profile.country.as_ref().map(|c| c.code().to_owned())),
-        locale: Set(profile.locale.as_str().to_owned()),
-        timezone: Set(profile.timezone.as_str().to_owned()),
-        birthdate: Set(profile.birthdate.as_ref().map(Birthdate::date)),
-        is_creator: Set(profile.is_creator),
-        annotations: Set(profile.annotations.to_json().to_string()),
+        country: Set(profile.country().as_ref().map(|c| c.code().to_owned())),
+        locale: Set(profile.locale().as_str().to_owned()),
+        timezone: Set(profile.timezone().as_str().to_owned()),
+        birthdate: Set(profile.birthdate().as_ref().map(Birthdate::date)),
+        is_creator: Set(*profile.is_creator()),
+        annotations: Set(profile.annotations().to_json().to_string()),
         avatar_image: Set(image_to_column(write.avatar.as_ref())),
         cover_image: Set(image_to_column(write.cover.as_ref())),
         ..Default::default()
     };
     macro_rules! text_columns {
         ($($(#[$doc:meta])* $field:ident: $ty:ty => $wire:literal, $vis:ident;)*) => {
-            $(columns.$field = Set(profile.$field.as_ref().map(|v| v.as_text().to_owned()));)*
+            $(columns.$field = Set(profile.$field().as_ref().map(|v| v.as_text().to_owned()));)*
         };
     }
     profile_domain::for_each_profile_text_field!(text_columns);
@@ -181,7 +181,7 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
 
 /// The `mentions` column of `profile`: its mentioned names, lower-case.
 pub(crate) fn mentions_column(profile: &Profile) -> String {
-    serde_json::to_string(&profile.description.mentioned_names()).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&profile.description().mentioned_names()).unwrap_or_else(|_| "[]".into())
 }
 
 /// `[{key, width, height, content_type}]`, the primary first.

@@ -8,7 +8,7 @@ use profile_application::Chain;
 use profile_application::model::{
     Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
 };
-use profile_application::ports::{Editor, RepoError, UserRepository};
+use profile_application::ports::{AccountRepository, Editor, ProfileReader, ProfileWriter, RepoError};
 use profile_domain::profile::{Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -25,7 +25,8 @@ use super::profile_mapping::{mentions_column, to_profile, to_stored_profile, wri
 use super::profile_query::{By, find_profile_row};
 use super::session_cache::user_message;
 
-/// [`UserRepository`] on SeaORM.
+/// Accounts and profiles on SeaORM: one adapter for the `users` table, the
+/// [`ProfileReader`], [`ProfileWriter`] and [`AccountRepository`] ports.
 #[derive(Debug, Clone)]
 pub struct SeaUserRepository {
     db: Database,
@@ -114,7 +115,7 @@ enum EditStep {
     Stored { before: StoredProfile, write: ProfileWrite, role_changed: bool },
 }
 
-/// The locked part of [`UserRepository::edit`], on `tx`.
+/// The locked part of [`ProfileWriter::edit`], on `tx`.
 async fn edit_in(
     db: &Database,
     tx: &DatabaseTransaction,
@@ -143,17 +144,17 @@ async fn edit_in(
         Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
         Ok(Edit::Store(write)) => write,
     };
-    let id = write.profile.id;
-    let role_changed = write.profile.role.id != before.profile.role.id;
+    let id = write.profile.id();
+    let role_changed = write.profile.role().id != before.profile.role().id;
     let update = users::Entity::update_many()
         .set(write_columns(&write))
         .filter(users::Column::Id.eq(id.0))
-        .filter(users::Column::Version.eq(before.profile.version.0));
+        .filter(users::Column::Version.eq(before.profile.version().0));
     if write.retirement.is_none() && !role_changed {
         // One statement: a failure changes nothing (`Database::write_one`).
         let updated = update.exec(tx).await.map_err(repo_error)?;
         if updated.rows_affected == 0 {
-            return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+            return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
         }
         return Ok(EditStep::Stored { before, write, role_changed });
     }
@@ -164,7 +165,7 @@ async fn edit_in(
     }
     let updated = update.exec(&savepoint).await.map_err(repo_error)?;
     if updated.rows_affected == 0 {
-        return Err(RepoError::VersionConflict { expected: before.profile.version.0 });
+        return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
     }
     if let Some(retirement) = &write.retirement {
         retire(&savepoint, &write.profile, retirement).await?;
@@ -216,8 +217,8 @@ async fn retire(
     profile: &Profile,
     retirement: &UsernameRetirement,
 ) -> Result<(), RepoError> {
-    let new_key = profile.username.canonical();
-    ensure_not_retired(tx, &new_key, Some(profile.id.0), profile.updated_at).await?;
+    let new_key = profile.username().canonical();
+    ensure_not_retired(tx, &new_key, Some(profile.id().0), profile.updated_at()).await?;
     retired_usernames::Entity::delete_many()
         .filter(retired_usernames::Column::UsernameKey.eq(new_key))
         .exec(tx)
@@ -225,8 +226,8 @@ async fn retire(
         .map_err(repo_error)?;
     let row = retired_usernames::ActiveModel {
         username_key: Set(retirement.old.canonical()),
-        user_id: Set(profile.id.0),
-        retired_at: Set(profile.updated_at),
+        user_id: Set(profile.id().0),
+        retired_at: Set(profile.updated_at()),
         available_at: Set(retirement.available_at),
     };
     retired_usernames::Entity::insert(row)
@@ -282,17 +283,20 @@ async fn user_ids(
 }
 
 #[async_trait]
-impl UserRepository for SeaUserRepository {
-    #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
-    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
-        self.create_account(user.clone()).await
-    }
-
+impl ProfileReader for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.find", skip_all, fields(who = %who))]
     async fn find(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
         self.find_profile(who).await
     }
 
+    #[tracing::instrument(level = "debug", name = "users.user_ids", skip_all, fields(count = usernames.len()))]
+    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
+        self.db.guarded(user_ids(self.db.read(), usernames)).await
+    }
+}
+
+#[async_trait]
+impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
     async fn edit(&self, who: &UserRef, editor: Editor) -> Result<Edited, RepoError> {
         let (db, who) = (self.db.clone(), who.clone());
@@ -306,11 +310,11 @@ impl UserRepository for SeaUserRepository {
             EditStep::Stored { before, write, role_changed } => (before, write, role_changed),
         };
         if role_changed {
-            self.db.sessions().invalidate_user(write.profile.id);
+            self.db.sessions().invalidate_user(write.profile.id());
         }
         // Resolved after the commit, on a reading connection: the write lock
         // is not held for them.
-        let names = write.profile.description.mentioned_names();
+        let names = write.profile.description().mentioned_names();
         let mentions = if names.is_empty() {
             HashMap::new()
         } else {
@@ -323,14 +327,17 @@ impl UserRepository for SeaUserRepository {
         })
     }
 
-    #[tracing::instrument(level = "debug", name = "users.user_ids", skip_all, fields(count = usernames.len()))]
-    async fn user_ids(&self, usernames: &[String]) -> Result<HashMap<String, UserId>, RepoError> {
-        self.db.guarded(user_ids(self.db.read(), usernames)).await
-    }
-
     #[tracing::instrument(level = "debug", name = "users.find_role", skip_all, fields(role = name))]
     async fn find_role(&self, name: &str) -> Result<Option<Role>, RepoError> {
         self.db.guarded(self.db.roles().by_name(self.db.read(), name)).await
+    }
+}
+
+#[async_trait]
+impl AccountRepository for SeaUserRepository {
+    #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
+    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
+        self.create_account(user.clone()).await
     }
 
     #[tracing::instrument(level = "debug", name = "users.find_credentials", skip_all)]

@@ -107,22 +107,22 @@ pub(super) fn user(view: ProfileView, options: UserOptions, urls: &MediaUrls) ->
         .filter_map(|m| Some(Mention { id: m.id?.to_string(), name: m.name, pos: m.pos, len: m.len }))
         .collect();
     User {
-        id: p.id.0.to_string(),
-        username: p.username.as_str().to_owned(),
-        name: p.name.as_str().to_owned(),
+        id: p.id().0.to_string(),
+        username: p.username().as_str().to_owned(),
+        name: p.name().as_str().to_owned(),
         description: UserDescription {
             html: options.html.then(|| post_html(&description.html)),
             text: description.text,
             entities: Entities { mentions, hashtags: entities.hashtags, links: entities.links },
         },
-        timezone: p.timezone.as_str().to_owned(),
-        locale: app_net_locale(&p.locale),
+        timezone: p.timezone().as_str().to_owned(),
+        locale: app_net_locale(p.locale()),
         avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
         cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
         kind: "human",
-        created_at: p.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_at: p.created_at().to_rfc3339_opts(SecondsFormat::Secs, true),
         counts: Counts::default(),
-        annotations: options.annotations.then(|| p.annotations.to_json()),
+        annotations: options.annotations.then(|| p.annotations().to_json()),
     }
 }
 
