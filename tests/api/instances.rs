@@ -1,0 +1,122 @@
+//! Several instances on one PostgreSQL database: what one instance revokes
+//! stops working on the others within a second (sessions are cached in each
+//! instance and invalidated through LISTEN/NOTIFY), and at once on itself.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::helpers::{Backend, PASSWORD, TestApp, try_spawn_app};
+
+/// The documented bound (docs/decisions.md).
+const BOUND: Duration = Duration::from_secs(1);
+
+async fn status_at(app: &TestApp, base: &str, path: &str, token: &str) -> StatusCode {
+    app.client.get(format!("{base}{path}")).bearer_auth(token).send().await.expect("request sent").status()
+}
+
+/// Polls `path` on `base` until it answers 401; the time that took.
+async fn time_until_refused(app: &TestApp, base: &str, path: &str, token: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = status_at(app, base, path, token).await;
+        if status == StatusCode::UNAUTHORIZED {
+            return started.elapsed();
+        }
+        assert_eq!(status, StatusCode::OK, "before the revocation arrives the token still works");
+        assert!(started.elapsed() < BOUND * 5, "{base} still accepts a revoked token after 5 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn two_instances() -> Option<(TestApp, String)> {
+    let app = try_spawn_app(Backend::Postgres, |_| {}).await?;
+    let other = app.another_instance().await;
+    Some((app, other))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_out_token_is_refused_on_every_instance_within_a_second() {
+    let Some((app, other)) = two_instances().await else { return };
+    let user = app.register("roaming_ann").await;
+    // Both instances have now authenticated (and cached) the token.
+    for base in [app.address.as_str(), other.as_str()] {
+        assert_eq!(status_at(&app, base, "/v1/users/me", &user.token).await, StatusCode::OK);
+        assert_eq!(status_at(&app, base, "/v1/users/me", &user.token).await, StatusCode::OK);
+    }
+
+    let logout =
+        app.client.delete(app.url("/v1/sessions/current")).bearer_auth(&user.token).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(status_at(&app, &app.address, "/v1/users/me", &user.token).await, StatusCode::UNAUTHORIZED);
+    let took = time_until_refused(&app, &other, "/v1/users/me", &user.token).await;
+    assert!(took < BOUND, "the other instance refused the token after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_other_sessions_on_every_instance_within_a_second() {
+    let Some((app, other)) = two_instances().await else { return };
+    let user = app.register("roaming_bea").await;
+    let second = app.log_in("roaming_bea", PASSWORD).await;
+    assert_eq!(status_at(&app, &other, "/v1/users/me", &second).await, StatusCode::OK);
+    assert_eq!(status_at(&app, &app.address, "/v1/users/me", &second).await, StatusCode::OK);
+
+    let body = json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"});
+    let changed = app
+        .client
+        .put(app.url("/v1/users/me/password"))
+        .bearer_auth(&user.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(status_at(&app, &app.address, "/v1/users/me", &second).await, StatusCode::UNAUTHORIZED);
+    let took = time_until_refused(&app, &other, "/v1/users/me", &second).await;
+    assert!(took < BOUND, "the other instance refused the ended session after {took:?}");
+    assert_eq!(
+        status_at(&app, &other, "/v1/users/me", &user.token).await,
+        StatusCode::OK,
+        "the changer's own"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_change_takes_effect_on_every_instance_within_a_second() {
+    let Some((app, other)) = two_instances().await else { return };
+    let admin = app.create_admin("roaming_root").await;
+    let user = app.register("roaming_cid").await;
+    let victim = app.register("roaming_dee").await;
+    let private = format!("/v1/users/{}", victim.id);
+    let email_seen = |body: serde_json::Value| body.get("email").is_some();
+    let read = |base: String, token: String| {
+        let client = app.client.clone();
+        let path = private.clone();
+        async move {
+            let response = client.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert!(!email_seen(read(other.clone(), user.token.clone()).await), "a user sees no private fields");
+
+    let promoted = app
+        .client
+        .patch(app.url(&format!("/v1/users/{}", user.id)))
+        .bearer_auth(&admin.token)
+        .json(&json!({"role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(promoted.status(), StatusCode::OK);
+
+    assert!(email_seen(read(app.address.clone(), user.token.clone()).await), "at once where it was changed");
+    let started = Instant::now();
+    while !email_seen(read(other.clone(), user.token.clone()).await) {
+        assert!(started.elapsed() < BOUND, "the other instance still used the old role after {BOUND:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
