@@ -3,7 +3,8 @@
 The document states every rule a schema can state. A few profile rules
 compare a value with something no schema can reach: an IBAN's check
 digits, a birthdate's age against today, a link's range against its
-description's text. Generated bodies that satisfy the schema but break
+description's text; and a link's `pos` and `len` are written as integers
+(`7`, not `7.0`, which JSON Schema counts as the same integer). Generated bodies that satisfy the schema but break
 one of these get a value that keeps the rule, so that schema-valid data
 stays valid; a body that violates the schema anywhere is left as it is
 (the value is replaced only when it matches its own schema), so negative
@@ -76,6 +77,10 @@ def map_body(context, body):
     if isinstance(description, dict) and isinstance(description.get("text"), str):
         entities = description.get("entities")
         links = entities.get("links") if isinstance(entities, dict) else None
+        for link in links if isinstance(links, list) else []:
+            for key in ("pos", "len"):
+                if isinstance(link, dict) and type(link.get(key)) is float and link[key].is_integer():
+                    link[key] = int(link[key])
         if (
             isinstance(links, list)
             and all(_schema_valid_link(link) for link in links)
