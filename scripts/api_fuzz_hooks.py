@@ -4,7 +4,11 @@ The document states every rule a schema can state. A few profile rules
 compare a value with something no schema can reach: an IBAN's check
 digits, a birthdate's age against today, a link's range against its
 description's text; and a link's `pos` and `len` are written as integers
-(`7`, not `7.0`, which JSON Schema counts as the same integer). Generated bodies that satisfy the schema but break
+(`7`, not `7.0`, which JSON Schema counts as the same integer). App.net's
+PUT and PATCH merge annotations by type with the stored ones, and the
+merged list is limited (20): the count depends on what is stored, so
+schema-valid annotations are left out of App.net bodies (the native
+operations, which replace the list, cover annotations). Generated bodies that satisfy the schema but break
 one of these get a value that keeps the rule, so that schema-valid data
 stays valid; a body that violates the schema anywhere is left as it is
 (the value is replaced only when it matches its own schema), so negative
@@ -20,6 +24,8 @@ IBAN = re.compile(r"^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$")
 A_VALID_IBAN = "DE44500105175407324931"
 URL = re.compile(r"^https?://[^\s]+$")
 LINK_MEMBERS = {"url", "text", "pos", "len"}
+APP_NET_EDITS = {"PUT /stream/0/users/me", "PATCH /stream/0/users/me"}
+ANNOTATION_TYPE = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
 def _iban_ok(value):
@@ -54,6 +60,18 @@ def _schema_valid_link(link):
     )
 
 
+def _schema_valid_annotations(annotations):
+    return isinstance(annotations, list) and len(annotations) <= 20 and all(
+        isinstance(a, dict)
+        and set(a) == {"type", "value"}
+        and isinstance(a["type"], str)
+        and len(a["type"]) <= 128
+        and ANNOTATION_TYPE.match(a["type"]) is not None
+        and isinstance(a["value"], dict)
+        for a in annotations
+    )
+
+
 def _links_fit(text, links):
     end = 0
     for link in sorted(links, key=lambda link: link["pos"]):
@@ -67,9 +85,13 @@ def _links_fit(text, links):
 def map_body(context, body):
     if not isinstance(body, dict):
         return body
-    account = body.get("bank_account")
-    if isinstance(account, str) and IBAN.match(account) and not _iban_ok(account):
-        body["bank_account"] = A_VALID_IBAN
+    operation = getattr(context.operation, "label", None)
+    if operation in APP_NET_EDITS and _schema_valid_annotations(body.get("annotations")):
+        del body["annotations"]
+    for key in ("bank_account", "bankAccount"):  # dialect 001 writes camelCase
+        account = body.get(key)
+        if isinstance(account, str) and IBAN.match(account) and not _iban_ok(account):
+            body[key] = A_VALID_IBAN
     birthdate = body.get("birthdate")
     if isinstance(birthdate, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", birthdate) and _too_young(birthdate):
         body["birthdate"] = "1990-04-01"

@@ -284,10 +284,12 @@ json_schema!(
 );
 
 json_schema!(
-    /// App.net's user object as its PATCH merges it: our members (its
-    /// `en_US` locales too), other members ignored.
+    /// The editable profile as the dialects that take our members merge it
+    /// (App.net's PATCH, with its `en_US` locales too, and mico's PUT):
+    /// other members ignored.
     LenientProfileInput = profile_members(false, false,
-        "The editable profile, as App.net's PATCH merges it; other members are ignored.", json!({"name": "Alice Smith"}))
+        "The editable profile, as App.net's PATCH and mico's PUT merge it; other members are ignored.",
+        json!({"name": "Alice Smith"}))
 );
 
 json_schema!(
@@ -298,6 +300,57 @@ json_schema!(
          and `description` are required; other members are ignored.",
         json!({"name": "Alice Smith", "description": {"text": "Hello"}, "locale": "en_US", "timezone": "Europe/Warsaw"}))
 );
+
+json_schema!(
+    /// Dialect 000's edit body: our members, the name written
+    /// `user_nickname` (`name` itself is not read), other members ignored.
+    NicknameProfileInput = renamed(&[("name", "user_nickname")], false)
+);
+
+json_schema!(
+    /// Dialect 001's update body: the members it reads, in its camelCase
+    /// keys, the description a plain string; other members ignored.
+    CreatorsHubProfileInput = renamed(
+        &[
+            ("description", "description"),
+            ("location", "location"),
+            ("country", "country"),
+            ("twitter_url", "twitterUrl"),
+            ("facebook_url", "facebookUrl"),
+            ("instagram_url", "instagramUrl"),
+            ("website_url", "websiteUrl"),
+            ("eth_address", "ethPublicAddr"),
+            ("bank_account", "bankAccount"),
+            ("is_creator", "isCreator"),
+        ],
+        true
+    )
+);
+
+/// [`LenientProfileInput`] with each `(ours, theirs)` member renamed; with
+/// `only`, no other member is read (so none is documented), and the
+/// description is a plain string (`null`: none).
+fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
+    let mut schema = profile_members(false, false, "The editable profile in the dialect's keys; other members are \
+        ignored.", json!({}));
+    schema.as_object_mut().map(|o| o.remove("examples"));
+    let Some(ours) = schema["properties"].as_object().cloned() else { return schema };
+    let mut theirs = serde_json::Map::new();
+    if !only {
+        theirs = ours.clone();
+    }
+    for (our_key, their_key) in renames {
+        theirs.remove(*our_key);
+        let mut member = ours.get(*our_key).cloned().unwrap_or_default();
+        if only && *our_key == "description" {
+            member = json!({"type": ["string", "null"], "maxLength": 256, "pattern": PRINTABLE_TEXT,
+                "description": "The description's text, as `description.text` natively."});
+        }
+        theirs.insert((*their_key).to_owned(), member);
+    }
+    schema["properties"] = Value::Object(theirs);
+    schema
+}
 
 json_schema!(
     /// A description as sent.

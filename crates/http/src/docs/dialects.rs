@@ -63,11 +63,6 @@ fn query_param(name: &str, what: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": what, "schema": {"type": "string"}})
 }
 
-/// A JSON body: an object, its members as the dialect's document has them.
-fn json_body() -> Option<(&'static str, Value)> {
-    Some(("application/json", json!({"type": "object"})))
-}
-
 /// A JSON body of the component schema `name`.
 fn json_body_of(name: &str) -> Option<(&'static str, Value)> {
     Some(("application/json", json!({"$ref": format!("#/components/schemas/{name}")})))
@@ -117,7 +112,7 @@ fn paths() -> Vec<(&'static str, Value)> {
         (
             "/v1/user/profile/edit",
             json!({"post": operation(NICKNAME, "nicknameEdit", "Edit the caller's profile",
-            json!([]), json_body(), true)}),
+            json!([]), json_body_of("NicknameProfileInput"), true)}),
         ),
         (
             "/api/public/user/{user_id}/info",
@@ -125,13 +120,13 @@ fn paths() -> Vec<(&'static str, Value)> {
                 "get": operation(CREATORS_HUB, "creatorsHubShow", "Read a profile",
                     json!([path_param("user_id", "A numeric id, `me` or `@username`")]), None, false),
                 "put": operation(CREATORS_HUB, "creatorsHubUpdate", "Update a profile (merged)",
-                    json!([path_param("user_id", "A numeric id, `me` or `@username`")]), json_body(), true)
+                    json!([path_param("user_id", "A numeric id, `me` or `@username`")]), json_body_of("CreatorsHubProfileInput"), true)
             }),
         ),
         (
             "/v1/users/profile",
             json!({"put": operation(MICO, "micoUpdate", "Update the caller's profile (merged)",
-            json!([]), json_body(), true)}),
+            json!([]), json_body_of("LenientProfileInput"), true)}),
         ),
         (
             "/stream/0/users",

@@ -26,8 +26,8 @@ use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::ImageJson;
 use crate::openapi::{
-    AnnotationSchema, DescriptionInput, DescriptionSchema, LenientProfileInput, LenientProfileReplacement,
-    Problem, ProfileInput, ProfileReplacement,
+    AnnotationSchema, CreatorsHubProfileInput, DescriptionInput, DescriptionSchema, LenientProfileInput,
+    LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
 };
 use crate::problem::FieldProblem;
 use crate::routes;
@@ -63,7 +63,7 @@ use crate::routes;
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
-        LenientProfileInput, LenientProfileReplacement,
+        LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
     tags(
@@ -107,7 +107,14 @@ impl Modify for KnownNames {
         countries.push(serde_json::Value::Null);
         countries.push("".into());
         let Some(components) = openapi.components.as_mut() else { return };
-        for schema in ["ProfileInput", "ProfileReplacement", "LenientProfileInput", "LenientProfileReplacement"] {
+        for schema in [
+            "ProfileInput",
+            "ProfileReplacement",
+            "LenientProfileInput",
+            "LenientProfileReplacement",
+            "NicknameProfileInput",
+            "CreatorsHubProfileInput",
+        ] {
             let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
             for (field, names) in [("timezone", &zones), ("country", &countries)] {
                 if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
