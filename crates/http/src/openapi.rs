@@ -456,6 +456,7 @@ mod tests {
         for schema in [
             profile_input(false, "", json!({})),
             profile_input(true, "", json!({})),
+            renamed(&[("name", "user_nickname")], false),
             entity(&[("id", "integer?")]),
         ] {
             assert!(serde_json::from_value::<RefOr<Schema>>(schema.clone()).is_ok(), "{schema}");
@@ -463,6 +464,10 @@ mod tests {
         for schema in [
             ProfileInput::schema(),
             ProfileReplacement::schema(),
+            LenientProfileInput::schema(),
+            LenientProfileReplacement::schema(),
+            NicknameProfileInput::schema(),
+            CreatorsHubProfileInput::schema(),
             DescriptionInput::schema(),
             DescriptionSchema::schema(),
             AnnotationSchema::schema(),

@@ -10,6 +10,8 @@
 
 mod dialects;
 mod images;
+#[cfg(test)]
+mod rules_tests;
 
 use dialects::Dialects;
 use images::PerKind;
