@@ -32,7 +32,11 @@ pub struct UserParam(
 #[into_params(names("If-Match"), parameter_in = Header)]
 pub struct IfMatchParam(
     /// The version the change is based on (`"3"`), or `*`: 412 when it is stale.
-    #[param(required = false, pattern = r#"^(\*|(W/)?"[0-9]{1,19}"( *, *(W/)?"[0-9]{1,19}")*)$"#, example = "\"3\"")]
+    #[param(
+        required = false,
+        pattern = r#"^(\*|(W/)?"[0-9]{1,19}"( *, *(W/)?"[0-9]{1,19}")*)$"#,
+        example = "\"3\""
+    )]
     pub String,
 );
 
@@ -331,8 +335,13 @@ json_schema!(
 /// `only`, no other member is read (so none is documented), and the
 /// description is a plain string (`null`: none).
 fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
-    let mut schema = profile_members(false, false, "The editable profile in the dialect's keys; other members are \
-        ignored.", json!({}));
+    let mut schema = profile_members(
+        false,
+        false,
+        "The editable profile in the dialect's keys; other members are \
+        ignored.",
+        json!({}),
+    );
     schema.as_object_mut().map(|o| o.remove("examples"));
     let Some(ours) = schema["properties"].as_object().cloned() else { return schema };
     let mut theirs = serde_json::Map::new();

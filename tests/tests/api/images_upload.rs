@@ -347,4 +347,3 @@ with_media_on_both_databases! {
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
-

@@ -31,8 +31,7 @@ fn if_match_is_an_optional_string_of_entity_tags() {
         assert_eq!(if_match["required"], false, "{if_match}");
         assert_eq!(if_match["schema"]["type"], "string", "{if_match}");
         assert_eq!(
-            if_match["schema"]["pattern"],
-            r#"^(\*|(W/)?"[0-9]{1,19}"( *, *(W/)?"[0-9]{1,19}")*)$"#,
+            if_match["schema"]["pattern"], r#"^(\*|(W/)?"[0-9]{1,19}"( *, *(W/)?"[0-9]{1,19}")*)$"#,
             "{if_match}"
         );
     }
@@ -51,7 +50,8 @@ fn role_is_one_of_the_built_in_roles() {
 fn blank_clears_each_optional_text_field() {
     let document = document();
     let properties = &document["components"]["schemas"]["ProfileInput"]["properties"];
-    for field in ["location", "gender", "pronouns", "website_url", "birthdate", "eth_address", "bank_account"] {
+    for field in ["location", "gender", "pronouns", "website_url", "birthdate", "eth_address", "bank_account"]
+    {
         let options = properties[field]["anyOf"].as_array().unwrap_or_else(|| panic!("{field}"));
         assert!(options.contains(&json!({"type": "string", "maxLength": 0})), "{field}: {options:?}");
         assert!(options.contains(&json!({"type": "null"})), "{field}: {options:?}");
@@ -93,7 +93,8 @@ fn every_upload_names_its_one_field() {
     for prefix in ["/v1/users/{user}", "/stream/0/users/{user_id}"] {
         for kind in ["avatar", "cover"] {
             let path = format!("{prefix}/{kind}");
-            let upload = &document["paths"][&path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
+            let upload =
+                &document["paths"][&path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
             assert_eq!(upload["required"], json!([kind]), "{path}: {upload}");
             assert_eq!(upload["additionalProperties"], false, "{path}: {upload}");
         }
