@@ -66,7 +66,7 @@ def _schema_valid_link(link):
 def _schema_valid_annotations(annotations):
     return isinstance(annotations, list) and len(annotations) <= 20 and all(
         isinstance(a, dict)
-        and set(a) == {"type", "value"}
+        and {"type", "value"} <= set(a)
         and isinstance(a["type"], str)
         and len(a["type"]) <= 128
         and ANNOTATION_TYPE.match(a["type"]) is not None
