@@ -7,9 +7,10 @@
 # and negative data), deleted resources gone; the stateful phase chains
 # operations along the document's links. Rules no schema can state are
 # allowed per operation in scripts/api-fuzz.toml and kept valid in
-# generated bodies by scripts/api_fuzz_hooks.py. Runs against a service already listening on
-# BASE (default the `make run` one), with a fresh account; logout and
-# password change are left out so the token survives the run.
+# generated bodies by scripts/api_fuzz_hooks.py. Runs against a service
+# already listening on BASE (default the `make run` one), with a fresh
+# account; logout and password change are left out so the token survives
+# the run.
 # scripts/api-fuzz-ci.sh runs it on both databases with its own services.
 #
 #   EXAMPLES   cases per operation and phase (default 100)
