@@ -5,12 +5,14 @@
 # target/debug/profiled on a free loopback port with a temp media folder,
 # no operators' listener and abuse limits raised out of the fuzzer's way,
 # signs up an account for the bearer token and runs scripts/api-fuzz.sh
-# (the checks: no 5xx, only documented statuses, content types, headers and
-# schemas) with a bounded number of examples. Any failure fails the script;
+# (every check, positive and negative data, examples, coverage, fuzzing and
+# stateful phases) with a bounded number of examples: under a minute per
+# database at the default 100. Any failure fails the script;
 # everything it started or created is stopped and removed on exit.
 #
 #   API_FUZZ_DATABASES  "sqlite postgres" (default), or one of them
 #   EXAMPLES            cases per operation and phase (default 100)
+#   CHECKS, MODE        as scripts/api-fuzz.sh (default all and all)
 #   TEST_POSTGRES_URL   the server to create the database on
 #                       (default postgres://postgres@127.0.0.1:5432/postgres)
 #   PROFILED_BIN        the binary (default target/debug/profiled, built when missing)

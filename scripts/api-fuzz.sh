@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # `make api-fuzz`: schemathesis (PyPI, pinned, installed into its own
 # virtualenv when missing) generates requests from the service's own
-# /openapi.json and checks every answer: no 5xx, only documented statuses,
-# content types, headers and schemas; the stateful phase chains operations
-# along the document's links. Runs against a service already listening on
-# BASE (default the `make run` one), with a fresh account; logout and
-# password change are left out so the token survives the run.
+# /openapi.json and checks every answer with every check (`-c all`): no
+# 5xx, only documented statuses, content types, headers and schemas,
+# schema-valid data accepted and schema-violating data refused (positive
+# and negative data), deleted resources gone; the stateful phase chains
+# operations along the document's links. Rules no schema can state are
+# allowed per operation in scripts/api-fuzz.toml and kept valid in
+# generated bodies by scripts/api_fuzz_hooks.py. Runs against a service
+# already listening on BASE (default the `make run` one), with a fresh
+# account; logout and password change are left out so the token survives
+# the run.
 # scripts/api-fuzz-ci.sh runs it on both databases with its own services.
 #
 #   EXAMPLES   cases per operation and phase (default 100)
+#   CHECKS     the checks, `st run -c` (default all)
+#   MODE       positive, negative or all data (default all)
 #   ST_VENV    where schemathesis is installed
 # Extra arguments go to `st run` (e.g. --seed 1234 to replay a run).
 set -euo pipefail
@@ -28,10 +35,13 @@ user="fuzz$RANDOM$RANDOM"
 token=$(curl -fsS -X POST "$BASE/v1/accounts" -H 'Content-Type: application/json' \
   -d "{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"violet tractor umbrella\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
-"$st" run "$BASE/openapi.json" -H "Authorization: Bearer $token" \
+# Rules no schema can state: scripts/api-fuzz.toml (statuses) and
+# scripts/api_fuzz_hooks.py (values kept valid).
+PYTHONPATH="$(dirname "$0")${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=api_fuzz_hooks \
+  "$st" --config-file "$(dirname "$0")/api-fuzz.toml" run "$BASE/openapi.json" -H "Authorization: Bearer $token" \
   --exclude-operation-id log_out --exclude-operation-id change_password \
-  -c "${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance}" \
-  --mode "${MODE:-positive}" \
+  -c "${CHECKS:-all}" \
+  --mode "${MODE:-all}" \
   --phases examples,coverage,fuzzing,stateful \
   --generation-database none \
   -n "${EXAMPLES:-100}" "$@"

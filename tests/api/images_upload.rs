@@ -46,6 +46,23 @@ with_media_on_both_databases! {
         assert_red_avatar(&app, &user, jpeg(&red_middle())).await;
     }
 
+    // Nothing sent is silently dropped: an upload with another field beside
+    // the image's (or the image's twice) names each other field, and changes
+    // nothing.
+    async fn an_upload_with_other_fields_names_each_and_changes_nothing(app, _media) {
+        let user = app.register("extra_fields").await;
+        let image = || reqwest::multipart::Part::bytes(jpeg(&red_middle())).file_name("a.jpg");
+        let form = reqwest::multipart::Form::new()
+            .text("caption", "hello")
+            .part("avatar", image())
+            .part("avatar", image());
+        let response =
+            app.request(reqwest::Method::POST, "/v1/users/me/avatar", Some(&user.token)).multipart(form).send().await.unwrap();
+        assert_invalid(response, &[("caption", "unknown_field"), ("avatar", "unknown_field")]).await;
+        let profile = profile_ok(app.get("/v1/users/me", Some(&user.token)).await).await;
+        assert_eq!(profile["avatar_image"]["is_default"], true, "{profile}");
+    }
+
     async fn a_png_avatar_is_center_cropped_to_200_px(app, _media) {
         let user = app.register("png_user").await;
         assert_red_avatar(&app, &user, png(&red_middle())).await;

@@ -8,14 +8,20 @@ use profile_domain::{FieldCode, FieldError};
 use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
-/// The bytes of the field named `name`, at most `limit` of them. Other
-/// fields are skipped but count toward the limit, so no request is read
-/// without bound.
+/// The bytes of the field named `name`, at most `limit` bytes in all
+/// fields. Nothing sent is silently dropped: when the field is there, any
+/// other field (or a second `name`) is a 422 `unknown_field` naming each.
+/// Every field counts toward the limit, so no request is read without bound.
 pub async fn read_file_field(mut payload: Multipart, name: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut seen = 0_usize;
+    let mut found = None;
+    let mut others = Vec::new();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(multipart_error)?;
-        let wanted = field.name() == Some(name);
+        let wanted = found.is_none() && field.name() == Some(name);
+        if !wanted {
+            others.push(field.name().unwrap_or_default().to_owned());
+        }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(multipart_error)?;
@@ -28,12 +34,25 @@ pub async fn read_file_field(mut payload: Multipart, name: &str, limit: usize) -
             }
         }
         if wanted {
-            return Ok(bytes);
+            found = Some(bytes);
         }
     }
-    let missing = FieldError::new(name.to_owned(), FieldCode::Required)
-        .with_message(format!("Send the image as the multipart field `{name}`."));
-    Err(ApiError::validation([&missing]))
+    let Some(bytes) = found else {
+        let missing = FieldError::new(name.to_owned(), FieldCode::Required)
+            .with_message(format!("Send the image as the multipart field `{name}`."));
+        return Err(ApiError::validation([&missing]));
+    };
+    if !others.is_empty() {
+        let unknown: Vec<FieldError> = others
+            .into_iter()
+            .map(|other| {
+                FieldError::new(other, FieldCode::UnknownField)
+                    .with_message(format!("Send only the multipart field `{name}`."))
+            })
+            .collect();
+        return Err(ApiError::validation(unknown.iter()));
+    }
+    Ok(bytes)
 }
 
 fn too_large(limit: usize) -> ApiError {

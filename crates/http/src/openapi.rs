@@ -25,12 +25,19 @@ pub struct UserParam(
     pub String,
 );
 
-/// `If-Match`.
+/// `If-Match`: `*`, or entity tags as the service writes them (`"3"`,
+/// strong; a weak `W/"3"` never matches, since `If-Match` compares
+/// strongly), separated by commas.
 #[derive(IntoParams)]
 #[into_params(names("If-Match"), parameter_in = Header)]
 pub struct IfMatchParam(
-    /// The version the change is based on (`"3"`): 412 when it is stale.
-    pub Option<String>,
+    /// The version the change is based on (`"3"`), or `*`: 412 when it is stale.
+    #[param(
+        required = false,
+        pattern = r#"^(\*|(W/)?"[0-9]{1,19}"( *, *(W/)?"[0-9]{1,19}")*)$"#,
+        example = "\"3\""
+    )]
+    pub String,
 );
 
 /// A problem document (RFC 9457).
@@ -172,12 +179,10 @@ fn schema_of(schema: Value) -> RefOr<Schema> {
     serde_json::from_value(schema).unwrap_or_else(|_| RefOr::T(Schema::default()))
 }
 
-/// Optional: the type or `null`.
-fn nullable(mut schema: Value) -> Value {
-    if let Some(kind) = schema.get("type").cloned() {
-        schema["type"] = json!([kind, "null"]);
-    }
-    schema
+/// Optional: the value, or `null` or a blank string, which clear it.
+fn optional(schema: Value) -> Value {
+    let description = schema["description"].clone();
+    json!({"anyOf": [schema, {"type": "string", "maxLength": 0}, {"type": "null"}], "description": description})
 }
 
 /// The editable members, PUT's `required` ones among them when `replace`:
@@ -186,15 +191,21 @@ fn nullable(mut schema: Value) -> Value {
 /// answer `null` with 422 `not_nullable`. Server-maintained members a GET
 /// shows are accepted only unchanged, so they are `readOnly` here.
 fn profile_input(replace: bool, description: &str, example: Value) -> Value {
+    profile_members(replace, true, description, example)
+}
+
+/// The members of [`profile_input`]; other members are refused when
+/// `strict`, else ignored (the dialects' leniency).
+fn profile_members(replace: bool, strict: bool, description: &str, example: Value) -> Value {
     let text = |max: u32, what: &str| {
-        nullable(json!({"type": "string", "maxLength": max, "pattern": PRINTABLE, "description": what}))
+        optional(json!({"type": "string", "maxLength": max, "pattern": PRINTABLE, "description": what}))
     };
     let url = |host: Option<&str>, what: &str| {
         let mut schema = json!({"type": "string", "format": "uri", "maxLength": 2048, "description": what});
         if let Some(host) = host {
             schema["pattern"] = format!("^https?://((www|m|mobile)\\.)?{host}(/[^\\s]*)?$").into();
         }
-        nullable(schema)
+        optional(schema)
     };
     let mut required = vec![];
     if replace {
@@ -203,7 +214,7 @@ fn profile_input(replace: bool, description: &str, example: Value) -> Value {
     json!({
         "type": "object",
         "description": description,
-        "additionalProperties": false,
+        "additionalProperties": !strict,
         "required": required,
         "properties": {
             "username": {"type": "string", "minLength": 3, "maxLength": 20,
@@ -216,23 +227,26 @@ fn profile_input(replace: bool, description: &str, example: Value) -> Value {
             "description": {"$ref": "#/components/schemas/DescriptionInput"},
             "location": text(100, "At most 100 characters, no control characters."),
             "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2 code (`PL`)."},
-            "locale": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$",
-                "description": "BCP 47 tag (`en-US`).", "examples": ["en-US"]},
+            "locale": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))?$",
+                "description": "BCP 47 tag: language, then script, region and one variant if any (`en-US`, \
+                    `zh-Hant-TW`); App.net's `en_US` too.", "examples": ["en-US"]},
             "timezone": {"type": "string", "description": "IANA time zone (`Europe/Warsaw`).", "examples": ["Europe/Warsaw"]},
-            "birthdate": {"type": ["string", "null"], "format": "date",
-                "description": "A date (or RFC 3339 date-time); at least 13 years ago."},
+            "birthdate": optional(json!({"type": "string", "format": "date",
+                "description": "A date (or RFC 3339 date-time); at least 13 years ago."})),
             "gender": text(32, "`female`, `male`, `non_binary`, `prefer_not_to_say` or free text ≤ 32 characters."),
             "pronouns": text(40, "Free text, at most 40 characters after trimming, no control characters."),
             "website_url": url(None, "Absolute http(s) URL."),
             "twitter_url": url(Some("(twitter|x)\\.com"), "On twitter.com or x.com (`www.`, `m.` or `mobile.` in front allowed)."),
             "facebook_url": url(Some("facebook\\.com"), "On facebook.com (`www.`, `m.` or `mobile.` in front allowed)."),
             "instagram_url": url(Some("instagram\\.com"), "On instagram.com (`www.`, `m.` or `mobile.` in front allowed)."),
-            "eth_address": {"type": ["string", "null"], "pattern": "^0x[0-9A-Fa-f]{40}$",
-                "description": "`0x` and 40 hex digits; mixed case must pass EIP-55."},
-            "bank_account": {"type": ["string", "null"], "description": "An IBAN."},
+            "eth_address": optional(json!({"type": "string", "pattern": "^0x([0-9a-f]{40}|[0-9A-F]{40})$",
+                "description": "`0x` and 40 hex digits in one case (a mixed-case address is accepted when it \
+                    passes EIP-55)."})),
+            "bank_account": optional(json!({"type": "string", "pattern": "^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$",
+                "description": "An IBAN (its check digits must be right; spaces between groups are accepted too)."})),
             "is_creator": {"type": "boolean", "description": "Only with `profiles.write_any`."},
-            "role": {"type": "string", "minLength": 1, "maxLength": 64, "examples": ["user"],
-                "description": "Only with `users.manage`: `user` or `admin`."},
+            "role": {"type": "string", "enum": ["user", "admin"], "examples": ["user"],
+                "description": "Only with `users.manage`: `user` or `admin` (the built-in roles)."},
             "annotations": {"type": ["array", "null"], "maxItems": 20,
                 "items": {"$ref": "#/components/schemas/AnnotationSchema"}, "description": "At most 20."},
             "id": {"type": "integer", "readOnly": true, "description": "As shown; only unchanged."},
@@ -274,6 +288,80 @@ json_schema!(
 );
 
 json_schema!(
+    /// The editable profile as the dialects that take our members merge it
+    /// (App.net's PATCH, with its `en_US` locales too, and mico's PUT):
+    /// other members ignored.
+    LenientProfileInput = profile_members(false, false,
+        "The editable profile, as App.net's PATCH and mico's PUT merge it; other members are ignored.",
+        json!({"name": "Alice Smith"}))
+);
+
+json_schema!(
+    /// App.net's user object as its PUT replaces the members it names:
+    /// `name`, `locale`, `timezone` and `description` required.
+    LenientProfileReplacement = profile_members(true, false,
+        "The editable profile, as App.net's PUT replaces the members it names: `name`, `locale`, `timezone` \
+         and `description` are required; other members are ignored.",
+        json!({"name": "Alice Smith", "description": {"text": "Hello"}, "locale": "en_US", "timezone": "Europe/Warsaw"}))
+);
+
+json_schema!(
+    /// Dialect 000's edit body: our members, the name written
+    /// `user_nickname` (`name` itself is not read), other members ignored.
+    NicknameProfileInput = renamed(&[("name", "user_nickname")], false)
+);
+
+json_schema!(
+    /// Dialect 001's update body: the members it reads, in its camelCase
+    /// keys, the description a plain string; other members ignored.
+    CreatorsHubProfileInput = renamed(
+        &[
+            ("description", "description"),
+            ("location", "location"),
+            ("country", "country"),
+            ("twitter_url", "twitterUrl"),
+            ("facebook_url", "facebookUrl"),
+            ("instagram_url", "instagramUrl"),
+            ("website_url", "websiteUrl"),
+            ("eth_address", "ethPublicAddr"),
+            ("bank_account", "bankAccount"),
+            ("is_creator", "isCreator"),
+        ],
+        true
+    )
+);
+
+/// [`LenientProfileInput`] with each `(ours, theirs)` member renamed; with
+/// `only`, no other member is read (so none is documented), and the
+/// description is a plain string (`null`: none).
+fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
+    let mut schema = profile_members(
+        false,
+        false,
+        "The editable profile in the dialect's keys; other members are \
+        ignored.",
+        json!({}),
+    );
+    schema.as_object_mut().map(|o| o.remove("examples"));
+    let Some(ours) = schema["properties"].as_object().cloned() else { return schema };
+    let mut theirs = serde_json::Map::new();
+    if !only {
+        theirs = ours.clone();
+    }
+    for (our_key, their_key) in renames {
+        theirs.remove(*our_key);
+        let mut member = ours.get(*our_key).cloned().unwrap_or_default();
+        if only && *our_key == "description" {
+            member = json!({"type": ["string", "null"], "maxLength": 256, "pattern": PRINTABLE_TEXT,
+                "description": "The description's text, as `description.text` natively."});
+        }
+        theirs.insert((*their_key).to_owned(), member);
+    }
+    schema["properties"] = Value::Object(theirs);
+    schema
+}
+
+json_schema!(
     /// A description as sent.
     DescriptionInput = json!({
         "type": "object",
@@ -287,7 +375,18 @@ json_schema!(
                     mentions, hashtags and links are found in it."},
             "entities": {"type": ["object", "null"], "additionalProperties": false,
                 "description": "Links over parts of the text: `{links: [{url, text?, pos, len}]}`.",
-                "properties": {"links": {"type": "array", "items": {"type": "object"}}}},
+                "properties": {"links": {"type": "array", "maxItems": 256, "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["url", "pos", "len"],
+                    "description": "A link over `len` characters of the text from `pos`: inside the text, \
+                        not overlapping another link.",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri", "maxLength": 2048, "pattern": "^https?://[^\\s]+$"},
+                        "text": {"type": "string", "maxLength": 256},
+                        "pos": {"type": "integer", "minimum": 0, "maximum": 255},
+                        "len": {"type": "integer", "minimum": 1, "maximum": 256}
+                    }}}}},
             "html": {"type": "string", "readOnly": true, "description": "As shown; only unchanged."}
         }
     })
@@ -346,11 +445,13 @@ fn entity(members: &[(&str, &str)]) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
 
-/// A multipart upload of one image in the field `field`, at most `max` bytes.
+/// A multipart upload of one image in the field `field`, and no other field
+/// (422 `unknown_field`).
 pub fn image_upload(field: &str, what: &str) -> RefOr<Schema> {
     schema_of(json!({
         "type": "object",
         "required": [field],
+        "additionalProperties": false,
         "properties": {field: {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream", "description": what}}
     }))
 }
@@ -364,6 +465,7 @@ mod tests {
         for schema in [
             profile_input(false, "", json!({})),
             profile_input(true, "", json!({})),
+            renamed(&[("name", "user_nickname")], false),
             entity(&[("id", "integer?")]),
         ] {
             assert!(serde_json::from_value::<RefOr<Schema>>(schema.clone()).is_ok(), "{schema}");
@@ -371,6 +473,10 @@ mod tests {
         for schema in [
             ProfileInput::schema(),
             ProfileReplacement::schema(),
+            LenientProfileInput::schema(),
+            LenientProfileReplacement::schema(),
+            NicknameProfileInput::schema(),
+            CreatorsHubProfileInput::schema(),
             DescriptionInput::schema(),
             DescriptionSchema::schema(),
             AnnotationSchema::schema(),

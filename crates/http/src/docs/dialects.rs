@@ -27,10 +27,17 @@ const CREATORS_HUB: &str = "dialect-001 creators-hub";
 const MICO: &str = "dialect-002 mico";
 const APP_NET: &str = "dialect-003 app.net";
 
-/// One operation: `tag`, `id`, `summary`, parameters, a JSON request body
-/// when `body`, its own bearer token when `auth` (else optional), and the
-/// 200 and error answers, both JSON objects.
-fn operation(tag: &str, id: &str, summary: &str, parameters: Value, body: Option<&str>, auth: bool) -> Value {
+/// One operation: `tag`, `id`, `summary`, parameters, a request body of
+/// `body`'s content type and schema, its own bearer token when `auth` (else
+/// optional), and the 200 and error answers, both JSON objects.
+fn operation(
+    tag: &str,
+    id: &str,
+    summary: &str,
+    parameters: Value,
+    body: Option<(&str, Value)>,
+    auth: bool,
+) -> Value {
     let mut operation = json!({
         "tags": [tag],
         "operationId": id,
@@ -42,12 +49,7 @@ fn operation(tag: &str, id: &str, summary: &str, parameters: Value, body: Option
         },
         "security": if auth { json!([{"bearer": []}]) } else { json!([{}, {"bearer": []}]) }
     });
-    if let Some(content_type) = body {
-        let schema = if content_type == "multipart/form-data" {
-            json!({"type": "object", "properties": {}})
-        } else {
-            json!({"type": "object"})
-        };
+    if let Some((content_type, schema)) = body {
         operation["requestBody"] = json!({"required": true, "content": {content_type: {"schema": schema}}});
     }
     operation
@@ -59,6 +61,23 @@ fn path_param(name: &str, what: &str) -> Value {
 
 fn query_param(name: &str, what: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": what, "schema": {"type": "string"}})
+}
+
+/// A JSON body of the component schema `name`.
+fn json_body_of(name: &str) -> Option<(&'static str, Value)> {
+    Some(("application/json", json!({"$ref": format!("#/components/schemas/{name}")})))
+}
+
+/// `ids`: required, with at least one entry.
+fn ids() -> Value {
+    json!({"name": "ids", "in": "query", "required": true,
+        "description": "Comma-separated ids or `@username`s, at most 200",
+        "schema": {"type": "string", "pattern": "[^,\\s]"}})
+}
+
+/// The multipart body of an App.net upload: the image in the field `kind`.
+fn upload(kind: &str) -> Value {
+    serde_json::to_value(crate::openapi::image_upload(kind, "JPEG, PNG, GIF or WebP")).unwrap_or_default()
 }
 
 /// Every dialect path and its operations.
@@ -76,7 +95,7 @@ fn paths() -> Vec<(&'static str, Value)> {
                 }); Value::Object(o) }),
             "post": operation(APP_NET, &format!("appNetUpload{name}"),
                 &format!("Upload the {kind} (multipart field `{kind}`)"),
-                json!([app_user(), include()]), Some("multipart/form-data"), true)
+                json!([app_user(), include()]), Some(("multipart/form-data", upload(kind))), true)
         })
     };
     vec![
@@ -93,7 +112,7 @@ fn paths() -> Vec<(&'static str, Value)> {
         (
             "/v1/user/profile/edit",
             json!({"post": operation(NICKNAME, "nicknameEdit", "Edit the caller's profile",
-            json!([]), Some("application/json"), true)}),
+            json!([]), json_body_of("NicknameProfileInput"), true)}),
         ),
         (
             "/api/public/user/{user_id}/info",
@@ -101,25 +120,25 @@ fn paths() -> Vec<(&'static str, Value)> {
                 "get": operation(CREATORS_HUB, "creatorsHubShow", "Read a profile",
                     json!([path_param("user_id", "A numeric id, `me` or `@username`")]), None, false),
                 "put": operation(CREATORS_HUB, "creatorsHubUpdate", "Update a profile (merged)",
-                    json!([path_param("user_id", "A numeric id, `me` or `@username`")]), Some("application/json"), true)
+                    json!([path_param("user_id", "A numeric id, `me` or `@username`")]), json_body_of("CreatorsHubProfileInput"), true)
             }),
         ),
         (
             "/v1/users/profile",
             json!({"put": operation(MICO, "micoUpdate", "Update the caller's profile (merged)",
-            json!([]), Some("application/json"), true)}),
+            json!([]), json_body_of("LenientProfileInput"), true)}),
         ),
         (
             "/stream/0/users",
             json!({"get": operation(APP_NET, "appNetGetUsers", "Retrieve multiple users",
-            json!([query_param("ids", "Comma-separated ids or `@username`s, at most 200"), include()]), None, false)}),
+            json!([ids(), include()]), None, false)}),
         ),
         (
             "/stream/0/users/me",
             json!({
                 "get": operation(APP_NET, "appNetGetMe", "Retrieve the caller", json!([include()]), None, true),
-                "put": operation(APP_NET, "appNetPutMe", "Update the caller (replaced)", json!([include()]), Some("application/json"), true),
-                "patch": operation(APP_NET, "appNetPatchMe", "Update the caller (merged)", json!([include()]), Some("application/json"), true)
+                "put": operation(APP_NET, "appNetPutMe", "Update the caller (replaced)", json!([include()]), json_body_of("LenientProfileReplacement"), true),
+                "patch": operation(APP_NET, "appNetPatchMe", "Update the caller (merged)", json!([include()]), json_body_of("LenientProfileInput"), true)
             }),
         ),
         (

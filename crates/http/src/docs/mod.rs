@@ -10,6 +10,8 @@
 
 mod dialects;
 mod images;
+#[cfg(test)]
+mod rules_tests;
 
 use dialects::Dialects;
 use images::PerKind;
@@ -26,7 +28,8 @@ use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::ImageJson;
 use crate::openapi::{
-    AnnotationSchema, DescriptionInput, DescriptionSchema, Problem, ProfileInput, ProfileReplacement,
+    AnnotationSchema, CreatorsHubProfileInput, DescriptionInput, DescriptionSchema, LenientProfileInput,
+    LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
 };
 use crate::problem::FieldProblem;
 use crate::routes;
@@ -62,6 +65,7 @@ use crate::routes;
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
+        LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
     tags(
@@ -90,7 +94,7 @@ impl Modify for BearerAuth {
 /// States two rules exactly, as enums of `ProfileInput` and
 /// `ProfileReplacement`: `timezone`, the IANA names the service knows, and
 /// `country`, the ISO 3166-1 alpha-2 codes it knows (upper case; lower case
-/// is accepted too; `null` clears).
+/// is accepted too; `null` and `""` clear).
 struct KnownNames;
 
 impl Modify for KnownNames {
@@ -103,8 +107,16 @@ impl Modify for KnownNames {
             .map(serde_json::Value::from)
             .collect();
         countries.push(serde_json::Value::Null);
+        countries.push("".into());
         let Some(components) = openapi.components.as_mut() else { return };
-        for schema in ["ProfileInput", "ProfileReplacement"] {
+        for schema in [
+            "ProfileInput",
+            "ProfileReplacement",
+            "LenientProfileInput",
+            "LenientProfileReplacement",
+            "NicknameProfileInput",
+            "CreatorsHubProfileInput",
+        ] {
             let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { continue };
             for (field, names) in [("timezone", &zones), ("country", &countries)] {
                 if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {

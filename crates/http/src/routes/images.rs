@@ -64,7 +64,8 @@ pub async fn remove(
 /// (no token needed except for `me`), the query string passed along;
 /// `?w=N` picks the stored size nearest to N pixels wide.
 #[utoipa::path(get, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam,
-        ("w" = Option<u32>, Query, description = "Wanted width: the nearest stored size")),
+        ("w" = Option<String>, Query, description = "Wanted width in pixels: the nearest stored size; a value \
+            that is not a whole number is ignored (the primary size), since the query string is passed along")),
     responses((status = 302, description = "To the image; the query string is passed along",
             headers(("Location" = String, description = "The image URL"))),
         (status = 401, description = "`me` without a valid token", body = Problem, content_type = "application/problem+json"),
