@@ -16,6 +16,8 @@ mod rules_tests;
 use dialects::Dialects;
 use images::PerKind;
 
+use std::sync::LazyLock;
+
 use actix_web::{HttpResponse, web};
 use profile_domain::profile::Country;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -127,13 +129,24 @@ impl Modify for KnownNames {
     }
 }
 
+/// The document as JSON, made on its first request and shared by every
+/// worker: building it (every route, the dialects, the time-zone and
+/// country lists) costs milliseconds and memory no worker should pay at
+/// start or keep until someone asks.
+static DOCUMENT: LazyLock<web::Bytes> = LazyLock::new(|| {
+    // Serializing plain data cannot fail; the tests below serialize it too.
+    web::Bytes::from(serde_json::to_vec(&ApiDoc::openapi()).expect("the OpenAPI document serializes"))
+});
+
 /// Mounts `/openapi.json`, `/docs/` and the `/docs` redirect to it.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        SwaggerUi::new("/docs/{_:.*}")
-            .url("/openapi.json", ApiDoc::openapi())
-            .config(Config::default().validator_url("none")),
+        crate::resources::allowing("/openapi.json", "GET, HEAD").route(
+            web::get()
+                .to(|| async { HttpResponse::Ok().content_type("application/json").body(DOCUMENT.clone()) }),
+        ),
     )
+    .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"]).validator_url("none")))
     .service(crate::resources::allowing("/docs", "GET, HEAD").route(
         web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
@@ -170,7 +183,8 @@ mod tests {
         let mut mounted = mounted;
         mounted.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
         for (pattern, allow) in mounted {
-            if pattern.starts_with("/docs") {
+            // The document and its UI are not part of the API they describe.
+            if pattern.starts_with("/docs") || pattern == "/openapi.json" {
                 continue;
             }
             let pattern = normalize(&pattern);
