@@ -12,7 +12,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use crate::problem::FieldProblem;
 
@@ -159,23 +159,24 @@ macro_rules! json_schema {
         $(#[$meta])*
         pub enum $name {}
 
-        impl PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
-                schema_of($schema)
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                $crate::openapi::schema_of($schema)
             }
         }
 
-        impl ToSchema for $name {
+        impl utoipa::ToSchema for $name {
             fn name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
         }
     };
 }
+pub(crate) use json_schema;
 
 /// A JSON Schema written as a literal, as utoipa's model (the literals below
 /// are checked by `every_written_schema_parses`).
-fn schema_of(schema: Value) -> RefOr<Schema> {
+pub(crate) fn schema_of(schema: Value) -> RefOr<Schema> {
     serde_json::from_value(schema).unwrap_or_else(|_| RefOr::T(Schema::default()))
 }
 
@@ -311,30 +312,10 @@ json_schema!(
     NicknameProfileInput = renamed(&[("name", "user_nickname")], false)
 );
 
-json_schema!(
-    /// Dialect 001's update body: the members it reads, in its camelCase
-    /// keys, the description a plain string; other members ignored.
-    CreatorsHubProfileInput = renamed(
-        &[
-            ("description", "description"),
-            ("location", "location"),
-            ("country", "country"),
-            ("twitter_url", "twitterUrl"),
-            ("facebook_url", "facebookUrl"),
-            ("instagram_url", "instagramUrl"),
-            ("website_url", "websiteUrl"),
-            ("eth_address", "ethPublicAddr"),
-            ("bank_account", "bankAccount"),
-            ("is_creator", "isCreator"),
-        ],
-        true
-    )
-);
-
 /// [`LenientProfileInput`] with each `(ours, theirs)` member renamed; with
 /// `only`, no other member is read (so none is documented), and the
 /// description is a plain string (`null`: none).
-fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
+pub(crate) fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
     let mut schema = profile_members(
         false,
         false,
@@ -458,6 +439,8 @@ pub fn image_upload(field: &str, what: &str) -> RefOr<Schema> {
 
 #[cfg(test)]
 mod tests {
+    use utoipa::PartialSchema;
+
     use super::*;
 
     #[test]
@@ -476,7 +459,7 @@ mod tests {
             LenientProfileInput::schema(),
             LenientProfileReplacement::schema(),
             NicknameProfileInput::schema(),
-            CreatorsHubProfileInput::schema(),
+            crate::dialects::creators_hub::CreatorsHubProfileInput::schema(),
             DescriptionInput::schema(),
             DescriptionSchema::schema(),
             AnnotationSchema::schema(),

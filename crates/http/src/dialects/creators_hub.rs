@@ -37,6 +37,12 @@ const KEYS: [(&str, &str); 10] = [
     ("is_creator", "isCreator"),
 ];
 
+crate::openapi::json_schema!(
+    /// Dialect 001's update body: the members it reads ([`KEYS`]), in its
+    /// camelCase keys, the description a plain string; other members ignored.
+    CreatorsHubProfileInput = crate::openapi::renamed(&KEYS, true)
+);
+
 /// Error paths of ours that this dialect spells otherwise, besides [`KEYS`]:
 /// its description is a plain string.
 const PATHS: [(&str, &str); 1] = [("description.text", "description")];

@@ -25,13 +25,14 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::ImageJson;
 use crate::openapi::{
-    AnnotationSchema, CreatorsHubProfileInput, DescriptionInput, DescriptionSchema, LenientProfileInput,
-    LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
+    AnnotationSchema, DescriptionInput, DescriptionSchema, LenientProfileInput, LenientProfileReplacement,
+    NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
 };
 use crate::problem::FieldProblem;
 use crate::routes;
