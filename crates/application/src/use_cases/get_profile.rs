@@ -137,7 +137,7 @@ mod tests {
     use crate::ports::profile_reader::MockProfileReader;
     use crate::use_cases::test_support::noon;
     use profile_domain::account::{Email, Username};
-    use profile_domain::profile::{Description, Profile};
+    use profile_domain::profile::{Description, Profile, StoredProfileParts};
     use profile_domain::user::{Role, UserId};
 
     fn caller(id: i64) -> Caller {
@@ -187,6 +187,18 @@ mod tests {
         ))
     }
 
+    /// Alice's new profile taken apart, to be set up and restored.
+    fn alice_parts() -> StoredProfileParts {
+        Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("a@example.com").unwrap(),
+            Role::new(1, "user", Default::default()),
+            noon(),
+        )
+        .into_parts()
+    }
+
     #[tokio::test]
     async fn several_are_read_in_order_once_each_leaving_out_who_does_not_exist() {
         let mut users = MockProfileReader::new();
@@ -227,14 +239,7 @@ mod tests {
     async fn mentions_resolve_to_users_that_exist() {
         let mut users = MockProfileReader::new();
         users.expect_find().returning(|_| {
-            let mut profile = Profile::new(
-                UserId(1),
-                Username::try_from("alice").unwrap(),
-                Email::try_from("a@example.com").unwrap(),
-                Role::new(1, "user", Default::default()),
-                noon(),
-            )
-            .into_parts();
+            let mut profile = alice_parts();
             profile.description = Description::try_from("hi @Bob and @ghost").unwrap();
             Ok(Some(StoredProfile::without_images(Profile::restore(profile))))
         });
@@ -254,14 +259,7 @@ mod tests {
     async fn a_strangers_view_holds_no_private_value_and_the_owners_does() {
         let mut users = MockProfileReader::new();
         users.expect_find().returning(|_| {
-            let mut profile = Profile::new(
-                UserId(1),
-                Username::try_from("alice").unwrap(),
-                Email::try_from("a@example.com").unwrap(),
-                Role::new(1, "user", Default::default()),
-                noon(),
-            )
-            .into_parts();
+            let mut profile = alice_parts();
             profile.birthdate = Some(profile_domain::profile::Birthdate::restore(
                 chrono::NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
             ));
