@@ -153,6 +153,18 @@ both_databases! {
         let (status, _, body) = edit(&app, Some(&alice.token), &json!({})).await;
         assert_eq!((status, body["user_nickname"].clone()), (StatusCode::OK, json!("Kim Nick")));
         assert_eq!(body["version"], native["version"], "no change, no new version");
+
+        // Members of its own are ignored, inside a description as at the top.
+        let lenient = json!({
+            "x": 1,
+            "description": {"text": "Hi", "x": 1, "entities": {"x": [], "links": [
+                {"url": "https://example.com", "pos": 0, "len": 2, "x": true}
+            ]}}
+        });
+        let (status, _, body) = edit(&app, Some(&alice.token), &lenient).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["description"]["text"], "Hi", "{body}");
+        assert_eq!(body["description"]["entities"]["links"][0]["url"], "https://example.com/", "{body}");
     }
 
     async fn dialect_000_edit_errors_are_messages(app) {

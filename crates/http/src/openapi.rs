@@ -225,7 +225,11 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
                 "description": "A valid address, unique ignoring case."},
             "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$",
                 "description": "1–50 characters after trimming, no control characters."},
-            "description": {"$ref": "#/components/schemas/DescriptionInput"},
+            "description": {"$ref": if strict {
+                "#/components/schemas/DescriptionInput"
+            } else {
+                "#/components/schemas/LenientDescriptionInput"
+            }},
             "location": text(100, "At most 100 characters, no control characters."),
             "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2 code (`PL`)."},
             "locale": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))?$",
@@ -343,22 +347,39 @@ pub(crate) fn renamed(renames: &[(&str, &str)], only: bool) -> Value {
 }
 
 json_schema!(
-    /// A description as sent.
-    DescriptionInput = json!({
+    /// A description as sent, other members refused (the native API).
+    DescriptionInput = description_input(true)
+);
+
+json_schema!(
+    /// A description as sent, other members ignored (the dialects).
+    LenientDescriptionInput = description_input(false)
+);
+
+/// A description as sent: `text` and its `entities.links`; members of its
+/// own are refused when `strict`, else ignored, at every level, as
+/// [`profile_members`] treats the profile's.
+fn description_input(strict: bool) -> Value {
+    let (title, others) = if strict {
+        ("DescriptionInput", "other members are refused (422 `unknown_field`)")
+    } else {
+        ("LenientDescriptionInput", "other members are ignored")
+    };
+    json!({
         "type": "object",
-        "title": "DescriptionInput",
-        "description": "A description as sent.",
+        "title": title,
+        "description": format!("A description as sent; {others}."),
         "required": ["text"],
-        "additionalProperties": false,
+        "additionalProperties": !strict,
         "properties": {
             "text": {"type": "string", "maxLength": 256, "pattern": PRINTABLE_TEXT,
                 "description": "At most 256 characters, no control characters but line breaks and tabs; \
                     mentions, hashtags and links are found in it."},
-            "entities": {"type": ["object", "null"], "additionalProperties": false,
+            "entities": {"type": ["object", "null"], "additionalProperties": !strict,
                 "description": "Links over parts of the text: `{links: [{url, text?, pos, len}]}`.",
                 "properties": {"links": {"type": "array", "maxItems": 256, "items": {
                     "type": "object",
-                    "additionalProperties": false,
+                    "additionalProperties": !strict,
                     "required": ["url", "pos", "len"],
                     "description": "A link over `len` characters of the text from `pos`: inside the text, \
                         not overlapping another link.",
@@ -371,7 +392,7 @@ json_schema!(
             "html": {"type": "string", "readOnly": true, "description": "As shown; only unchanged."}
         }
     })
-);
+}
 
 json_schema!(
     /// An annotation.
@@ -461,6 +482,7 @@ mod tests {
             NicknameProfileInput::schema(),
             crate::dialects::creators_hub::CreatorsHubProfileInput::schema(),
             DescriptionInput::schema(),
+            LenientDescriptionInput::schema(),
             DescriptionSchema::schema(),
             AnnotationSchema::schema(),
         ] {

@@ -31,8 +31,8 @@ use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::ImageJson;
 use crate::openapi::{
-    AnnotationSchema, DescriptionInput, DescriptionSchema, LenientProfileInput, LenientProfileReplacement,
-    NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
+    AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
+    LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
 };
 use crate::problem::FieldProblem;
 use crate::routes;
@@ -66,7 +66,7 @@ use crate::routes;
     ),
     components(schemas(
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
-        ProfileReplacement, DescriptionInput, ProfileResponse, DescriptionSchema,
+        ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
     )),

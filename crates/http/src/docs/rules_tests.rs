@@ -69,6 +69,33 @@ fn a_description_link_names_its_members() {
     assert_eq!(link["properties"]["pos"]["type"], "integer", "{link}");
 }
 
+/// The native bodies refuse members of their own inside a description as at
+/// the top; the dialects' bodies ignore them at every level, as their
+/// parsers do (a request schemathesis makes with `description.entities.x`
+/// must not be "schema-violating" for a dialect that accepts it).
+#[test]
+fn a_description_is_as_strict_as_the_body_holding_it() {
+    let document = document();
+    let schemas = &document["components"]["schemas"];
+    for (body, strict) in [
+        ("ProfileInput", true),
+        ("ProfileReplacement", true),
+        ("LenientProfileInput", false),
+        ("LenientProfileReplacement", false),
+        ("NicknameProfileInput", false),
+    ] {
+        assert_eq!(schemas[body]["additionalProperties"], !strict, "{body}");
+        let reference = schemas[body]["properties"]["description"]["$ref"].as_str().unwrap_or_default();
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        let description = &schemas[name];
+        let entities = &description["properties"]["entities"];
+        let link = &entities["properties"]["links"]["items"];
+        for (level, schema) in [("description", description), ("entities", entities), ("link", link)] {
+            assert_eq!(schema["additionalProperties"], !strict, "{body} → {name}: {level}");
+        }
+    }
+}
+
 #[test]
 fn app_net_ids_are_required() {
     let document = document();
