@@ -28,6 +28,9 @@ URL = re.compile(r"^https?://[^\s]+$")
 LINK_MEMBERS = {"url", "text", "pos", "len"}
 IMAGE_REDIRECTS = {"GET /v1/users/{user}/avatar", "GET /v1/users/{user}/cover"}
 APP_NET_EDITS = {"PUT /stream/0/users/me", "PATCH /stream/0/users/me"}
+# Bodies that refuse members of their own (the native API); the dialects'
+# bodies ignore them, inside a description's links too.
+STRICT_EDITS = {"PUT /v1/users/{user}", "PATCH /v1/users/{user}"}
 ANNOTATION_TYPE = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
@@ -46,10 +49,10 @@ def _too_young(value):
     return born > today.replace(year=today.year - 14) or born.year < 1900
 
 
-def _schema_valid_link(link):
+def _schema_valid_link(link, strict):
     return (
         isinstance(link, dict)
-        and set(link) <= LINK_MEMBERS
+        and (not strict or set(link) <= LINK_MEMBERS)
         and {"url", "pos", "len"} <= set(link)
         and isinstance(link["url"], str)
         and URL.match(link["url"]) is not None
@@ -108,7 +111,7 @@ def map_body(context, body):
                     link[key] = int(link[key])
         if (
             isinstance(links, list)
-            and all(_schema_valid_link(link) for link in links)
+            and all(_schema_valid_link(link, operation in STRICT_EDITS) for link in links)
             and not _links_fit(description["text"], links)
         ):
             entities["links"] = []
