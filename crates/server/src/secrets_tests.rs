@@ -86,7 +86,8 @@ fn printed() -> Vec<(&'static str, String)> {
                 LogInCommand {
                     login: "alice".into(),
                     password: "correct-horse-battery".into(),
-                    client: None
+                    client: None,
+                    user_agent: None,
                 }
             ),
         ),

@@ -177,6 +177,9 @@ pub struct AuthSettings {
     /// Session lifetime.
     #[serde(with = "humantime_serde")]
     pub token_ttl: Duration,
+    /// A session's `last_used_at` is recorded at most once per this interval.
+    #[serde(with = "humantime_serde")]
+    pub session_use_interval: Duration,
     /// Concurrent password hashes; 0 = one per core.
     pub hash_concurrency: usize,
     /// Failed logins allowed per account from one client address within
