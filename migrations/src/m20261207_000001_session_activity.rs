@@ -39,7 +39,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::UserAgent).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::LastUsedAt).to_owned()).await
+        manager
+            .alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::UserAgent).to_owned())
+            .await?;
+        manager
+            .alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::LastUsedAt).to_owned())
+            .await
     }
 }

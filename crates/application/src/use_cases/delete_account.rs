@@ -142,7 +142,9 @@ mod tests {
     fn bob() -> Arc<MockProfileReader> {
         let mut profiles = MockProfileReader::new();
         profiles.expect_find().returning(|who| {
-            if *who != UserRef::Username(Username::try_from("bob_k").unwrap()) && *who != UserRef::Id(UserId(9)) {
+            if *who != UserRef::Username(Username::try_from("bob_k").unwrap())
+                && *who != UserRef::Id(UserId(9))
+            {
                 return Ok(None);
             }
             let username = Username::try_from("bob_k").unwrap();
@@ -171,7 +173,14 @@ mod tests {
         hasher: Arc<MockPasswordHasher>,
         media: MockMediaStore,
     ) -> DeleteAccount {
-        DeleteAccount::new(bob(), Arc::new(accounts), hasher, Arc::new(media), fixed_clock(), Duration::days(30))
+        DeleteAccount::new(
+            bob(),
+            Arc::new(accounts),
+            hasher,
+            Arc::new(media),
+            fixed_clock(),
+            Duration::days(30),
+        )
     }
 
     fn command(target: UserRef, password: Option<&str>) -> DeleteAccountCommand {
@@ -179,7 +188,9 @@ mod tests {
     }
 
     fn field_codes(result: Result<(), AppError>) -> Vec<(String, String)> {
-        let Err(AppError::Validation(errors)) = result else { panic!("expected a validation error: {result:?}") };
+        let Err(AppError::Validation(errors)) = result else {
+            panic!("expected a validation error: {result:?}")
+        };
         errors.errors().iter().map(|e| (e.field.to_string(), e.code.as_str().to_owned())).collect()
     }
 
@@ -207,8 +218,9 @@ mod tests {
     async fn a_wrong_password_deletes_nothing_and_answers_as_a_password_change() {
         let mut accounts = MockAccountRepository::new(); // no delete expectation: a call would panic
         with_hash(&mut accounts);
-        let result =
-            use_case(accounts, hasher(false), MockMediaStore::new()).execute(&user_caller(), command(UserRef::Me, Some("no"))).await;
+        let result = use_case(accounts, hasher(false), MockMediaStore::new())
+            .execute(&user_caller(), command(UserRef::Me, Some("no")))
+            .await;
         assert_eq!(field_codes(result), [("current_password".to_owned(), "incorrect_password".to_owned())]);
     }
 
@@ -224,7 +236,11 @@ mod tests {
     #[tokio::test]
     async fn a_manager_deletes_another_account_without_a_password() {
         let mut accounts = MockAccountRepository::new();
-        accounts.expect_delete().withf(|user, _, _| *user == UserId(9)).times(1).returning(|_, _, _| Ok(DeletedAccount::default()));
+        accounts
+            .expect_delete()
+            .withf(|user, _, _| *user == UserId(9))
+            .times(1)
+            .returning(|_, _, _| Ok(DeletedAccount::default()));
         let mut media = MockMediaStore::new();
         media.expect_delete().never();
         use_case(accounts, Arc::new(MockPasswordHasher::new()), media)
@@ -236,18 +252,26 @@ mod tests {
     #[tokio::test]
     async fn another_account_without_users_manage_is_forbidden_whether_or_not_it_exists() {
         for target in [UserRef::Id(UserId(9)), UserRef::Id(UserId(404))] {
-            let result = use_case(MockAccountRepository::new(), Arc::new(MockPasswordHasher::new()), MockMediaStore::new())
-                .execute(&user_caller(), command(target, Some("pw")))
-                .await;
+            let result = use_case(
+                MockAccountRepository::new(),
+                Arc::new(MockPasswordHasher::new()),
+                MockMediaStore::new(),
+            )
+            .execute(&user_caller(), command(target, Some("pw")))
+            .await;
             assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
         }
     }
 
     #[tokio::test]
     async fn an_unknown_account_is_not_found_for_a_manager() {
-        let result = use_case(MockAccountRepository::new(), Arc::new(MockPasswordHasher::new()), MockMediaStore::new())
-            .execute(&admin_caller(), command(UserRef::Id(UserId(404)), None))
-            .await;
+        let result = use_case(
+            MockAccountRepository::new(),
+            Arc::new(MockPasswordHasher::new()),
+            MockMediaStore::new(),
+        )
+        .execute(&admin_caller(), command(UserRef::Id(UserId(404)), None))
+        .await;
         assert!(matches!(result, Err(AppError::NotFound)), "{result:?}");
     }
 
@@ -258,7 +282,10 @@ mod tests {
         accounts.expect_delete().returning(|_, _, _| Ok(DeletedAccount { media_keys: vec!["a1".into()] }));
         let mut media = MockMediaStore::new();
         media.expect_delete().times(1).returning(|_| Err(MediaError::unavailable("delete a1", "disk gone")));
-        use_case(accounts, hasher(true), media).execute(&user_caller(), command(UserRef::Me, Some("pw"))).await.unwrap();
+        use_case(accounts, hasher(true), media)
+            .execute(&user_caller(), command(UserRef::Me, Some("pw")))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
@@ -268,7 +295,9 @@ mod tests {
         accounts.expect_delete().returning(|_, _, _| Err(RepoError::Unavailable("connection lost".into())));
         let mut media = MockMediaStore::new();
         media.expect_delete().never();
-        let result = use_case(accounts, hasher(true), media).execute(&user_caller(), command(UserRef::Me, Some("pw"))).await;
+        let result = use_case(accounts, hasher(true), media)
+            .execute(&user_caller(), command(UserRef::Me, Some("pw")))
+            .await;
         assert!(matches!(result, Err(AppError::Unavailable(_))), "{result:?}");
     }
 }

@@ -54,7 +54,11 @@ mod tests {
     #[tokio::test]
     async fn ends_the_named_session_of_the_caller_only() {
         let mut sessions = MockSessionRepository::new();
-        sessions.expect_end().withf(|user, id| *user == UserId(3) && *id == 7).times(1).returning(|_, _| Ok(()));
+        sessions
+            .expect_end()
+            .withf(|user, id| *user == UserId(3) && *id == 7)
+            .times(1)
+            .returning(|_, _| Ok(()));
         EndSessions::new(Arc::new(sessions)).one(&caller(), 7).await.unwrap();
     }
 

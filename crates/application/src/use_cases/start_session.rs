@@ -33,7 +33,11 @@ impl StartSession {
     /// A new token for `user`, started by a client that calls itself
     /// `user_agent`; only its digest is stored.
     #[tracing::instrument(name = "start_session", skip_all, fields(user_id = %user))]
-    pub async fn execute(&self, user: UserId, user_agent: Option<UserAgent>) -> Result<IssuedSession, AppError> {
+    pub async fn execute(
+        &self,
+        user: UserId,
+        user_agent: Option<UserAgent>,
+    ) -> Result<IssuedSession, AppError> {
         let token = self.tokens.issue();
         let created_at = self.clock.now();
         let expires_at = created_at + self.ttl;

@@ -46,6 +46,9 @@ mod tests {
         let cut = UserAgent::from_header(&long).unwrap();
         assert_eq!(cut.as_str().chars().count(), USER_AGENT_MAX_CHARS);
         let multibyte = "é".repeat(300);
-        assert_eq!(UserAgent::from_header(&multibyte).unwrap().as_str().chars().count(), USER_AGENT_MAX_CHARS);
+        assert_eq!(
+            UserAgent::from_header(&multibyte).unwrap().as_str().chars().count(),
+            USER_AGENT_MAX_CHARS
+        );
     }
 }

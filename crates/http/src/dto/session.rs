@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use profile_application::model::IssuedSession;
-use profile_application::use_cases::LogInCommand;
 use profile_application::model::SessionInfo;
+use profile_application::use_cases::LogInCommand;
 use profile_domain::ValidationErrors;
 use profile_domain::account::UserAgent;
 use serde::{Deserialize, Serialize};

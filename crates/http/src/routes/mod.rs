@@ -25,7 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(sessions::list_sessions))
                 .route(web::delete().to(sessions::end_other_sessions)),
         )
-        .service(allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)))
+        .service(
+            allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
+        )
         .service(
             allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH, DELETE")
                 .route(web::get().to(users::get_profile))

@@ -8,9 +8,9 @@ use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
 use crate::extract::{client, user_agent};
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, Unauthorized};
-use profile_application::AppError;
 use crate::problem::ApiError;
 use crate::state::UseCases;
+use profile_application::AppError;
 
 /// Log in.
 ///
@@ -48,7 +48,10 @@ pub async fn log_out(caller: Authenticated, app: web::Data<UseCases>) -> Result<
     responses((status = 200, description = "The caller's sessions, newest first", body = Vec<SessionListItem>),
         Unauthorized),
     security(("bearer" = [])))]
-pub async fn list_sessions(caller: Authenticated, app: web::Data<UseCases>) -> Result<HttpResponse, ApiError> {
+pub async fn list_sessions(
+    caller: Authenticated,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
     let sessions = app.list_sessions.execute(&caller.0).await?;
     let sessions: Vec<SessionListItem> = sessions.into_iter().map(SessionListItem::from).collect();
     Ok(HttpResponse::Ok().insert_header(no_store()).json(sessions))
@@ -84,7 +87,10 @@ pub async fn end_session(
 #[utoipa::path(delete, path = "/v1/users/me/sessions", tag = "accounts",
     responses((status = 204, description = "Every other session ended"), Unauthorized),
     security(("bearer" = [])))]
-pub async fn end_other_sessions(caller: Authenticated, app: web::Data<UseCases>) -> Result<HttpResponse, ApiError> {
+pub async fn end_other_sessions(
+    caller: Authenticated,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
     app.end_sessions.all_but_current(&caller.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -214,7 +214,9 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, actix_web::Error> {
     let target = user_ref(&path)?;
     let body = match has_body(&req) {
-        true => JsonObject::<DeleteAccountRequest>::from_request(&req, &mut payload.into_inner()).await?.into_inner(),
+        true => JsonObject::<DeleteAccountRequest>::from_request(&req, &mut payload.into_inner())
+            .await?
+            .into_inner(),
         false => DeleteAccountRequest::default(),
     };
     let command = body.into_command(target)?;

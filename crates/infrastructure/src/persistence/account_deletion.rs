@@ -70,11 +70,8 @@ pub(super) async fn delete_account(
         return Err(RepoError::NotFound);
     }
     notify(tx, &user_message(user)).await?;
-    let media_keys = [stored.avatar.as_ref(), stored.cover.as_ref()]
-        .into_iter()
-        .flatten()
-        .flat_map(image_keys)
-        .collect();
+    let media_keys =
+        [stored.avatar.as_ref(), stored.cover.as_ref()].into_iter().flatten().flat_map(image_keys).collect();
     Ok(DeletedAccount { media_keys })
 }
 

@@ -19,12 +19,12 @@ use sea_orm::{
 };
 
 use super::Database;
+use super::account_deletion::delete_account;
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
 use super::profile_mapping::{mentions_column, to_profile, to_stored_profile, write_columns};
 use super::profile_query::{By, find_profile_row};
-use super::account_deletion::delete_account;
 use super::session_cache::user_message;
 
 /// Accounts and profiles on SeaORM: one adapter for the `users` table, the
