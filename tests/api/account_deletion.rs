@@ -12,6 +12,9 @@ use crate::support::helpers::{
 use crate::support::image_helpers::{BLUE, RED, jpeg, picture, red_middle, upload_ok};
 use crate::support::profile_helpers::{MERGE_PATCH, patch};
 
+/// The `(field, code)` pairs a validation problem names.
+type Expected = &'static [(&'static str, &'static str)];
+
 async fn delete(app: &TestApp, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
     let request = app.request(Method::DELETE, path, token);
     let request = match body {
@@ -126,7 +129,7 @@ mod with_files {
 both_databases! {
     async fn a_wrong_or_missing_password_deletes_nothing(app) {
         let user = app.register("carl_careful").await;
-        let cases: [(Option<Value>, &[(&str, &str)]); 5] = [
+        let cases: [(Option<Value>, Expected); 5] = [
             (Some(json!({"current_password": "not my password"})), &[("current_password", "incorrect_password")]),
             (Some(json!({"current_password": PASSWORD.to_uppercase()})), &[("current_password", "incorrect_password")]),
             (None, &[("current_password", "required")]),

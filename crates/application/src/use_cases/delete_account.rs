@@ -68,11 +68,17 @@ impl DeleteAccount {
         let target = match &command.target {
             UserRef::Me => caller.user_id,
             UserRef::Id(id) if *id == caller.user_id => caller.user_id,
+            UserRef::Id(_) if !manages => return Err(AppError::Forbidden("delete another account".into())),
             other => {
-                if !manages {
-                    return Err(AppError::Forbidden("delete another account".into()));
+                // A name may be the caller's own; anyone else's (or no one's)
+                // is the same 403 to a caller without the privilege.
+                let found = self.profiles.find(other).await?.map(|stored| stored.profile.id());
+                match found {
+                    Some(id) if id == caller.user_id => id,
+                    _ if !manages => return Err(AppError::Forbidden("delete another account".into())),
+                    Some(id) => id,
+                    None => return Err(AppError::NotFound),
                 }
-                self.profiles.find(other).await?.ok_or(AppError::NotFound)?.profile.id()
             }
         };
         if target == caller.user_id {
@@ -142,9 +148,12 @@ mod tests {
     fn bob() -> Arc<MockProfileReader> {
         let mut profiles = MockProfileReader::new();
         profiles.expect_find().returning(|who| {
-            if *who != UserRef::Username(Username::try_from("bob_k").unwrap())
-                && *who != UserRef::Id(UserId(9))
-            {
+            let is_bob = match who {
+                UserRef::Username(name) => name.canonical() == "bob_k",
+                UserRef::Id(id) => *id == UserId(9),
+                UserRef::Me => false,
+            };
+            if !is_bob {
                 return Ok(None);
             }
             let username = Username::try_from("bob_k").unwrap();
@@ -251,7 +260,12 @@ mod tests {
 
     #[tokio::test]
     async fn another_account_without_users_manage_is_forbidden_whether_or_not_it_exists() {
-        for target in [UserRef::Id(UserId(9)), UserRef::Id(UserId(404))] {
+        for target in [
+            UserRef::Id(UserId(9)),
+            UserRef::Id(UserId(404)),
+            UserRef::Username(Username::try_from("bob_k").unwrap()),
+            UserRef::Username(Username::try_from("nobody").unwrap()),
+        ] {
             let result = use_case(
                 MockAccountRepository::new(),
                 Arc::new(MockPasswordHasher::new()),
@@ -261,6 +275,23 @@ mod tests {
             .await;
             assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn ones_own_username_needs_the_password_without_any_privilege() {
+        let mut accounts = MockAccountRepository::new();
+        with_hash(&mut accounts);
+        accounts
+            .expect_delete()
+            .withf(|user, _, _| *user == UserId(9))
+            .times(1)
+            .returning(|_, _, _| Ok(DeletedAccount::default()));
+        let bob_caller = Caller { user_id: UserId(9), ..user_caller() };
+        let by_name = UserRef::Username(Username::try_from("BOB_K").unwrap());
+        let use_case = use_case(accounts, hasher(true), MockMediaStore::new());
+        let missing = use_case.execute(&bob_caller, command(by_name.clone(), None)).await;
+        assert_eq!(field_codes(missing), [("current_password".to_owned(), "required".to_owned())]);
+        use_case.execute(&bob_caller, command(by_name, Some("pw"))).await.unwrap();
     }
 
     #[tokio::test]
