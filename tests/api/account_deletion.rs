@@ -181,7 +181,10 @@ both_databases! {
             .unwrap();
         assert_taken(rename).await;
         // The address is free again: only the name cools down.
-        assert_eq!(sign_up(&app, "dora_back", &gone.email).await.status(), StatusCode::CREATED);
+        let back = sign_up(&app, "dora_back", &gone.email).await;
+        assert_eq!(back.status(), StatusCode::CREATED);
+        let back: Value = back.json().await.unwrap();
+        assert!(back["user"]["id"].as_i64().unwrap() > gone.id, "ids are never reused: {back}");
         assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username_key = 'dora_gone'").await, 0);
     }
 

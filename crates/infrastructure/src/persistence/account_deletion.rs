@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use profile_application::model::{DeletedAccount, ProfileImage};
 use profile_application::ports::RepoError;
 use profile_domain::user::{Privilege, UserId};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
 use super::Database;
@@ -16,7 +15,7 @@ use super::errors::repo_error;
 use super::invalidation::notify;
 use super::profile_mapping::to_stored_profile;
 use super::session_cache::user_message;
-use super::user_repository::ensure_another_manager;
+use super::user_repository::{ensure_another_manager, keep_retired};
 
 /// Deletes `user` on `tx` and retires its username until `available_at`;
 /// returns the keys of its image files.
@@ -46,19 +45,7 @@ pub(super) async fn delete_account(
         retired_at: Set(now),
         available_at: Set(available_at),
     };
-    retired_usernames::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(retired_usernames::Column::UsernameKey)
-                .update_columns([
-                    retired_usernames::Column::UserId,
-                    retired_usernames::Column::RetiredAt,
-                    retired_usernames::Column::AvailableAt,
-                ])
-                .to_owned(),
-        )
-        .exec(tx)
-        .await
-        .map_err(repo_error)?;
+    keep_retired(tx, row).await?;
     // The foreign key would cascade; deleted explicitly so the intent reads here.
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user.0))

@@ -232,6 +232,15 @@ async fn retire(
         retired_at: Set(profile.updated_at()),
         available_at: Set(retirement.available_at),
     };
+    keep_retired(tx, row).await
+}
+
+/// Stores `row` in the retired names, replacing an earlier retirement of
+/// the same name.
+pub(super) async fn keep_retired(
+    tx: &DatabaseTransaction,
+    row: retired_usernames::ActiveModel,
+) -> Result<(), RepoError> {
     retired_usernames::Entity::insert(row)
         .on_conflict(
             OnConflict::column(retired_usernames::Column::UsernameKey)
