@@ -321,6 +321,10 @@ impl Settings {
         if self.auth.token_ttl.is_zero() {
             return Err(SettingsError("auth.token_ttl must be longer than zero".into()));
         }
+        if self.auth.session_use_interval.is_zero() {
+            // Zero would write on every request, which the interval exists to avoid.
+            return Err(SettingsError("auth.session_use_interval must be longer than zero".into()));
+        }
         if self.media.backend == MediaBackend::S3 && self.media.s3.bucket.is_empty() {
             return Err(SettingsError("media.s3.bucket must be set when media.backend is \"s3\"".into()));
         }
