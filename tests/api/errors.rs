@@ -165,7 +165,9 @@ both_databases! {
             (Method::GET, "/v1/sessions/current"),
             (Method::POST, "/v1/users/me/password"),
             (Method::GET, "/v1/users/me/password"),
-            (Method::DELETE, "/v1/users/1"),
+            (Method::POST, "/v1/users/1"),
+            (Method::PUT, "/v1/users/me/sessions"),
+            (Method::GET, "/v1/users/me/sessions/1"),
             (Method::POST, "/healthz"),
             (Method::DELETE, "/readyz"),
         ] {

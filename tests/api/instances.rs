@@ -1,6 +1,7 @@
 //! Several instances on one PostgreSQL database: what one instance revokes
 //! stops working on the others within a second (sessions are cached in each
-//! instance and invalidated through LISTEN/NOTIFY), and at once on itself.
+//! instance and invalidated through LISTEN/NOTIFY), and at once on itself:
+//! logout, password change, ending sessions, account deletion, role change.
 
 use std::time::{Duration, Instant};
 
@@ -82,6 +83,75 @@ async fn a_password_change_ends_the_other_sessions_on_every_instance_within_a_se
         StatusCode::OK,
         "the changer's own"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_is_refused_on_every_instance_within_a_second() {
+    let Some((app, other)) = two_instances().await else { return };
+    let user = app.register("roaming_eve").await;
+    let second = app.log_in("roaming_eve", PASSWORD).await;
+    let third = app.log_in("roaming_eve", PASSWORD).await;
+    for base in [app.address.as_str(), other.as_str()] {
+        for token in [&second, &third] {
+            assert_eq!(status_at(&app, base, "/v1/users/me", token).await, StatusCode::OK);
+        }
+    }
+    let listed: serde_json::Value = app
+        .client
+        .get(app.url("/v1/users/me/sessions"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second_id = listed.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
+
+    let ended = app
+        .client
+        .delete(app.url(&format!("/v1/users/me/sessions/{second_id}")))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    assert_eq!(status_at(&app, &app.address, "/v1/users/me", &second).await, StatusCode::UNAUTHORIZED);
+    let took = time_until_refused(&app, &other, "/v1/users/me", &second).await;
+    assert!(took < BOUND, "the other instance refused the ended session after {took:?}");
+
+    let others =
+        app.client.delete(app.url("/v1/users/me/sessions")).bearer_auth(&user.token).send().await.unwrap();
+    assert_eq!(others.status(), StatusCode::NO_CONTENT);
+    let took = time_until_refused(&app, &other, "/v1/users/me", &third).await;
+    assert!(took < BOUND, "the other instance refused the other sessions after {took:?}");
+    assert_eq!(status_at(&app, &other, "/v1/users/me", &user.token).await, StatusCode::OK, "the ender's own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_account_is_gone_on_every_instance_within_a_second() {
+    let Some((app, other)) = two_instances().await else { return };
+    let user = app.register("roaming_fin").await;
+    let watcher = app.register("roaming_gil").await;
+    let profile = format!("/v1/users/{}", user.id);
+    for base in [app.address.as_str(), other.as_str()] {
+        assert_eq!(status_at(&app, base, "/v1/users/me", &user.token).await, StatusCode::OK);
+        assert_eq!(status_at(&app, base, &profile, &watcher.token).await, StatusCode::OK);
+    }
+
+    let deleted = app
+        .client
+        .delete(app.url("/v1/users/me"))
+        .bearer_auth(&user.token)
+        .json(&json!({"current_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    let took = time_until_refused(&app, &other, "/v1/users/me", &user.token).await;
+    assert!(took < BOUND, "the other instance refused the deleted account's token after {took:?}");
+    assert_eq!(status_at(&app, &other, &profile, &watcher.token).await, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

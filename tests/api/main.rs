@@ -10,6 +10,7 @@
 #[macro_use]
 mod support;
 
+mod account_deletion;
 mod accounts;
 mod dialect_000;
 mod dialect_001;
@@ -26,6 +27,7 @@ mod images_serving;
 mod images_upload;
 mod instances;
 mod login_throttle;
+mod my_sessions;
 mod operations;
 mod passwords;
 mod permissions;

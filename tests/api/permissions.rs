@@ -11,8 +11,10 @@
 //!
 //! Each row gets a fresh target user, so a write in one row cannot change
 //! what a later row sees. Rows that spend the callers' sessions (password
-//! change, log-out) come last. Renames are left out (rate-limited), and so
-//! is an admin demoting themselves (the last `users.manage` holder: 409).
+//! change, ending other sessions, log-out) come last. Renames are left out
+//! (rate-limited), and so is an admin demoting themselves (the last
+//! `users.manage` holder: 409), and `DELETE /v1/users/me`, which would delete
+//! the cast itself (tests/api/account_deletion.rs covers it).
 
 use std::fmt::Write as _;
 
@@ -363,7 +365,17 @@ fn matrix() -> Vec<Row> {
         row(GET, "/healthz", [s(200); 4]).operations(),
         row(GET, "/readyz", [s(200); 4]).operations(),
         row(GET, "/v1/nothing-here", [s(404); 4]),
-        row(DELETE, "/v1/users/{id}", [s(405); 4]),
+        row(POST, "/v1/users/{id}", [s(405); 4]),
+        // ------------------------------------------------------------ account deletion and sessions
+        row(DELETE, "/v1/users/{id}", [s(401), s(422), s(403), s(204)])
+            .note("one's own needs current_password; users.manage needs none"),
+        row(DELETE, "/v1/users/@{name}", [s(401), s(204), s(403), s(404)])
+            .json(json!({"current_password": PASSWORD}))
+            .note("the owner deletes it; then the admin finds nothing"),
+        row(DELETE, "/v1/users/999999999", [s(401), s(403), s(403), s(404)]),
+        row(GET, "/v1/users/me/sessions", [s(401), s(200), s(200), s(200)]),
+        row(DELETE, "/v1/users/me/sessions/999999999", [s(401), s(404), s(404), s(404)])
+            .note("no such session of the caller's"),
         // ------------------------------------------------------------ dialect 000 (nickname)
         row(GET, "/v1/user/profile/{id}", [s(401), p(200), h(200), p(200)]).envelope(Nickname),
         row(GET, "/v1/user/profile?user_seq={id}", [s(401), p(200), h(200), p(200)]).envelope(Nickname),
@@ -457,6 +469,8 @@ fn matrix() -> Vec<Row> {
         row(PUT, "/v1/users/me/password", [s(401), s(204), s(204), s(204)])
             .body(Body::Password)
             .note("each caller's own password; the current session stays"),
+        row(DELETE, "/v1/users/me/sessions", [s(401), s(204), s(204), s(204)])
+            .note("each caller's other sessions; this one stays"),
         row(DELETE, "/v1/sessions/current", [s(401), s(204), s(204), s(204)])
             .note("each caller's own session"),
     ]);

@@ -75,6 +75,34 @@ pub struct NewSession {
     pub created_at: DateTime<Utc>,
     /// When the token stops working.
     pub expires_at: DateTime<Utc>,
+    /// The `User-Agent` the session was started with, cleaned.
+    pub user_agent: Option<profile_domain::account::UserAgent>,
+}
+
+/// A stored session as its owner sees it in their list: never its token
+/// nor the token's digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    /// Its public id (the row's key, not derived from the token).
+    pub id: i64,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// When a request last used it, to the minute (see `SessionRepository`).
+    pub last_used_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The `User-Agent` it was started with.
+    pub user_agent: Option<String>,
+    /// Whether it is the session of the request that asks.
+    pub current: bool,
+}
+
+/// What deleting an account leaves to do after its commit: the image files
+/// its profile pointed to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeletedAccount {
+    /// Keys of every stored image file (every variant of avatar and cover).
+    pub media_keys: Vec<String>,
 }
 
 /// A session handed to the client. `Debug` leaves the token out.

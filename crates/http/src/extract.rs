@@ -1,6 +1,6 @@
 //! What handlers read from a request besides its body, for the native API
 //! and every dialect alike: a `{user}` path segment as a [`UserRef`], the
-//! client's address, and a [`ProfileEditor`] (caller, `If-Match`, address)
+//! client's address and user agent, and a [`ProfileEditor`] (caller, `If-Match`, address)
 //! that turns a decoded body into the one [`UpdateProfileCommand`].
 //!
 //! A leaf: it imports neither `routes` nor `dialects`.
@@ -13,6 +13,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use profile_application::model::{Caller, ProfileView};
 use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
+use profile_domain::account::UserAgent;
 use profile_domain::profile::{RawProfileInput, Version};
 use profile_domain::user::UserRef;
 
@@ -21,6 +22,12 @@ use crate::client::canonical;
 use crate::conditional::if_match;
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
+
+/// The request's `User-Agent`, cleaned (see [`UserAgent::from_header`]).
+pub fn user_agent(req: &HttpRequest) -> Option<UserAgent> {
+    let raw = req.headers().get(actix_web::http::header::USER_AGENT)?;
+    UserAgent::from_header(&String::from_utf8_lossy(raw.as_bytes()))
+}
 
 /// Parses a `{user}` path segment (id, `me`, `@username`): a malformed
 /// reference names no one (404).

@@ -7,8 +7,8 @@ use profile_application::ports::HealthCheck;
 
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    RegisterAccount, ReplaceImage, UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, FetchMedia, FindImage,
+    GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -22,6 +22,12 @@ pub struct UseCases {
     pub log_in: LogIn,
     /// Logout.
     pub log_out: LogOut,
+    /// The caller's sessions.
+    pub list_sessions: ListSessions,
+    /// Ending the caller's sessions.
+    pub end_sessions: EndSessions,
+    /// Deleting accounts.
+    pub delete_account: DeleteAccount,
     /// Token → caller.
     pub authenticate: Authenticate,
     /// Password change.

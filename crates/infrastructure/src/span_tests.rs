@@ -137,6 +137,7 @@ async fn a_login_records_no_password_token_or_email() {
         login: EMAIL.to_owned(),
         password: PASSWORD.to_owned(),
         client: Some(CLIENT.to_owned()),
+        user_agent: None,
     };
     let session = collector.watch(log_in.execute(command)).await.unwrap();
 

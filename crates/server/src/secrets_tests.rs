@@ -5,10 +5,10 @@
 use chrono::{TimeZone, Utc};
 use config::{Config, File, FileFormat};
 use profile_application::model::{Credentials, IssuedSession, IssuedToken, NewUser, TokenDigest};
-use profile_application::use_cases::{ChangePasswordCommand, LogInCommand, NewAccount};
+use profile_application::use_cases::{ChangePasswordCommand, DeleteAccountCommand, LogInCommand, NewAccount};
 use profile_domain::account::{Email, Password, Username};
 use profile_domain::profile::DisplayName;
-use profile_domain::user::UserId;
+use profile_domain::user::{UserId, UserRef};
 use profile_http::dto::account::RegisterRequest;
 use profile_http::dto::session::SessionResponse;
 use profile_infrastructure::media::S3Settings;
@@ -86,7 +86,8 @@ fn printed() -> Vec<(&'static str, String)> {
                 LogInCommand {
                     login: "alice".into(),
                     password: "correct-horse-battery".into(),
-                    client: None
+                    client: None,
+                    user_agent: None,
                 }
             ),
         ),
@@ -97,6 +98,16 @@ fn printed() -> Vec<(&'static str, String)> {
                 ChangePasswordCommand {
                     current_password: "correct-horse-battery".into(),
                     new_password: "new-horse-battery".into(),
+                }
+            ),
+        ),
+        (
+            "DeleteAccountCommand",
+            format!(
+                "{:?}",
+                DeleteAccountCommand {
+                    target: UserRef::Me,
+                    current_password: Some("correct-horse-battery".into()),
                 }
             ),
         ),

@@ -177,6 +177,9 @@ pub struct AuthSettings {
     /// Session lifetime.
     #[serde(with = "humantime_serde")]
     pub token_ttl: Duration,
+    /// A session's `last_used_at` is recorded at most once per this interval.
+    #[serde(with = "humantime_serde")]
+    pub session_use_interval: Duration,
     /// Concurrent password hashes; 0 = one per core.
     pub hash_concurrency: usize,
     /// Failed logins allowed per account from one client address within
@@ -317,6 +320,10 @@ impl Settings {
         }
         if self.auth.token_ttl.is_zero() {
             return Err(SettingsError("auth.token_ttl must be longer than zero".into()));
+        }
+        if self.auth.session_use_interval.is_zero() {
+            // Zero would write on every request, which the interval exists to avoid.
+            return Err(SettingsError("auth.session_use_interval must be longer than zero".into()));
         }
         if self.media.backend == MediaBackend::S3 && self.media.s3.bucket.is_empty() {
             return Err(SettingsError("media.s3.bucket must be set when media.backend is \"s3\"".into()));

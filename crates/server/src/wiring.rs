@@ -8,9 +8,9 @@ use profile_application::ports::{
     RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount, ReplaceImage, SignUpPolicy, StartSession,
-    UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, FetchMedia, FindImage,
+    GetProfile, ListSessions, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
+    ReplaceImage, SignUpPolicy, StartSession, UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
@@ -55,6 +55,7 @@ pub struct Wiring {
     media: Arc<dyn MediaStore>,
     processor: Arc<dyn ImageProcessor>,
     ttl: chrono::Duration,
+    session_use_interval: std::time::Duration,
     profile_policy: ProfilePolicy,
     login_policy: LoginPolicy,
     signup_policy: SignUpPolicy,
@@ -111,6 +112,7 @@ impl Wiring {
             media: media_store(&settings.media)?,
             processor: Arc::new(ImageRsProcessor::new(limits, concurrency)),
             ttl,
+            session_use_interval: settings.auth.session_use_interval,
             profile_policy,
             login_policy,
             signup_policy,
@@ -131,7 +133,9 @@ impl Wiring {
         let profiles: Arc<dyn ProfileReader> = users.clone();
         let writer: Arc<dyn ProfileWriter> = users.clone();
         let accounts: Arc<dyn AccountRepository> = users;
-        let sessions: Arc<dyn SessionRepository> = Arc::new(SeaSessionRepository::new(database.clone()));
+        let sessions: Arc<dyn SessionRepository> = Arc::new(
+            SeaSessionRepository::new(database.clone()).recording_use_every(self.session_use_interval),
+        );
         let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
@@ -154,6 +158,16 @@ impl Wiring {
                 self.login_policy,
             ),
             log_out: LogOut::new(sessions.clone(), clock.clone()),
+            list_sessions: ListSessions::new(sessions.clone(), clock.clone()),
+            end_sessions: EndSessions::new(sessions.clone()),
+            delete_account: DeleteAccount::new(
+                profiles.clone(),
+                accounts.clone(),
+                self.hasher.clone(),
+                self.media.clone(),
+                clock.clone(),
+                self.profile_policy.username_cooldown,
+            ),
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
             change_password: ChangePassword::new(
                 profiles.clone(),

@@ -6,7 +6,7 @@ use profile_domain::profile::Profile;
 use profile_domain::user::UserId;
 
 use super::RepoError;
-use crate::model::{Credentials, NewUser, TokenDigest};
+use crate::model::{Credentials, DeletedAccount, NewUser, TokenDigest};
 
 /// Creates accounts and keeps their passwords: what signing up, logging in
 /// and changing a password need.
@@ -48,4 +48,22 @@ pub trait AccountRepository: Send + Sync {
         keep: &TokenDigest,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError>;
+
+    /// Deletes the account `user` in one transaction: its row and profile,
+    /// its sessions (refused on every instance from the commit on), its
+    /// pending tokens; and retires its username until `username_available_at`
+    /// so nobody can claim it meanwhile. On any failure nothing changes.
+    /// Returns the keys of the image files it held, which the caller deletes
+    /// after the commit.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the user does not exist;
+    /// [`RepoError::LastManager`] when it is the last account holding
+    /// `users.manage`.
+    async fn delete(
+        &self,
+        user: UserId,
+        username_available_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<DeletedAccount, RepoError>;
 }

@@ -26,6 +26,8 @@ pub struct LogInCommand {
     pub password: String,
     /// The client's address as the gateway reports it, if known.
     pub client: Option<String>,
+    /// The client's `User-Agent`, recorded with the session.
+    pub user_agent: Option<profile_domain::account::UserAgent>,
 }
 
 impl std::fmt::Debug for LogInCommand {
@@ -169,7 +171,7 @@ impl LogIn {
                         self.limiter.clear(key).await?;
                     }
                 }
-                self.start_session.execute(credentials.user_id).await
+                self.start_session.execute(credentials.user_id, command.user_agent).await
             }
             _ => {
                 self.limiter.record(&all, now, window_start).await?;
@@ -217,7 +219,12 @@ mod tests {
     const CLIENT: &str = "203.0.113.9";
 
     fn command(login: &str, password: &str) -> LogInCommand {
-        LogInCommand { login: login.into(), password: password.into(), client: Some(CLIENT.into()) }
+        LogInCommand {
+            login: login.into(),
+            password: password.into(),
+            client: Some(CLIENT.into()),
+            user_agent: None,
+        }
     }
 
     fn keys_of(account: &str) -> Vec<String> {

@@ -66,7 +66,12 @@ impl RegisterAccount {
     /// [`AppError::TooManyAttempts`] once `client` made its allowance of
     /// sign-ups in the window; the errors of [`CreateAccount::execute`].
     #[tracing::instrument(name = "register_account", skip_all, fields(username = %account.username))]
-    pub async fn execute(&self, account: NewAccount, client: Option<&str>) -> Result<Registered, AppError> {
+    pub async fn execute(
+        &self,
+        account: NewAccount,
+        client: Option<&str>,
+        user_agent: Option<profile_domain::account::UserAgent>,
+    ) -> Result<Registered, AppError> {
         if let Some(client) = client {
             let now = self.clock.now();
             let window_start = now - self.policy.window;
@@ -80,7 +85,7 @@ impl RegisterAccount {
             self.limiter.record(&key, now, window_start).await?;
         }
         let user = self.create.execute(account, Role::USER).await?;
-        let session = self.start_session.execute(user.id()).await?;
+        let session = self.start_session.execute(user.id(), user_agent).await?;
         Ok(Registered { user, session })
     }
 }
@@ -124,7 +129,7 @@ mod tests {
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let registered = register.execute(account(), Some("192.0.2.4")).await.unwrap();
+        let registered = register.execute(account(), Some("192.0.2.4"), None).await.unwrap();
 
         assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
@@ -139,7 +144,7 @@ mod tests {
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let result = register.execute(account(), None).await;
+        let result = register.execute(account(), None, None).await;
 
         assert!(matches!(result, Err(AppError::Duplicate { field }) if field == "username"));
     }
@@ -152,7 +157,7 @@ mod tests {
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), open_limiter());
 
-        assert!(matches!(register.execute(account(), None).await, Err(AppError::Unavailable(_))));
+        assert!(matches!(register.execute(account(), None, None).await, Err(AppError::Unavailable(_))));
     }
 
     fn register_with(
@@ -181,7 +186,7 @@ mod tests {
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), Arc::new(limiter));
 
-        let result = register.execute(account(), Some("192.0.2.4")).await;
+        let result = register.execute(account(), Some("192.0.2.4"), None).await;
 
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 360 })), "{result:?}");
     }

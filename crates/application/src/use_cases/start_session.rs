@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use profile_domain::account::UserAgent;
 use profile_domain::user::UserId;
 
 use crate::AppError;
@@ -29,13 +30,18 @@ impl StartSession {
         Self { sessions, tokens, clock, ttl }
     }
 
-    /// A new token for `user`; only its digest is stored.
+    /// A new token for `user`, started by a client that calls itself
+    /// `user_agent`; only its digest is stored.
     #[tracing::instrument(name = "start_session", skip_all, fields(user_id = %user))]
-    pub async fn execute(&self, user: UserId) -> Result<IssuedSession, AppError> {
+    pub async fn execute(
+        &self,
+        user: UserId,
+        user_agent: Option<UserAgent>,
+    ) -> Result<IssuedSession, AppError> {
         let token = self.tokens.issue();
         let created_at = self.clock.now();
         let expires_at = created_at + self.ttl;
-        let session = NewSession { user_id: user, digest: token.digest, created_at, expires_at };
+        let session = NewSession { user_id: user, digest: token.digest, created_at, expires_at, user_agent };
         self.sessions.create(&session).await?;
         Ok(IssuedSession { token: token.secret, expires_at })
     }

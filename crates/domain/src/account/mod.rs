@@ -2,8 +2,10 @@
 
 pub mod email;
 pub mod password;
+pub mod user_agent;
 pub mod username;
 
 pub use email::Email;
 pub use password::Password;
+pub use user_agent::UserAgent;
 pub use username::Username;

@@ -26,9 +26,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
-use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
+use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest, RegisterRequest, Registered};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
-use crate::dto::session::{LogInRequest, SessionResponse};
+use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
 use crate::media::ImageJson;
 use crate::openapi::{
     AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
@@ -52,11 +52,15 @@ use crate::routes;
         routes::accounts::register,
         routes::sessions::log_in,
         routes::sessions::log_out,
+        routes::sessions::list_sessions,
+        routes::sessions::end_session,
+        routes::sessions::end_other_sessions,
         routes::users::change_password,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
         routes::users::get_annotations,
+        routes::users::delete_user,
         routes::images::upload,
         routes::images::redirect,
         routes::images::remove,
@@ -69,8 +73,9 @@ use crate::routes;
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
+        SessionListItem, DeleteAccountRequest,
     )),
-    modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
+    modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),
     tags(
         (name = "accounts", description = "Sign-up, sessions and passwords"),
         (name = "profiles", description = "Reading and editing profiles"),
@@ -91,6 +96,19 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Marks the body of `DELETE /v1/users/{user}` optional: only the deletion
+/// of one's own account reads it (utoipa marks every typed body required).
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let operation = openapi.paths.paths.get_mut("/v1/users/{user}").and_then(|item| item.delete.as_mut());
+        if let Some(RefOr::T(body)) = operation.and_then(|operation| operation.request_body.as_mut()) {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
     }
 }
 

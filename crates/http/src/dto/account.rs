@@ -1,7 +1,8 @@
-//! Sign-up and password-change bodies.
+//! Sign-up, password-change and account-deletion bodies.
 
-use profile_application::use_cases::{ChangePasswordCommand, NewAccount};
+use profile_application::use_cases::{ChangePasswordCommand, DeleteAccountCommand, NewAccount};
 use profile_domain::ValidationErrors;
+use profile_domain::user::UserRef;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -91,6 +92,28 @@ impl TryFrom<ChangePasswordRequest> for ChangePasswordCommand {
         match (current_password, new_password) {
             (Some(current_password), Some(new_password)) => Ok(Self { current_password, new_password }),
             _ => Err(ApiError::validation(errors.errors())),
+        }
+    }
+}
+
+/// `DELETE /v1/users/{user}`: the password, needed when the account is the caller's own.
+#[derive(Default, Deserialize, ToSchema)]
+pub struct DeleteAccountRequest {
+    /// The caller's current password; required to delete one's own account,
+    /// ignored when a manager deletes another's.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    current_password: JsonField<String>,
+}
+
+impl DeleteAccountRequest {
+    /// The command deleting `target`.
+    pub fn into_command(self, target: UserRef) -> Result<DeleteAccountCommand, ApiError> {
+        let mut errors = ValidationErrors::new();
+        let current_password = self.current_password.optional("current_password", &mut errors);
+        match errors.is_empty() {
+            true => Ok(DeleteAccountCommand { target, current_password }),
+            false => Err(ApiError::validation(errors.errors())),
         }
     }
 }

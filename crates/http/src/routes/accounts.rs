@@ -7,7 +7,7 @@ use profile_application::use_cases::NewAccount;
 use crate::dto::account::{RegisterRequest, Registered};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::session::SessionResponse;
-use crate::extract::client;
+use crate::extract::{client, user_agent};
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, TooMany};
 use crate::problem::ApiError;
@@ -44,7 +44,7 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
     let client = client(&req);
-    let registered = app.register_account.execute(account, client.as_deref()).await?;
+    let registered = app.register_account.execute(account, client.as_deref(), user_agent(&req)).await?;
     let location = location(registered.user.id().0);
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.

@@ -21,10 +21,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
         .service(
-            allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH")
+            allowing("/v1/users/me/sessions", "GET, HEAD, DELETE")
+                .route(web::get().to(sessions::list_sessions))
+                .route(web::delete().to(sessions::end_other_sessions)),
+        )
+        .service(
+            allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
+        )
+        .service(
+            allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH, DELETE")
                 .route(web::get().to(users::get_profile))
                 .route(web::put().to(users::put_profile))
-                .route(web::patch().to(users::patch_profile)),
+                .route(web::patch().to(users::patch_profile))
+                .route(web::delete().to(users::delete_user)),
         )
         .service(
             allowing("/v1/users/{user}/annotations", "GET, HEAD")

@@ -1,7 +1,7 @@
-//! `/v1/users/{user}`: reading and changing profiles, annotations, passwords.
+//! `/v1/users/{user}`: reading, changing and deleting profiles, annotations, passwords.
 
 use actix_web::http::header::{ETAG, LOCATION};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use profile_application::model::Caller;
 use profile_application::use_cases::{AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode};
 use profile_application::{AppError, Cause};
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::conditional::{etag, not_modified};
-use crate::dto::account::ChangePasswordRequest;
+use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest};
 use crate::dto::profile::ProfileResponse;
 use crate::dto::profile_members;
 use crate::extract::{ProfileEditor, user_ref};
@@ -188,6 +188,48 @@ pub async fn change_password(
     let command = ChangePasswordCommand::try_from(body.into_inner())?;
     app.change_password.execute(&caller.0, command).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete an account.
+///
+/// Deletes the account with its profile, sessions, pending tokens and image
+/// files: 204; afterwards its id and `@username` answer 404 everywhere and
+/// its username cannot be claimed for `profiles.username_cooldown`. One's own
+/// account (`me`, or one's own id or `@username`) needs `current_password`
+/// in the body (422 `incorrect_password` when wrong, as a password change
+/// answers); anyone else's needs `users.manage` and no body.
+#[utoipa::path(delete, path = "/v1/users/{user}", tag = "accounts", params(UserParam),
+    request_body(content = DeleteAccountRequest, description = "Needed for one's own account; optional otherwise"),
+    responses((status = 204, description = "Deleted"), Invalid, Malformed, NotJson, TooLarge, Unauthorized,
+        Forbidden, NotFound,
+        (status = 409, description = "The last account holding `users.manage` (`last_manager`)", body = crate::openapi::Problem,
+            content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn delete_user(
+    caller: Authenticated,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let target = user_ref(&path)?;
+    let body = match has_body(&req) {
+        true => JsonObject::<DeleteAccountRequest>::from_request(&req, &mut payload.into_inner())
+            .await?
+            .into_inner(),
+        false => DeleteAccountRequest::default(),
+    };
+    let command = body.into_command(target)?;
+    app.delete_account.execute(&caller.0, command).await.map_err(ApiError::from)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Whether the request announces a body (a DELETE usually has none).
+fn has_body(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    let length = headers.get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        || length.is_some_and(|length| length.trim() != "0")
 }
 
 /// `Location` of a user's profile.

@@ -14,6 +14,7 @@
 //! thread for every reply; per-worker pools measured 30–40 % more reads per
 //! second on two cores (BENCHMARKS.md).
 
+mod account_deletion;
 mod entities;
 mod errors;
 mod health;

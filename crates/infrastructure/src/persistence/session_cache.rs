@@ -16,6 +16,9 @@
 //! - Entries live at most [`MAX_AGE`] and never past the session's expiry;
 //!   at most [`CAPACITY`] are kept. Only sessions that exist are cached, so
 //!   unknown tokens cannot fill it.
+//! - It also remembers when this instance last recorded each session's use
+//!   ([`SessionCache::claim_use`]), so `last_used_at` is written at most once
+//!   per interval, in the background, never on every request.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +39,8 @@ pub(crate) struct CachedSession {
     pub user_id: UserId,
     pub role_id: i64,
     pub expires_at: DateTime<Utc>,
+    /// When it was last used as stored (its creation when never recorded).
+    pub last_used_at: DateTime<Utc>,
 }
 
 #[derive(Debug)]
@@ -50,6 +55,8 @@ pub(crate) struct SessionCache {
     entries: Mutex<HashMap<String, Entry>>,
     generation: AtomicU64,
     live: AtomicBool,
+    /// Token digest → the last use this instance recorded (or is recording).
+    used: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 /// The generation a lookup started at; see [`SessionCache::insert`].
@@ -62,7 +69,42 @@ impl SessionCache {
             entries: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             live: AtomicBool::new(live),
+            used: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether the use of `session` (token `digest`) at `now` is to be
+    /// recorded: true when neither the stored time nor the last one this
+    /// instance recorded is within `interval` of `now`; it is then taken as
+    /// recorded, so concurrent requests record it once.
+    pub(crate) fn claim_use(
+        &self,
+        digest: &str,
+        session: &CachedSession,
+        now: DateTime<Utc>,
+        interval: chrono::Duration,
+    ) -> bool {
+        if now - session.last_used_at < interval {
+            return false;
+        }
+        let mut used = match self.used.lock() {
+            Ok(used) => used,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if used.get(digest).is_some_and(|&at| now - at < interval) {
+            return false;
+        }
+        if used.len() >= CAPACITY {
+            used.clear();
+        }
+        used.insert(digest.to_owned(), now);
+        true
+    }
+
+    /// The last use of token `digest` this instance recorded, if any (the
+    /// write may not have reached the database yet).
+    pub(crate) fn recorded_use(&self, digest: &str) -> Option<DateTime<Utc>> {
+        self.used.lock().ok()?.get(digest).copied()
     }
 
     /// The cached session of token `digest`, if live, fresh and not expired at `now`.
@@ -153,7 +195,29 @@ mod tests {
 
     fn session(user: i64) -> CachedSession {
         let expires_at = DateTime::parse_from_rfc3339("2100-01-01T00:00:00Z").unwrap().to_utc();
-        CachedSession { user_id: UserId(user), role_id: 1, expires_at }
+        CachedSession { user_id: UserId(user), role_id: 1, expires_at, last_used_at: noon() }
+    }
+
+    fn noon() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-05T12:00:00Z").unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_use_is_recorded_at_most_once_per_interval() {
+        let cache = SessionCache::new(true);
+        let minute = chrono::Duration::minutes(1);
+        let at = |seconds| noon() + chrono::Duration::seconds(seconds);
+        let stored = session(1);
+        // (now, recorded?): the stored time counts, then this instance's own records.
+        let cases = [(59, false), (60, true), (61, false), (119, false), (120, true), (150, false)];
+        for (seconds, expected) in cases {
+            assert_eq!(cache.claim_use("a", &stored, at(seconds), minute), expected, "{seconds} s");
+        }
+        assert_eq!(cache.recorded_use("a"), Some(at(120)));
+        assert!(cache.claim_use("b", &stored, at(60), minute), "each session has its own clock");
+        let mut recent = session(1);
+        recent.last_used_at = at(100);
+        assert!(!cache.claim_use("c", &recent, at(150), minute), "a use stored by another instance counts");
     }
 
     #[test]

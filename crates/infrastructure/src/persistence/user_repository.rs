@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::Chain;
 use profile_application::model::{
-    Credentials, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest, UsernameRetirement,
+    Credentials, DeletedAccount, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest,
+    UsernameRetirement,
 };
 use profile_application::ports::{AccountRepository, Editor, ProfileReader, ProfileWriter, RepoError};
 use profile_domain::profile::{Profile, Version};
@@ -18,6 +19,7 @@ use sea_orm::{
 };
 
 use super::Database;
+use super::account_deletion::delete_account;
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -182,7 +184,7 @@ async fn edit_in(
 /// transaction-level advisory lock, so two managers demoting each other at
 /// once cannot both pass (the second sees the first's committed change);
 /// SQLite has one writer already.
-async fn ensure_another_manager(tx: &DatabaseTransaction, user: UserId) -> Result<(), RepoError> {
+pub(super) async fn ensure_another_manager(tx: &DatabaseTransaction, user: UserId) -> Result<(), RepoError> {
     /// Any constant shared by every instance: the lock's name.
     const MANAGERS_LOCK: i64 = 0x7072_6f66_696c_6564; // "profiled"
     let backend = tx.get_database_backend();
@@ -230,6 +232,15 @@ async fn retire(
         retired_at: Set(profile.updated_at()),
         available_at: Set(retirement.available_at),
     };
+    keep_retired(tx, row).await
+}
+
+/// Stores `row` in the retired names, replacing an earlier retirement of
+/// the same name.
+pub(super) async fn keep_retired(
+    tx: &DatabaseTransaction,
+    row: retired_usernames::ActiveModel,
+) -> Result<(), RepoError> {
     retired_usernames::Entity::insert(row)
         .on_conflict(
             OnConflict::column(retired_usernames::Column::UsernameKey)
@@ -392,6 +403,24 @@ impl AccountRepository for SeaUserRepository {
             .await?;
         self.db.sessions().invalidate_user(user);
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", name = "users.delete", skip_all, fields(user_id = %user))]
+    async fn delete(
+        &self,
+        user: UserId,
+        username_available_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<DeletedAccount, RepoError> {
+        let db = self.db.clone();
+        let deleted = self
+            .db
+            .write(Box::new(move |tx| {
+                Box::pin(async move { delete_account(&db, tx, user, username_available_at, now).await })
+            }))
+            .await?;
+        self.db.sessions().invalidate_user(user);
+        Ok(deleted)
     }
 }
 
