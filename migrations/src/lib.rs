@@ -15,6 +15,7 @@ mod m20261201_000005_mentions;
 mod m20261205_000006_rate_limits;
 mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
+mod m20261207_000001_image_alt;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_rate_limits::Migration),
             Box::new(m20261206_000001_profile_pronouns::Migration),
             Box::new(m20261206_000002_named_constraints::Migration),
+            Box::new(m20261207_000001_image_alt::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use profile_domain::profile::ImageAlt;
 use profile_domain::user::{Privilege, UserId, UserRef};
 use profile_domain::{FieldCode, FieldError};
 
@@ -43,7 +44,9 @@ impl ReplaceImage {
         Self { profiles, writer, media, processor, clock, nonces }
     }
 
-    /// Processes `upload` into the `kind` image of `target`.
+    /// Processes `upload` into the `kind` image of `target`, described by
+    /// `alt` (a new upload never keeps the old image's alt text: it
+    /// described the old picture).
     ///
     /// # Errors
     /// [`AppError::UnsupportedMedia`] for anything but JPEG, PNG, GIF and
@@ -57,6 +60,7 @@ impl ReplaceImage {
         target: &UserRef,
         kind: ImageKind,
         upload: Vec<u8>,
+        alt: Option<ImageAlt>,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
         let user = current.profile.id();
@@ -82,7 +86,7 @@ impl ReplaceImage {
             .get(processed.primary)
             .cloned()
             .ok_or_else(|| AppError::Internal("the image processor returned no primary rendition".into()))?;
-        let image = ProfileImage { primary, variants: stored };
+        let image = ProfileImage { primary, variants: stored, alt };
         self.swap(caller, user, kind, Some(image)).await
     }
 
@@ -224,7 +228,7 @@ mod tests {
             height: 200,
             content_type: "image/jpeg".into(),
         };
-        ProfileImage { primary: variant.clone(), variants: vec![variant] }
+        ProfileImage { primary: variant.clone(), variants: vec![variant], alt: None }
     }
 
     fn alice_with_old_avatar() -> StoredProfile {
@@ -298,7 +302,8 @@ mod tests {
             .returning(|_| Ok(()));
         let use_case = replace_image(users, media, processor());
 
-        let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
+        let view =
+            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await.unwrap();
 
         assert_eq!(view.avatar.unwrap().primary.key, "new-200.jpg");
         let written = written.lock().unwrap();
@@ -320,7 +325,7 @@ mod tests {
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
@@ -339,7 +344,7 @@ mod tests {
         media.expect_delete().never();
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
@@ -359,7 +364,7 @@ mod tests {
         media.expect_delete().never();
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Internal(_))));
     }
@@ -370,7 +375,8 @@ mod tests {
         let processor = MockImageProcessor::new(); // a call would panic
         let use_case = replace_image(users, MockMediaStore::new(), processor);
 
-        let result = use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1]).await;
+        let result =
+            use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1], None).await;
 
         assert!(matches!(result, Err(AppError::Forbidden(_))));
     }
@@ -383,7 +389,7 @@ mod tests {
         let use_case = replace_image(users, MockMediaStore::new(), processor);
 
         let Err(AppError::Validation(errors)) =
-            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1]).await
+            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1], None).await
         else {
             panic!("expected a validation error");
         };

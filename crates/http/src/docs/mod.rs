@@ -29,7 +29,7 @@ use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
-use crate::media::ImageJson;
+use crate::media::{DescribedImageJson, ImageJson};
 use crate::openapi::{
     AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
     LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
@@ -67,7 +67,7 @@ use crate::routes;
     components(schemas(
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
-        CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
+        CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
