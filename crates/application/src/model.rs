@@ -80,6 +80,33 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A stored session as its owner may see it: never its token or digest.
+// Issue 13's session work adds `last_used_at` and `user_agent` here (and
+// one line each in the export's `SessionExport`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Server-assigned id.
+    pub id: i64,
+    /// When it was created (at login or sign-up).
+    pub created_at: DateTime<Utc>,
+    /// When its token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// True for the session of the request that asked.
+    pub current: bool,
+}
+
+/// Everything the service holds about one account, for its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountExport {
+    /// The profile as its owner sees it (private fields included), with
+    /// its images in every stored size and their alt texts.
+    pub profile: ProfileView,
+    /// The account's live sessions.
+    pub sessions: Vec<SessionSummary>,
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+}
+
 /// A session handed to the client. `Debug` leaves the token out.
 #[derive(Clone, PartialEq)]
 pub struct IssuedSession {

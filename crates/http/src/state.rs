@@ -7,8 +7,8 @@ use profile_application::ports::HealthCheck;
 
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    RegisterAccount, ReplaceImage, UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, ExportAccount, FetchMedia, FindImage, GetProfile, LogIn,
+    LogOut, RegisterAccount, ReplaceImage, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -36,6 +36,8 @@ pub struct UseCases {
     pub find_image: FindImage,
     /// Stored image files.
     pub fetch_media: FetchMedia,
+    /// The caller's data export.
+    pub export_account: ExportAccount,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }

@@ -8,9 +8,9 @@ use profile_application::ports::{
     RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount, ReplaceImage, SignUpPolicy, StartSession,
-    UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, ExportAccount, FetchMedia, FindImage, GetProfile, LogIn,
+    LogOut, LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount, ReplaceImage, SignUpPolicy,
+    StartSession, UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
@@ -154,6 +154,7 @@ impl Wiring {
                 self.login_policy,
             ),
             log_out: LogOut::new(sessions.clone(), clock.clone()),
+            export_account: ExportAccount::new(profiles.clone(), sessions.clone(), clock.clone()),
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
             change_password: ChangePassword::new(
                 profiles.clone(),

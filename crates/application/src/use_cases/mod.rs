@@ -3,6 +3,7 @@
 pub mod authenticate;
 pub mod change_password;
 pub mod create_account;
+pub mod export_account;
 pub mod fetch_media;
 pub mod find_image;
 pub mod get_profile;
@@ -17,6 +18,7 @@ pub mod update_profile;
 pub use authenticate::Authenticate;
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
+pub use export_account::ExportAccount;
 pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};

@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
+use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, ImagesExport, SessionExport};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::{DescribedImageJson, ImageJson};
@@ -53,6 +54,7 @@ use crate::routes;
         routes::sessions::log_in,
         routes::sessions::log_out,
         routes::users::change_password,
+        routes::export::export,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
@@ -69,6 +71,7 @@ use crate::routes;
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
+        AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport, SessionExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects),
     tags(

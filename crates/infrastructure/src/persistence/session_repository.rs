@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_application::model::{Caller, NewSession, TokenDigest};
+use profile_application::model::{Caller, NewSession, SessionSummary, TokenDigest};
 use profile_application::ports::{RepoError, SessionRepository};
 use profile_domain::user::UserId;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
 use super::Database;
@@ -114,6 +114,38 @@ impl SessionRepository for SeaSessionRepository {
             .await?;
         self.db.sessions().invalidate_token(&digest.0);
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", name = "sessions.list", skip_all, fields(user_id = %user))]
+    async fn list(
+        &self,
+        user: UserId,
+        current: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionSummary>, RepoError> {
+        let rows = self
+            .db
+            .guarded(async {
+                sessions::Entity::find()
+                    .filter(sessions::Column::UserId.eq(user.0))
+                    .filter(sessions::Column::RevokedAt.is_null())
+                    .filter(sessions::Column::ExpiresAt.gt(now))
+                    .order_by_asc(sessions::Column::CreatedAt)
+                    .order_by_asc(sessions::Column::Id)
+                    .all(self.db.read())
+                    .await
+                    .map_err(repo_error)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| SessionSummary {
+                id: row.id,
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+                current: row.token_hash == current.0,
+            })
+            .collect())
     }
 
     #[tracing::instrument(level = "debug", name = "sessions.purge_expired", skip_all)]
