@@ -313,6 +313,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_uploads_alt_text_is_stored_with_it_and_the_old_one_is_not_kept() {
+        let mut seq = Sequence::new();
+        let mut users = MockProfileWriter::new();
+        let mut media = media_storing_two_files(&mut seq);
+        let mut described = alice_with_old_avatar();
+        described.avatar =
+            Some(ProfileImage { alt: Some(ImageAlt::restore("The old picture".into())), ..old_avatar() });
+        let written = Arc::new(Mutex::new(Vec::new()));
+        users.expect_edit().times(2).returning(edit_on(described, written.clone()));
+        media.expect_put().returning(|_, _, _| Ok("again.jpg".into()));
+        media.expect_delete().returning(|_| Ok(()));
+        let use_case = replace_image(users, media, processor());
+
+        let alt = ImageAlt::parse("A new picture", "alt").unwrap();
+        let view = use_case
+            .upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], Some(alt.clone()))
+            .await
+            .unwrap();
+        assert_eq!(view.avatar.unwrap().alt, Some(alt.clone()));
+        use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await.unwrap();
+
+        let written = written.lock().unwrap();
+        assert_eq!(written[0].avatar.as_ref().unwrap().alt, Some(alt));
+        assert_eq!(written[1].avatar.as_ref().unwrap().alt, None, "a new upload without alt has none");
+    }
+
+    #[tokio::test]
     async fn a_failed_commit_removes_the_new_files_and_keeps_the_old_image() {
         let mut seq = Sequence::new();
         let mut users = MockProfileWriter::new();

@@ -598,3 +598,7 @@ mod merge_tests {
         assert!(matches!(result, Err(AppError::Validation(e)) if e.errors()[0].field == "annotations"));
     }
 }
+
+#[cfg(test)]
+#[path = "update_profile_alt_tests.rs"]
+mod alt_tests;
