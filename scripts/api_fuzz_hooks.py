@@ -8,7 +8,9 @@ description's text; and a link's `pos` and `len` are written as integers
 PUT and PATCH merge annotations by type with the stored ones, and the
 merged list is limited (20): the count depends on what is stored, so
 schema-valid annotations are left out of App.net bodies (the native
-operations, which replace the list, cover annotations). Generated bodies that satisfy the schema but break
+operations, which replace the list, cover annotations). An image's alt
+text can be set only on an uploaded image, which the fuzzing account may
+not have: a schema-valid one is sent as `null` (clearing it). Generated bodies that satisfy the schema but break
 one of these get a value that keeps the rule, so that schema-valid data
 stays valid; a body that violates the schema anywhere is left as it is
 (the value is replaced only when it matches its own schema), so negative
@@ -28,6 +30,10 @@ URL = re.compile(r"^https?://[^\s]+$")
 LINK_MEMBERS = {"url", "text", "pos", "len"}
 IMAGE_REDIRECTS = {"GET /v1/users/{user}/avatar", "GET /v1/users/{user}/cover"}
 APP_NET_EDITS = {"PUT /stream/0/users/me", "PATCH /stream/0/users/me"}
+NATIVE_EDITS = {"PUT /v1/users/{user}", "PATCH /v1/users/{user}"}
+# An image's alt text (`avatar_image.alt`, `cover_image.alt`) as its schema
+# allows it: at most 1,500 characters, no control characters but \t \n \r.
+ALT = re.compile(r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,1500}$")
 ANNOTATION_TYPE = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
@@ -91,6 +97,13 @@ def map_body(context, body):
     operation = getattr(context.operation, "label", None)
     if operation in APP_NET_EDITS and _schema_valid_annotations(body.get("annotations")):
         del body["annotations"]
+    # Setting an alt text needs an uploaded image (422 `no_image` on the
+    # default one): which image the account has is state, not schema, so a
+    # schema-valid alt text becomes `null` (clearing is always allowed).
+    for key in ("avatar_image", "cover_image") if operation in NATIVE_EDITS else ():
+        image = body.get(key)
+        if isinstance(image, dict) and isinstance(image.get("alt"), str) and ALT.match(image["alt"]):
+            image["alt"] = None
     for key in ("bank_account", "bankAccount"):  # dialect 001 writes camelCase
         account = body.get(key)
         if isinstance(account, str) and IBAN.match(account) and not _iban_ok(account):

@@ -274,6 +274,7 @@ fn image_member(strict: bool) -> Value {
     let shown = |schema: Value| {
         let mut schema = schema;
         schema["description"] = "As shown; only unchanged.".into();
+        schema["readOnly"] = true.into();
         schema
     };
     json!({

@@ -27,15 +27,14 @@ impl ImageAlt {
     /// [`MAX_LEN`] characters, `control_characters` for a control character
     /// other than `\n`, `\r` and `\t`.
     pub fn parse(raw: &str, field: impl Into<Cow<'static, str>>) -> Result<Self, FieldError> {
+        let field = field.into();
+        check_characters(raw, field.clone())?;
         if raw.trim().is_empty() {
             return Err(FieldError::new(field, FieldCode::Blank));
         }
         if raw.chars().count() > MAX_LEN {
             return Err(FieldError::new(field, FieldCode::TooLong)
                 .with_message(format!("An alt text has at most {MAX_LEN} characters.")));
-        }
-        if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err(FieldError::new(field, FieldCode::ControlCharacters));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -52,7 +51,11 @@ impl ImageAlt {
     ) -> Result<FieldUpdate<Self>, FieldError> {
         match value {
             Value::Null => Ok(FieldUpdate::Clear),
-            Value::String(raw) if raw.trim().is_empty() => Ok(FieldUpdate::Clear),
+            // A blank text clears, but only one made of allowed characters
+            // (a lone vertical tab is refused, as the schema's pattern says).
+            Value::String(raw) if raw.trim().is_empty() => {
+                check_characters(raw, field.into()).map(|()| FieldUpdate::Clear)
+            }
             Value::String(raw) => Self::parse(raw, field).map(FieldUpdate::Set),
             _ => {
                 Err(FieldError::new(field, FieldCode::InvalidType).with_message("Expected a string or null."))
@@ -88,6 +91,14 @@ impl ImageAlt {
     }
 }
 
+/// `control_characters` for a control character other than `\n`, `\r` and `\t`.
+fn check_characters(raw: &str, field: Cow<'static, str>) -> Result<(), FieldError> {
+    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(FieldError::new(field, FieldCode::ControlCharacters));
+    }
+    Ok(())
+}
+
 impl fmt::Display for ImageAlt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -119,6 +130,7 @@ mod tests {
             (&over_multibyte, Err("too_long")),
             ("bell\u{7}", Err("control_characters")),
             ("nul\u{0}", Err("control_characters")),
+            ("\u{c}", Err("control_characters")),
             ("del\u{7f}", Err("control_characters")),
             ("next line\u{85}", Err("control_characters")),
         ];
@@ -146,6 +158,9 @@ mod tests {
             (json!(null), Ok(FieldUpdate::Clear)),
             (json!(""), Ok(FieldUpdate::Clear)),
             (json!("   "), Ok(FieldUpdate::Clear)),
+            (json!(" \n\t"), Ok(FieldUpdate::Clear)),
+            (json!("\u{b}"), Err("control_characters")),
+            (json!(" \u{85} "), Err("control_characters")),
             (json!(12), Err("invalid_type")),
             (json!({"text": "x"}), Err("invalid_type")),
             (json!(["x"]), Err("invalid_type")),
