@@ -487,8 +487,8 @@ pub fn image_upload(field: &str, what: &str) -> RefOr<Schema> {
 pub fn described_image_upload(field: &str, what: &str) -> RefOr<Schema> {
     let mut schema = image_upload_schema(field, what);
     schema["properties"]["alt"] = json!({"type": "string", "maxLength": 1500, "pattern": PRINTABLE_TEXT,
-        "description": "What the image shows, for people who cannot see it: at most 1,500 characters, line \
-            breaks and tabs allowed, no other control characters; blank or absent for none (a new upload \
+        "description": "What the image shows, for people who cannot see it: at most 1,500 characters, \
+            line breaks and tabs allowed, no other control characters; blank or absent for none (a new upload \
             never keeps the previous image's alt text)."});
     schema_of(schema)
 }
