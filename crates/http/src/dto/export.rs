@@ -144,3 +144,49 @@ fn session(summary: SessionSummary) -> SessionExport {
     let SessionSummary { id, created_at, expires_at, current } = summary;
     SessionExport { id, created_at, expires_at, current }
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    use crate::docs::ApiDoc;
+
+    #[test]
+    fn the_export_and_alt_text_are_in_the_document() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let export = &schemas["AccountExportResponse"];
+        let mut members: Vec<&str> =
+            export["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        members.sort_unstable();
+        assert_eq!(members, ["exported_at", "format", "images", "profile", "sessions"]);
+        for (schema, member) in [
+            ("AccountExportResponse", "profile"),
+            ("ImageExport", "sizes"),
+            ("ImageSizeExport", "content_type"),
+            ("SessionExport", "current"),
+            ("DescribedImageJson", "alt"),
+        ] {
+            let property = &schemas[schema]["properties"][member];
+            assert!(property.is_object(), "{schema}.{member}");
+        }
+        assert!(schemas["SessionExport"]["properties"].get("token").is_none());
+
+        let operation = &document["paths"]["/v1/users/me/export"]["get"];
+        let ok = &operation["responses"]["200"];
+        assert!(
+            ok["headers"]["Content-Disposition"].is_object() && ok["headers"]["Cache-Control"].is_object()
+        );
+        assert_eq!(
+            ok["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/AccountExportResponse"
+        );
+
+        let input = &schemas["ProfileInput"]["properties"]["avatar_image"];
+        assert_eq!(input["properties"]["alt"]["maxLength"], 1500);
+        assert_eq!(input["properties"]["url"]["readOnly"], true);
+        let upload = &document["paths"]["/v1/users/{user}/avatar"]["post"]["requestBody"]["content"]["multipart/form-data"]
+            ["schema"];
+        assert_eq!(upload["properties"]["alt"]["maxLength"], 1500, "{upload}");
+    }
+}
