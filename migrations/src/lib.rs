@@ -16,6 +16,7 @@ mod m20261205_000006_rate_limits;
 mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
 mod m20261207_000001_session_activity;
+mod m20261207_000002_image_alt;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_profile_pronouns::Migration),
             Box::new(m20261206_000002_named_constraints::Migration),
             Box::new(m20261207_000001_session_activity::Migration),
+            Box::new(m20261207_000002_image_alt::Migration),
         ]
     }
 }

@@ -34,8 +34,8 @@ async fn delete_image(app: &TestApp, user: &TestUser, kind: &str) -> Value {
 
 fn default_images(app: &TestApp) -> (Value, Value) {
     (
-        json!({"url": app.url("/media/default/avatar.png"), "width": 200, "height": 200, "is_default": true}),
-        json!({"url": app.url("/media/default/cover.png"), "width": 960, "height": 320, "is_default": true}),
+        json!({"url": app.url("/media/default/avatar.png"), "width": 200, "height": 200, "is_default": true, "alt": null}),
+        json!({"url": app.url("/media/default/cover.png"), "width": 960, "height": 320, "is_default": true, "alt": null}),
     )
 }
 
@@ -394,7 +394,7 @@ with_media_on_both_databases! {
         let key = url.strip_prefix("https://cdn.example.com/profiles/").unwrap_or_else(|| panic!("{url}"));
         assert_eq!(
             profile["avatar_image"],
-            json!({"url": url, "width": 200, "height": 200, "is_default": false})
+            json!({"url": url, "width": 200, "height": 200, "is_default": false, "alt": null})
         );
         let location = redirect(&app, &format!("/v1/users/{}/avatar?w=96", user.id), None).await;
         assert!(
@@ -405,7 +405,7 @@ with_media_on_both_databases! {
         let local = app.url(&format!("/media/{key}"));
         assert_uploaded(
             &app,
-            &json!({"url": local, "width": 200, "height": 200, "is_default": false}),
+            &json!({"url": local, "width": 200, "height": 200, "is_default": false, "alt": null}),
             200,
             200,
             "jpg",

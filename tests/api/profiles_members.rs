@@ -92,7 +92,7 @@ both_databases! {
             (json!({"version": 99}), "version"),
             (json!({"created_at": "2000-01-01T00:00:00Z"}), "created_at"),
             (json!({"updated_at": "2000-01-01T00:00:00Z"}), "updated_at"),
-            (json!({"avatar_image": {"url": "https://evil.example/a.png"}}), "avatar_image"),
+            (json!({"avatar_image": {"url": "https://evil.example/a.png"}}), "avatar_image.url"),
             (json!({"cover_image": null}), "cover_image"),
             (json!({"country": {"code": "PL", "label": "Atlantis"}}), "country.label"),
             (json!({"description": {"text": "", "html": "<b>x</b>"}}), "description.html"),

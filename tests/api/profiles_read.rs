@@ -40,8 +40,8 @@ async fn fill_profile(app: &TestApp, user: &TestUser) -> Value {
 /// The default `avatar_image` and `cover_image` of a profile without uploads.
 fn default_images(app: &TestApp) -> (Value, Value) {
     (
-        json!({"url": format!("{}/media/default/avatar.png", app.address), "width": 200, "height": 200, "is_default": true}),
-        json!({"url": format!("{}/media/default/cover.png", app.address), "width": 960, "height": 320, "is_default": true}),
+        json!({"url": format!("{}/media/default/avatar.png", app.address), "width": 200, "height": 200, "is_default": true, "alt": null}),
+        json!({"url": format!("{}/media/default/cover.png", app.address), "width": 960, "height": 320, "is_default": true, "alt": null}),
     )
 }
 

@@ -4,8 +4,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
-use profile_domain::profile::{Actor, DisplayName, Profile, RenderedDescription, VisibleProfile};
+use profile_domain::profile::{
+    Actor, DisplayName, FieldUpdate, ImageAlt, Profile, RawField, RenderedDescription, VisibleProfile,
+};
 use profile_domain::user::{Privilege, Role, UserId};
+use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 /// What is needed to check a login. `Debug` leaves the hash out.
 #[derive(Clone, PartialEq)]
@@ -103,6 +106,18 @@ pub struct SessionInfo {
 pub struct DeletedAccount {
     /// Keys of every stored image file (every variant of avatar and cover).
     pub media_keys: Vec<String>,
+}
+
+/// Everything the service holds about one account, for its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountExport {
+    /// The profile as its owner sees it (private fields included), with
+    /// its images in every stored size and their alt texts.
+    pub profile: ProfileView,
+    /// The account's live sessions.
+    pub sessions: Vec<SessionInfo>,
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
 }
 
 /// A session handed to the client. `Debug` leaves the token out.
@@ -214,6 +229,76 @@ impl ImageKind {
     }
 }
 
+/// The alt texts a profile edit sends, before checking: the native API's
+/// `avatar_image.alt` and `cover_image.alt` (absent keeps, `null` or a
+/// blank string clears). Every other edit leaves both absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageAltInput {
+    /// `avatar_image.alt`.
+    pub avatar: RawField,
+    /// `cover_image.alt`.
+    pub cover: RawField,
+}
+
+impl ImageAltInput {
+    /// The checked change, every error at once at `avatar_image.alt` and
+    /// `cover_image.alt`.
+    ///
+    /// # Errors
+    /// The rules of [`ImageAlt::update_from`].
+    pub fn parse(&self) -> Result<ImageAltChange, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let avatar = errors.check(ImageAlt::update_from(&self.avatar, "avatar_image.alt"));
+        let cover = errors.check(ImageAlt::update_from(&self.cover, "cover_image.alt"));
+        errors.into_result(ImageAltChange {
+            avatar: avatar.unwrap_or_default(),
+            cover: cover.unwrap_or_default(),
+        })
+    }
+}
+
+/// What a profile edit does to the alt texts of the two images.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageAltChange {
+    /// The avatar's alt text.
+    pub avatar: FieldUpdate<ImageAlt>,
+    /// The cover's alt text.
+    pub cover: FieldUpdate<ImageAlt>,
+}
+
+impl ImageAltChange {
+    /// True when both are kept.
+    pub fn is_keep(&self) -> bool {
+        self.avatar.is_keep() && self.cover.is_keep()
+    }
+
+    /// `image` (the uploaded `kind` image, `None` for the default) with its
+    /// alt text changed.
+    ///
+    /// # Errors
+    /// `no_image` at `avatar_image.alt` / `cover_image.alt` when an alt
+    /// text is set on the default image (clearing it there changes nothing).
+    pub fn applied_to(
+        &self,
+        kind: ImageKind,
+        image: Option<&ProfileImage>,
+    ) -> Result<Option<ProfileImage>, FieldError> {
+        let update = match kind {
+            ImageKind::Avatar => &self.avatar,
+            ImageKind::Cover => &self.cover,
+        };
+        match (image, update) {
+            (None, FieldUpdate::Set(_)) => {
+                Err(FieldError::new(format!("{}_image.alt", kind.as_str()), FieldCode::NoImage))
+            }
+            (None, _) => Ok(None),
+            (Some(image), update) => {
+                Ok(Some(ProfileImage { alt: update.applied_to(&image.alt), ..image.clone() }))
+            }
+        }
+    }
+}
+
 /// One stored rendition of an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageVariant {
@@ -234,6 +319,9 @@ pub struct ProfileImage {
     pub primary: ImageVariant,
     /// Every rendition, the primary included, narrowest first.
     pub variants: Vec<ImageVariant>,
+    /// What the image shows, for people who cannot see it; it belongs to
+    /// this upload (a new upload starts without one).
+    pub alt: Option<ImageAlt>,
 }
 
 impl ProfileImage {

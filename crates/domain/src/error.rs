@@ -252,6 +252,8 @@ field_codes! {
     ImageTooLarge => "image_too_large", GENERIC_MESSAGE;
     /// `too_narrow`: an image narrower than allowed.
     TooNarrow => "too_narrow", GENERIC_MESSAGE;
+    /// `no_image`: alt text for an image that is the default one (upload an image first).
+    NoImage => "no_image", "There is no uploaded image to describe; upload one first.";
     /// `unknown_field`: a member the API does not know.
     UnknownField => "unknown_field", "This API has no such member.";
     /// `read_only`: a member the server maintains, sent with another value than it has.

@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use profile_application::model::{Caller, ProfileView};
+use profile_application::model::{Caller, ImageAltInput, ProfileView};
 use profile_application::use_cases::{AnnotationsUpdate, UpdateMode, UpdateProfileCommand};
 use profile_domain::account::UserAgent;
 use profile_domain::profile::{RawProfileInput, Version};
@@ -86,6 +86,7 @@ impl ProfileEditor {
             if_match: self.if_match.clone(),
             annotations,
             client: self.client.clone(),
+            image_alts: ImageAltInput::default(),
         }
     }
 

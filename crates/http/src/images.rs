@@ -8,19 +8,33 @@ use actix_multipart::Multipart;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use profile_application::model::{ImageKind, ProfileImage, ProfileView};
+use profile_domain::profile::{FieldUpdate, ImageAlt};
+use serde_json::Value;
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::extract::user_ref;
 use crate::media::{MediaUrls, default_key};
-use crate::multipart::read_file_field;
+use crate::multipart::read_upload;
 use crate::present::media_urls;
 use crate::problem::ApiError;
 use crate::state::{HttpSettings, UseCases};
 
-/// Reads the `kind` field of the upload (within its size limit) and makes it
-/// the image of the user named by `path`.
+/// Which multipart fields an image upload takes besides the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadFields {
+    /// Only the file (the App.net dialect, whose documented upload has no
+    /// other field).
+    FileOnly,
+    /// The file and an optional `alt` text (the native API).
+    WithAlt,
+}
+
+/// Reads the `kind` field of the upload (within its size limit), and its
+/// `alt` field when `fields` allows one, and makes it the image of the user
+/// named by `path`. A blank or absent `alt` leaves the new image without one.
 pub async fn upload_image(
     kind: ImageKind,
+    fields: UploadFields,
     caller: &Authenticated,
     path: &str,
     payload: Multipart,
@@ -28,8 +42,15 @@ pub async fn upload_image(
     settings: &HttpSettings,
 ) -> Result<ProfileView, ApiError> {
     let target = user_ref(path)?;
-    let bytes = read_file_field(payload, kind.as_str(), settings.max_bytes(kind)).await?;
-    Ok(app.replace_image.upload(&caller.0, &target, kind, bytes).await?)
+    let text_field = (fields == UploadFields::WithAlt).then_some("alt");
+    let upload = read_upload(payload, kind.as_str(), text_field, settings.max_bytes(kind)).await?;
+    let alt = match upload.text.as_deref().map(|raw| ImageAlt::update(&Value::String(raw.to_owned()), "alt"))
+    {
+        Some(Ok(FieldUpdate::Set(alt))) => Some(alt),
+        Some(Err(error)) => return Err(ApiError::validation([&error])),
+        Some(Ok(_)) | None => None,
+    };
+    Ok(app.replace_image.upload(&caller.0, &target, kind, upload.file, alt).await?)
 }
 
 /// 302 to the current `kind` image of the user named by `path` (no token

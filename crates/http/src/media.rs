@@ -1,4 +1,5 @@
-//! Image URLs and the `{url, width, height, is_default}` objects profiles show.
+//! Image URLs and the `{url, width, height, is_default}` objects profiles
+//! show (with `alt` in the native API).
 
 use profile_application::model::{ImageKind, ImageVariant, ProfileImage};
 use serde::Serialize;
@@ -54,6 +55,14 @@ impl MediaUrls {
         }
     }
 
+    /// The object the native API shows for the `kind` image: as
+    /// [`MediaUrls::image`], with its alt text.
+    pub fn described_image(&self, kind: ImageKind, image: Option<&ProfileImage>) -> DescribedImageJson {
+        let ImageJson { url, width, height, is_default } = self.image(kind, image);
+        let alt = image.and_then(|image| image.alt.as_ref()).map(|alt| alt.as_str().to_owned());
+        DescribedImageJson { url, width, height, is_default, alt }
+    }
+
     fn variant(&self, variant: &ImageVariant, is_default: bool) -> ImageJson {
         ImageJson { url: self.url(&variant.key), width: variant.width, height: variant.height, is_default }
     }
@@ -70,4 +79,24 @@ pub struct ImageJson {
     pub height: u32,
     /// True for the shipped default image.
     pub is_default: bool,
+}
+
+/// `{url, width, height, is_default, alt}`: an image as the native API
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(title = "Image")]
+pub struct DescribedImageJson {
+    /// Where the image is.
+    pub url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// True for the shipped default image.
+    pub is_default: bool,
+    /// What the image shows, for people who cannot see it (at most 1,500
+    /// characters); `null` when none was given, and always for the default
+    /// image. Set with the upload's `alt` field or by PATCH/PUT of `{"alt": …}`.
+    #[schema(max_length = 1500)]
+    pub alt: Option<String>,
 }

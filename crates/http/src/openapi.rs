@@ -258,10 +258,39 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
             "version": {"type": "integer", "readOnly": true, "description": "As shown; only unchanged."},
             "created_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
             "updated_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
-            "avatar_image": {"type": "object", "readOnly": true, "description": "As shown; only unchanged."},
-            "cover_image": {"type": "object", "readOnly": true, "description": "As shown; only unchanged."}
+            "avatar_image": image_member(strict),
+            "cover_image": image_member(strict)
         },
         "examples": [example]
+    })
+}
+
+/// `avatar_image` / `cover_image` in an edit: as shown, with `alt` the one
+/// editable member (the native API; the dialects ignore the whole object).
+fn image_member(strict: bool) -> Value {
+    if !strict {
+        return json!({"type": "object", "readOnly": true, "description": "As shown; ignored."});
+    }
+    let shown = |schema: Value| {
+        let mut schema = schema;
+        schema["description"] = "As shown; only unchanged.".into();
+        schema["readOnly"] = true.into();
+        schema
+    };
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "The image as shown, with `alt` the one member that may change: a string of at most \
+            1,500 characters (line breaks and tabs allowed, no other control characters) sets it, `null` or a \
+            blank string clears it, and setting one on the default image is 422 `no_image`. Absent in a PATCH \
+            keeps it; absent from a present object in a PUT clears it; a PUT without the image member keeps it.",
+        "properties": {
+            "alt": {"type": ["string", "null"], "maxLength": 1500, "pattern": PRINTABLE_TEXT},
+            "url": shown(json!({"type": "string"})),
+            "width": shown(json!({"type": "integer"})),
+            "height": shown(json!({"type": "integer"})),
+            "is_default": shown(json!({"type": "boolean"}))
+        }
     })
 }
 
@@ -450,12 +479,27 @@ fn entity(members: &[(&str, &str)]) -> Value {
 /// A multipart upload of one image in the field `field`, and no other field
 /// (422 `unknown_field`).
 pub fn image_upload(field: &str, what: &str) -> RefOr<Schema> {
-    schema_of(json!({
+    schema_of(image_upload_schema(field, what))
+}
+
+/// As [`image_upload`], with the optional text field `alt` beside the file
+/// (the native API).
+pub fn described_image_upload(field: &str, what: &str) -> RefOr<Schema> {
+    let mut schema = image_upload_schema(field, what);
+    schema["properties"]["alt"] = json!({"type": "string", "maxLength": 1500, "pattern": PRINTABLE_TEXT,
+        "description": "What the image shows, for people who cannot see it: at most 1,500 characters, \
+            line breaks and tabs allowed, no other control characters; blank or absent for none (a new upload \
+            never keeps the previous image's alt text)."});
+    schema_of(schema)
+}
+
+fn image_upload_schema(field: &str, what: &str) -> Value {
+    json!({
         "type": "object",
         "required": [field],
         "additionalProperties": false,
         "properties": {field: {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream", "description": what}}
-    }))
+    })
 }
 
 #[cfg(test)]

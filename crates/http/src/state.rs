@@ -7,8 +7,8 @@ use profile_application::ports::HealthCheck;
 
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, FetchMedia, FindImage,
-    GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage, UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount, FetchMedia,
+    FindImage, GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -42,6 +42,8 @@ pub struct UseCases {
     pub find_image: FindImage,
     /// Stored image files.
     pub fetch_media: FetchMedia,
+    /// The caller's data export.
+    pub export_account: ExportAccount,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }

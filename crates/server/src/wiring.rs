@@ -8,9 +8,9 @@ use profile_application::ports::{
     RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, FetchMedia, FindImage,
-    GetProfile, ListSessions, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
-    ReplaceImage, SignUpPolicy, StartSession, UpdateProfile,
+    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount, FetchMedia,
+    FindImage, GetProfile, ListSessions, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired,
+    RegisterAccount, ReplaceImage, SignUpPolicy, StartSession, UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
@@ -168,6 +168,7 @@ impl Wiring {
                 clock.clone(),
                 self.profile_policy.username_cooldown,
             ),
+            export_account: ExportAccount::new(profiles.clone(), sessions.clone(), clock.clone()),
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
             change_password: ChangePassword::new(
                 profiles.clone(),

@@ -179,11 +179,15 @@ pub async fn me(app: &TestApp, user: &TestUser) -> Value {
     get_profile(app, "/v1/users/me", &user.token).await
 }
 
-/// Asserts `image` is an uploaded image of `width`×`height` with a
-/// content-addressed `/media/` URL ending in `extension`; returns the URL.
+/// Asserts `image` is an uploaded image of `width`×`height` without alt
+/// text (as the native API shows it) with a content-addressed `/media/` URL
+/// ending in `extension`; returns the URL.
 pub fn assert_uploaded(app: &TestApp, image: &Value, width: u32, height: u32, extension: &str) -> String {
     let url = image["url"].as_str().unwrap_or_else(|| panic!("image url: {image}")).to_owned();
-    assert_eq!(image, &json!({"url": url, "width": width, "height": height, "is_default": false}));
+    assert_eq!(
+        image,
+        &json!({"url": url, "width": width, "height": height, "is_default": false, "alt": null})
+    );
     let key = url.strip_prefix(&format!("{}/media/", app.address)).unwrap_or_else(|| panic!("{url}"));
     let (hash, ext) = key.split_once('.').unwrap_or_else(|| panic!("{url}"));
     assert!(

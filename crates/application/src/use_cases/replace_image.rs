@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use profile_domain::profile::ImageAlt;
 use profile_domain::user::{Privilege, UserId, UserRef};
 use profile_domain::{FieldCode, FieldError};
 
@@ -43,7 +44,9 @@ impl ReplaceImage {
         Self { profiles, writer, media, processor, clock, nonces }
     }
 
-    /// Processes `upload` into the `kind` image of `target`.
+    /// Processes `upload` into the `kind` image of `target`, described by
+    /// `alt` (a new upload never keeps the old image's alt text: it
+    /// described the old picture).
     ///
     /// # Errors
     /// [`AppError::UnsupportedMedia`] for anything but JPEG, PNG, GIF and
@@ -57,6 +60,7 @@ impl ReplaceImage {
         target: &UserRef,
         kind: ImageKind,
         upload: Vec<u8>,
+        alt: Option<ImageAlt>,
     ) -> Result<ProfileView, AppError> {
         let current = self.authorized_target(caller, target, kind).await?;
         let user = current.profile.id();
@@ -82,7 +86,7 @@ impl ReplaceImage {
             .get(processed.primary)
             .cloned()
             .ok_or_else(|| AppError::Internal("the image processor returned no primary rendition".into()))?;
-        let image = ProfileImage { primary, variants: stored };
+        let image = ProfileImage { primary, variants: stored, alt };
         self.swap(caller, user, kind, Some(image)).await
     }
 
@@ -224,7 +228,7 @@ mod tests {
             height: 200,
             content_type: "image/jpeg".into(),
         };
-        ProfileImage { primary: variant.clone(), variants: vec![variant] }
+        ProfileImage { primary: variant.clone(), variants: vec![variant], alt: None }
     }
 
     fn alice_with_old_avatar() -> StoredProfile {
@@ -298,13 +302,41 @@ mod tests {
             .returning(|_| Ok(()));
         let use_case = replace_image(users, media, processor());
 
-        let view = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await.unwrap();
+        let view =
+            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await.unwrap();
 
         assert_eq!(view.avatar.unwrap().primary.key, "new-200.jpg");
         let written = written.lock().unwrap();
         let image = written[0].avatar.as_ref().unwrap();
         assert_eq!((image.primary.key.as_str(), image.variants.len()), ("new-200.jpg", 2));
         assert_eq!(written[0].profile.version(), Version(2), "an image change bumps the version");
+    }
+
+    #[tokio::test]
+    async fn the_uploads_alt_text_is_stored_with_it_and_the_old_one_is_not_kept() {
+        let mut seq = Sequence::new();
+        let mut users = MockProfileWriter::new();
+        let mut media = media_storing_two_files(&mut seq);
+        let mut described = alice_with_old_avatar();
+        described.avatar =
+            Some(ProfileImage { alt: Some(ImageAlt::restore("The old picture".into())), ..old_avatar() });
+        let written = Arc::new(Mutex::new(Vec::new()));
+        users.expect_edit().times(2).returning(edit_on(described, written.clone()));
+        media.expect_put().returning(|_, _, _| Ok("again.jpg".into()));
+        media.expect_delete().returning(|_| Ok(()));
+        let use_case = replace_image(users, media, processor());
+
+        let alt = ImageAlt::parse("A new picture", "alt").unwrap();
+        let view = use_case
+            .upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], Some(alt.clone()))
+            .await
+            .unwrap();
+        assert_eq!(view.avatar.unwrap().alt, Some(alt.clone()));
+        use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await.unwrap();
+
+        let written = written.lock().unwrap();
+        assert_eq!(written[0].avatar.as_ref().unwrap().alt, Some(alt));
+        assert_eq!(written[1].avatar.as_ref().unwrap().alt, None, "a new upload without alt has none");
     }
 
     #[tokio::test]
@@ -320,7 +352,7 @@ mod tests {
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
@@ -339,7 +371,7 @@ mod tests {
         media.expect_delete().never();
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Unavailable(_))));
     }
@@ -359,7 +391,7 @@ mod tests {
         media.expect_delete().never();
         let use_case = replace_image(users, media, processor());
 
-        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF]).await;
+        let result = use_case.upload(&caller(1), &UserRef::Me, ImageKind::Avatar, vec![0xFF], None).await;
 
         assert!(matches!(result, Err(AppError::Internal(_))));
     }
@@ -370,7 +402,8 @@ mod tests {
         let processor = MockImageProcessor::new(); // a call would panic
         let use_case = replace_image(users, MockMediaStore::new(), processor);
 
-        let result = use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1]).await;
+        let result =
+            use_case.upload(&caller(2), &UserRef::Id(UserId(1)), ImageKind::Cover, vec![1], None).await;
 
         assert!(matches!(result, Err(AppError::Forbidden(_))));
     }
@@ -383,7 +416,7 @@ mod tests {
         let use_case = replace_image(users, MockMediaStore::new(), processor);
 
         let Err(AppError::Validation(errors)) =
-            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1]).await
+            use_case.upload(&caller(1), &UserRef::Me, ImageKind::Cover, vec![1], None).await
         else {
             panic!("expected a validation error");
         };

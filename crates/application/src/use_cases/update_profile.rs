@@ -10,7 +10,10 @@ use profile_domain::profile::{
 use profile_domain::user::{Privilege, Role, UserRef};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
-use crate::model::{Caller, Edit, Edited, ProfileView, ProfileWrite, StoredProfile, UsernameRetirement};
+use crate::model::{
+    Caller, Edit, Edited, ImageAltChange, ImageAltInput, ImageKind, ProfileImage, ProfileView, ProfileWrite,
+    StoredProfile, UsernameRetirement,
+};
 use crate::ports::{Clock, ProfileReader, ProfileWriter, RateLimiter};
 use crate::use_cases::get_profile::view;
 use crate::use_cases::seconds_left;
@@ -58,6 +61,8 @@ pub struct UpdateProfileCommand {
     pub annotations: AnnotationsUpdate,
     /// The client's address, for the rename limit.
     pub client: Option<String>,
+    /// The images' alt texts as sent (the native API only; absent keeps).
+    pub image_alts: ImageAltInput,
 }
 
 /// Profile rules that come from configuration.
@@ -131,12 +136,20 @@ impl UpdateProfile {
     ) -> Result<ProfileView, AppError> {
         let now = self.clock.now();
         let context = ParseContext { today: now.date_naive(), min_age_years: self.policy.min_age_years };
-        let mut change = match command.mode {
+        let change = match command.mode {
             UpdateMode::Replace => ProfileChange::replace(&command.input, &context),
             UpdateMode::MergePatch => ProfileChange::merge_patch(&command.input, &context),
             UpdateMode::ReplaceSent => ProfileChange::replace(&command.input, &context)
                 .and_then(|_| ProfileChange::merge_patch(&command.input, &context)),
-        }?;
+        };
+        let (mut change, alts) = match (change, command.image_alts.parse()) {
+            (Ok(change), Ok(alts)) => (change, alts),
+            (Err(mut errors), Err(more)) => {
+                errors.extend(more);
+                return Err(errors.into());
+            }
+            (Err(errors), _) | (_, Err(errors)) => return Err(errors.into()),
+        };
         self.resolve_role(&mut change).await?;
         let who = command.target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let renaming =
@@ -152,6 +165,9 @@ impl UpdateProfile {
             // Who may not write gets 403 whatever they claim to have seen
             // (RFC 9110 §13.2.1: preconditions come after authorization).
             current.authorize(&change, &actor).map_err(profile_error)?;
+            if !alts.is_keep() && !actor.is(current.id()) && !actor.can(Privilege::WriteAnyProfile) {
+                return Err(AppError::Forbidden("change an image's `alt`".into()));
+            }
             if let Some(accepted) = &if_match
                 && !accepted.contains(&current.version())
             {
@@ -162,9 +178,15 @@ impl UpdateProfile {
                 AnnotationsUpdate::MergeByType => merged_annotations(change.clone(), current.annotations())?,
             };
             let next = current.apply(&change, &actor, now).map_err(profile_error)?;
-            if next.version() == current.version() {
-                return Ok(Edit::Keep);
-            }
+            let (avatar, cover) = described(&alts, stored)?;
+            let next =
+                match (next.version() == current.version(), avatar == stored.avatar && cover == stored.cover)
+                {
+                    (true, true) => return Ok(Edit::Keep),
+                    // Only an alt text changed: the profile shows it, so its version moves.
+                    (true, false) => current.touched(now),
+                    (false, _) => next,
+                };
             let retirement = (next.username().canonical() != current.username().canonical()).then(|| {
                 UsernameRetirement { old: current.username().clone(), available_at: now + cooldown }
             });
@@ -175,8 +197,8 @@ impl UpdateProfile {
             let requires_another_manager = manages(current.role()) && !manages(next.role());
             Ok(Edit::Store(ProfileWrite {
                 profile: next,
-                avatar: stored.avatar.clone(),
-                cover: stored.cover.clone(),
+                avatar,
+                cover,
                 retirement,
                 requires_another_manager,
             }))
@@ -229,6 +251,18 @@ impl UpdateProfile {
         }
         Ok(())
     }
+}
+
+/// The stored images with `alts` applied, every error at once.
+fn described(
+    alts: &ImageAltChange,
+    stored: &StoredProfile,
+) -> Result<(Option<ProfileImage>, Option<ProfileImage>), AppError> {
+    let mut errors = ValidationErrors::new();
+    let avatar = errors.check(alts.applied_to(ImageKind::Avatar, stored.avatar.as_ref()));
+    let cover = errors.check(alts.applied_to(ImageKind::Cover, stored.cover.as_ref()));
+    errors.into_result(())?;
+    Ok((avatar.flatten(), cover.flatten()))
 }
 
 /// `change` with its annotations laid over `current` by type.
@@ -303,6 +337,7 @@ mod tests {
             if_match: if_match.map(|v| vec![Version(v)]),
             annotations: AnnotationsUpdate::ReplaceList,
             client: Some("192.0.2.4".into()),
+            image_alts: ImageAltInput::default(),
         }
     }
 
@@ -563,3 +598,7 @@ mod merge_tests {
         assert!(matches!(result, Err(AppError::Validation(e)) if e.errors()[0].field == "annotations"));
     }
 }
+
+#[cfg(test)]
+#[path = "update_profile_alt_tests.rs"]
+mod alt_tests;

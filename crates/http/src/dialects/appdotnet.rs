@@ -27,7 +27,7 @@ use super::{raw_input, rewrite_errors, summary, unknown_path};
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::error_code::ErrorCode;
 use crate::extract::{ProfileEditor, user_ref};
-use crate::images::{redirect, upload_image};
+use crate::images::{UploadFields, redirect, upload_image};
 use crate::json::JsonObject;
 use crate::present::media_urls;
 use crate::problem::{ApiError, FieldProblem};
@@ -78,7 +78,7 @@ async fn upload(
     app: web::Data<UseCases>,
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
+    let view = upload_image(kind, UploadFields::FileOnly, &caller, &path, payload, &app, &settings).await?;
     Ok(ok(&user::user(view, query.options(), &media_urls(&req))))
 }
 

@@ -9,7 +9,7 @@ use utoipa::Modify;
 use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::{OpenApi, RefOr};
 
-use crate::openapi::image_upload;
+use crate::openapi::described_image_upload;
 
 /// The template the image handlers are documented on.
 pub const TEMPLATE: &str = "/v1/users/{user}/{kind}";
@@ -51,10 +51,14 @@ fn for_kind(template: &PathItem, kind: ImageKind) -> PathItem {
             .as_ref()
             .map(|s| s.replace("an avatar or a cover", &format!("the {}", kind.as_str())));
         let Some(RefOr::T(body)) = operation.request_body.as_mut() else { continue };
-        body.description = Some(format!("The {} in the multipart field `{}`", kind.as_str(), kind.as_str()));
+        body.description = Some(format!(
+            "The {} in the multipart field `{}`, and optionally its alt text in the field `alt`",
+            kind.as_str(),
+            kind.as_str()
+        ));
         for content in body.content.values_mut() {
             if let RefOr::T(content) = content {
-                content.schema = Some(image_upload(kind.as_str(), limit));
+                content.schema = Some(described_image_upload(kind.as_str(), limit));
             }
         }
     }

@@ -27,9 +27,10 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest, RegisterRequest, Registered};
+use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, ImagesExport};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
-use crate::media::ImageJson;
+use crate::media::{DescribedImageJson, ImageJson};
 use crate::openapi::{
     AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
     LenientProfileReplacement, NicknameProfileInput, Problem, ProfileInput, ProfileReplacement,
@@ -56,6 +57,7 @@ use crate::routes;
         routes::sessions::end_session,
         routes::sessions::end_other_sessions,
         routes::users::change_password,
+        routes::export::export,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
@@ -71,9 +73,10 @@ use crate::routes;
     components(schemas(
         RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
-        CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
+        CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
         SessionListItem, DeleteAccountRequest,
+        AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),
     tags(

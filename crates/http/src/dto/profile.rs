@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::media::{ImageJson, MediaUrls};
+use crate::media::{DescribedImageJson, MediaUrls};
 
 /// A role and what it allows.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,9 +83,9 @@ macro_rules! profile_response {
             /// Role and privileges.
             pub role: RoleResponse,
             /// The avatar (a default image until one is uploaded).
-            pub avatar_image: ImageJson,
+            pub avatar_image: DescribedImageJson,
             /// The cover (a default image until one is uploaded).
-            pub cover_image: ImageJson,
+            pub cover_image: DescribedImageJson,
             /// Present when asked for with `include_annotations=1`.
             #[schema(value_type = Option<Vec<crate::openapi::AnnotationSchema>>)]
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,8 +115,8 @@ macro_rules! profile_response {
                     $($field: shown!($vis p.$field()),)*
                     is_creator: *p.is_creator(),
                     role: role(p.role()),
-                    avatar_image: urls.image(ImageKind::Avatar, avatar.as_ref()),
-                    cover_image: urls.image(ImageKind::Cover, cover.as_ref()),
+                    avatar_image: urls.described_image(ImageKind::Avatar, avatar.as_ref()),
+                    cover_image: urls.described_image(ImageKind::Cover, cover.as_ref()),
                     annotations: with_annotations.then(|| p.annotations().to_json()),
                     created_at: p.created_at(),
                     updated_at: p.updated_at(),

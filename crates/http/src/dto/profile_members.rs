@@ -3,17 +3,27 @@
 //! silently dropped: a member the API does not know is `unknown_field`, a
 //! server-maintained member is accepted only with the value the profile
 //! shows now (so GET → edit → PUT works) and is `read_only` otherwise.
+//!
+//! `avatar_image` and `cover_image` are server-maintained objects with one
+//! editable member, `alt`: sent as an object, each member is checked on its
+//! own (`alt` editable, the others only unchanged, anything else unknown);
+//! sent as anything else (`null`, a string) the whole member is compared.
 
 use profile_domain::profile::{Country, RawProfileInput};
 use profile_domain::{FieldCode, FieldError};
 use serde_json::{Map, Value};
 
 /// Top-level members a GET shows that no client sets.
-const READ_ONLY: [&str; 6] = ["id", "version", "created_at", "updated_at", "avatar_image", "cover_image"];
+const READ_ONLY: [&str; 4] = ["id", "version", "created_at", "updated_at"];
+
+/// The image objects: server-maintained, but for their `alt`.
+pub const IMAGES: [&str; 2] = ["avatar_image", "cover_image"];
 
 /// Members inside an editable field's object: (field, editable members,
 /// read-only members).
-const NESTED: [(&str, &[&str], &[&str]); 4] = [
+const NESTED: [(&str, &[&str], &[&str]); 6] = [
+    ("avatar_image", &["alt"], &["url", "width", "height", "is_default"]),
+    ("cover_image", &["alt"], &["url", "width", "height", "is_default"]),
     ("description", &["text", "entities"], &["html"]),
     ("description.entities", &["links"], &["mentions", "hashtags"]),
     ("country", &["code"], &["label"]),
@@ -40,9 +50,10 @@ fn walk(
 ) {
     for (key, value) in object {
         let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
-        if maintained.contains(&key.as_str()) {
+        let image = at.is_empty() && IMAGES.contains(&key.as_str());
+        if maintained.contains(&key.as_str()) || (image && !value.is_object()) {
             read_only.push(path);
-        } else if !editable.contains(&key.as_str()) {
+        } else if !editable.contains(&key.as_str()) && !image {
             unknown.push(FieldError::new(path, FieldCode::UnknownField));
         } else if let (Value::Object(inner), Some((_, editable, maintained))) =
             (value, NESTED.iter().find(|(nested, _, _)| *nested == path))
@@ -90,7 +101,14 @@ mod tests {
         let cases: Vec<(Value, &[&str], &[&str])> = vec![
             (json!({"name": "A", "pronouns": "she/her"}), &[], &[]),
             (json!({"locaton": "x", "name": "A"}), &["locaton"], &[]),
-            (json!({"id": 1, "version": 2, "avatar_image": {}}), &[], &["avatar_image", "id", "version"]),
+            (json!({"id": 1, "version": 2, "avatar_image": null}), &[], &["avatar_image", "id", "version"]),
+            (json!({"avatar_image": {"alt": "A cat"}, "cover_image": {"alt": null}}), &[], &[]),
+            (
+                json!({"avatar_image": {"alt": "x", "url": "u", "is_default": false, "sizes": 1}}),
+                &["avatar_image.sizes"],
+                &["avatar_image.is_default", "avatar_image.url"],
+            ),
+            (json!({"cover_image": "https://example.com/c.png"}), &[], &["cover_image"]),
             (json!({"role": {"name": "user", "privileges": [], "x": 1}}), &["role.x"], &["role.privileges"]),
             (json!({"role": "user"}), &[], &[]),
             (json!({"country": {"code": "PL", "label": "Poland"}}), &[], &["country.label"]),

@@ -7,7 +7,7 @@ use profile_application::model::ImageKind;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::dto::profile::ProfileResponse;
 use crate::extract::user_ref;
-use crate::images::{self, upload_image};
+use crate::images::{self, UploadFields, upload_image};
 use crate::openapi::{Forbidden, Invalid, NotFound, Problem, Unauthorized, UserParam};
 use crate::present::profile_response;
 use crate::problem::ApiError;
@@ -19,7 +19,7 @@ use crate::state::{HttpSettings, UseCases};
 /// the profile with its new image.
 #[utoipa::path(post, path = "/v1/users/{user}/{kind}", tag = "images", params(UserParam),
     request_body(content = Object, content_type = "multipart/form-data",
-        description = "One file field named like the kind (`avatar` or `cover`)"),
+        description = "One file field named like the kind (`avatar` or `cover`), and optionally `alt`"),
     responses((status = 200, description = "The profile with its new image", body = ProfileResponse),
         (status = 400, description = "The multipart body cannot be read",
             body = Problem, content_type = "application/problem+json"),
@@ -36,7 +36,7 @@ pub async fn upload(
     app: web::Data<UseCases>,
     settings: web::Data<HttpSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = upload_image(kind, &caller, &path, payload, &app, &settings).await?;
+    let view = upload_image(kind, UploadFields::WithAlt, &caller, &path, payload, &app, &settings).await?;
     Ok(profile_response(&req, view, false))
 }
 

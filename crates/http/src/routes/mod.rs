@@ -1,6 +1,7 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod export;
 pub mod health;
 pub mod images;
 pub mod media;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(allowing("/v1/sessions", "POST").route(web::post().to(sessions::log_in)))
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
+        .service(allowing("/v1/users/me/export", "GET, HEAD").route(web::get().to(export::export)))
         .service(
             allowing("/v1/users/me/sessions", "GET, HEAD, DELETE")
                 .route(web::get().to(sessions::list_sessions))

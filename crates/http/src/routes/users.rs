@@ -2,10 +2,10 @@
 
 use actix_web::http::header::{ETAG, LOCATION};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use profile_application::model::Caller;
+use profile_application::model::{Caller, ImageAltInput};
 use profile_application::use_cases::{AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode};
 use profile_application::{AppError, Cause};
-use profile_domain::profile::RawProfileInput;
+use profile_domain::profile::{RawField, RawProfileInput};
 use profile_domain::user::UserRef;
 use serde::Deserialize;
 use serde_json::Value;
@@ -131,8 +131,26 @@ async fn update(
     let input = RawProfileInput::from_json(body).map_err(|e| ApiError::validation([&e]))?;
     let target = user_ref(path)?;
     refuse_dropped_members(&editor.caller, &target, req, body, app).await?;
-    let view = editor.update(app, target, input, mode, AnnotationsUpdate::ReplaceList).await?;
+    let mut command = editor.command(target, input, mode, AnnotationsUpdate::ReplaceList);
+    command.image_alts = image_alts(body, mode);
+    let view = app.update_profile.execute(&editor.caller, command).await?;
     Ok(profile_response(req, view, query.annotations()))
+}
+
+/// The `alt` members of the image objects in `body`. An image member left
+/// out keeps its alt text in both modes (a PUT replaces the editable
+/// profile, which the images are not part of); an image object without
+/// `alt` keeps it in a PATCH and clears it in a PUT (which replaces the
+/// object's one editable member).
+fn image_alts(body: &Value, mode: UpdateMode) -> ImageAltInput {
+    let alt = |member: &str| match body.get(member) {
+        Some(Value::Object(image)) => match (image.get("alt"), mode) {
+            (None, UpdateMode::Replace) => RawField::Null,
+            (entry, _) => RawField::from_entry(entry),
+        },
+        _ => RawField::Absent,
+    };
+    ImageAltInput { avatar: alt("avatar_image"), cover: alt("cover_image") }
 }
 
 /// Nothing sent is dropped: unknown members, and server-maintained members

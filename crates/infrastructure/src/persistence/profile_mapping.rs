@@ -13,7 +13,7 @@ use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, Store
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Annotation, Annotations, Birthdate, Country, Description, DisplayName, Locale, Profile,
+    Annotation, Annotations, Birthdate, Country, Description, DisplayName, ImageAlt, Locale, Profile,
     StoredProfileParts, TextField, TimeZone, UserLink, Version,
 };
 use profile_domain::user::{Role, UserId};
@@ -126,9 +126,9 @@ pub(crate) fn to_stored_profile(
     mentions: Option<HashMap<String, UserId>>,
 ) -> Result<StoredProfile, RepoError> {
     let id = row.id;
-    let avatar = image_from_column(row.avatar_image.as_deref())
+    let avatar = image_from_column(row.avatar_image.as_deref(), row.avatar_alt.clone())
         .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image").into()))?;
-    let cover = image_from_column(row.cover_image.as_deref())
+    let cover = image_from_column(row.cover_image.as_deref(), row.cover_alt.clone())
         .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image").into()))?;
     Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover, mentions })
 }
@@ -168,6 +168,8 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
         annotations: Set(profile.annotations().to_json().to_string()),
         avatar_image: Set(image_to_column(write.avatar.as_ref())),
         cover_image: Set(image_to_column(write.cover.as_ref())),
+        avatar_alt: Set(alt_column(write.avatar.as_ref())),
+        cover_alt: Set(alt_column(write.cover.as_ref())),
         ..Default::default()
     };
     macro_rules! text_columns {
@@ -198,7 +200,13 @@ fn image_to_column(image: Option<&ProfileImage>) -> Option<String> {
     serde_json::to_string(&list).ok()
 }
 
-fn image_from_column(raw: Option<&str>) -> Result<Option<ProfileImage>, ()> {
+/// The alt text of an uploaded image; `NULL` for none and for the default image.
+fn alt_column(image: Option<&ProfileImage>) -> Option<String> {
+    image?.alt.as_ref().map(|alt| alt.as_str().to_owned())
+}
+
+/// The image stored in `raw`, described by `alt` (ignored without an image).
+fn image_from_column(raw: Option<&str>, alt: Option<String>) -> Result<Option<ProfileImage>, ()> {
     let Some(raw) = raw else { return Ok(None) };
     let list: Vec<StoredVariant> = serde_json::from_str(raw).map_err(|_| ())?;
     let mut variants: Vec<ImageVariant> = list
@@ -207,5 +215,6 @@ fn image_from_column(raw: Option<&str>) -> Result<Option<ProfileImage>, ()> {
         .collect();
     let primary = variants.first().cloned().ok_or(())?;
     variants.sort_by_key(|v| (v.width, v.height));
-    Ok(Some(ProfileImage { primary, variants }))
+    let alt = alt.filter(|alt| !alt.is_empty()).map(ImageAlt::restore);
+    Ok(Some(ProfileImage { primary, variants, alt }))
 }

@@ -52,6 +52,8 @@ macro_rules! users_entity {
                 $($field: Option<String>,)*
                 avatar_image: Option<String>,
                 cover_image: Option<String>,
+                avatar_alt: Option<String>,
+                cover_alt: Option<String>,
             }
             model_only {
                 username_key: String,
