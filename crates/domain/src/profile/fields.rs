@@ -45,6 +45,12 @@ pub trait TextField: Sized + for<'a> TryFrom<&'a str, Error = FieldError> {
     fn restore_text(stored: String) -> Option<Self>;
 }
 
+/// Whether `text` may be stored as multi-line text (a description, an
+/// image's alt text): no control characters but line breaks and tabs.
+pub(crate) fn is_multiline_text(text: &str) -> bool {
+    !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// Reads bounded free text (`location`, `pronouns`): trimmed, not blank
 /// (`blank`), at most `max` characters (`too_long`, with `too_long_message`),
 /// no control characters.

@@ -7,6 +7,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{FieldCode, FieldError};
+use crate::profile::fields::is_multiline_text;
 use crate::profile::{FieldUpdate, RawField};
 
 /// Longest alt text, in characters (Unicode scalar values), as Mastodon's.
@@ -93,7 +94,7 @@ impl ImageAlt {
 
 /// `control_characters` for a control character other than `\n`, `\r` and `\t`.
 fn check_characters(raw: &str, field: Cow<'static, str>) -> Result<(), FieldError> {
-    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if !is_multiline_text(raw) {
         return Err(FieldError::new(field, FieldCode::ControlCharacters));
     }
     Ok(())

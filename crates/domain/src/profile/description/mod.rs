@@ -15,6 +15,7 @@ mod render;
 mod scan;
 
 use crate::error::{FieldCode, FieldError, ValidationErrors};
+use crate::profile::fields::is_multiline_text;
 use crate::profile::website_url::parse_http_url;
 
 pub use entities::{Entities, Hashtag, Link, Mention, RenderedDescription};
@@ -194,7 +195,7 @@ fn check_text(text: &str) -> Result<(), FieldError> {
         return Err(FieldError::new("description.text", FieldCode::TooLong)
             .with_message(format!("A description has at most {MAX_LEN} characters.")));
     }
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if !is_multiline_text(text) {
         return Err(FieldError::new("description.text", FieldCode::ControlCharacters));
     }
     Ok(())
