@@ -15,6 +15,7 @@ mod m20261201_000005_mentions;
 mod m20261205_000006_rate_limits;
 mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
+mod m20261207_000001_account_tokens_mail_outbox;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -31,6 +32,8 @@ pub mod constraints {
     pub const SESSIONS_TOKEN_HASH: &str = "sessions_token_hash_unique";
     /// The primary key of `retired_usernames` (`username_key`), as PostgreSQL names it.
     pub const RETIRED_USERNAMES_KEY: &str = "retired_usernames_pkey";
+    /// The unique index on `account_tokens.token_hash`.
+    pub const ACCOUNT_TOKENS_TOKEN_HASH: &str = "account_tokens_token_hash_unique";
 }
 
 /// Every migration, oldest first.
@@ -48,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_rate_limits::Migration),
             Box::new(m20261206_000001_profile_pronouns::Migration),
             Box::new(m20261206_000002_named_constraints::Migration),
+            Box::new(m20261207_000001_account_tokens_mail_outbox::Migration),
         ]
     }
 }

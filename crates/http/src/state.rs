@@ -8,7 +8,7 @@ use profile_application::ports::HealthCheck;
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, FetchMedia, FindImage, GetProfile, LogIn, LogOut,
-    RegisterAccount, ReplaceImage, UpdateProfile,
+    RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, UpdateProfile,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -26,6 +26,10 @@ pub struct UseCases {
     pub authenticate: Authenticate,
     /// Password change.
     pub change_password: ChangePassword,
+    /// Mailing a password-reset link.
+    pub request_password_reset: RequestPasswordReset,
+    /// Redeeming a password-reset link.
+    pub reset_password: ResetPassword,
     /// Reading a profile.
     pub get_profile: GetProfile,
     /// Changing a profile.

@@ -3,6 +3,7 @@
 pub mod authenticate;
 pub mod change_password;
 pub mod create_account;
+pub mod deliver_mail;
 pub mod fetch_media;
 pub mod find_image;
 pub mod get_profile;
@@ -11,12 +12,15 @@ pub mod log_out;
 pub mod purge_expired;
 pub mod register_account;
 pub mod replace_image;
+pub mod request_password_reset;
+pub mod reset_password;
 pub mod start_session;
 pub mod update_profile;
 
 pub use authenticate::Authenticate;
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
+pub use deliver_mail::{DeliverMail, Delivered, DeliveryPolicy};
 pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};
@@ -25,6 +29,8 @@ pub use log_out::LogOut;
 pub use purge_expired::{PurgeExpired, Purged};
 pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
+pub use request_password_reset::{PasswordResetPolicy, RequestPasswordReset};
+pub use reset_password::ResetPassword;
 pub use start_session::StartSession;
 pub use update_profile::{AnnotationsUpdate, ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 

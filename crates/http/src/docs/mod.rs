@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
+use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
 use crate::media::ImageJson;
@@ -53,6 +54,9 @@ use crate::routes;
         routes::sessions::log_in,
         routes::sessions::log_out,
         routes::users::change_password,
+        routes::password_resets::request,
+        routes::password_resets::redeem,
+        routes::password_resets::page,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
@@ -65,7 +69,7 @@ use crate::routes;
         routes::health::ready,
     ),
     components(schemas(
-        RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
+        RegisterRequest, Registered, LogInRequest, PasswordResetRequest, NewPasswordRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,

@@ -14,10 +14,12 @@
 //! thread for every reply; per-worker pools measured 30–40 % more reads per
 //! second on two cores (BENCHMARKS.md).
 
+pub mod account_tokens;
 mod entities;
 mod errors;
 mod health;
 mod invalidation;
+pub mod mail_outbox;
 mod profile_mapping;
 mod profile_query;
 pub mod rate_limiter;
@@ -41,6 +43,8 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+pub use account_tokens::SeaAccountTokenRepository;
+pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
 pub use user_repository::SeaUserRepository;
