@@ -27,6 +27,7 @@ mod images_upload;
 mod instances;
 mod login_throttle;
 mod operations;
+mod password_resets;
 mod passwords;
 mod permissions;
 mod profiles_access;

@@ -175,7 +175,8 @@ mod tests {
             (0, Duration::seconds(30)),
             (1, Duration::seconds(60)),
             (4, Duration::seconds(480)),
-            (6, Duration::hours(1)),
+            (6, Duration::minutes(32)),
+            (7, Duration::hours(1)),
         ] {
             let mut outbox = outbox_with(vec![queued(7, attempts_before)]);
             outbox

@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(errors.errors()[0].field, "email");
     }
 
-    fn limiter_with(address: u32, client: u32) -> Arc<MockRateLimiter> {
+    fn limiter_with(address: u32, client: u32) -> MockRateLimiter {
         let mut limiter = MockRateLimiter::new();
         limiter.expect_windows().returning(move |keys, _| {
             assert_eq!(keys, ["reset:address:alice@example.com", "reset:client:192.0.2.7"]);
@@ -257,7 +257,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_over_its_limit_is_told_when_to_retry_and_nothing_is_counted() {
-        let reset = use_case(accounts(true), MockAccountTokenRepository::new(), limiter_with(0, 20));
+        let reset =
+            use_case(accounts(true), MockAccountTokenRepository::new(), Arc::new(limiter_with(0, 20)));
 
         let result = reset.execute("Alice@Example.com", Some("192.0.2.7")).await;
 
@@ -266,7 +267,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_address_over_its_limit_answers_as_usual_and_sends_nothing() {
-        let mut limiter = Arc::into_inner(limiter_with(3, 0)).unwrap();
+        let mut limiter = limiter_with(3, 0);
         limiter.expect_record().times(1).returning(|_, _, _| Ok(()));
         // No find_credentials expectation: looking the account up would panic.
         let reset =
