@@ -149,8 +149,9 @@ on_both_databases! {
         sink.wait_for(18).await;
     }
 
-    async fn an_expired_link_is_refused_and_changes_nothing((app, sink), |s| {
+    async fn an_expired_link_is_refused_changes_nothing_and_is_purged((app, sink), |s| {
         s.auth.password_reset_ttl = Duration::from_secs(1);
+        s.limits.purge_interval = Duration::from_millis(200);
     }) {
         let user = app.register("quinn_baker").await;
         assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
@@ -164,6 +165,11 @@ on_both_databases! {
         assert_eq!(problem, unknown, "expired and unknown tokens are told apart by nothing");
         assert_eq!(login_status(&app, &user.username, &user.password).await, StatusCode::CREATED);
         assert_eq!(app.get("/v1/users/me", Some(&user.token)).await.status(), StatusCode::OK);
+        let started = Instant::now();
+        while app.count("SELECT COUNT(*) FROM account_tokens").await > 0 {
+            assert!(started.elapsed() < Duration::from_secs(10), "the expired token is still stored");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn wrong_shaped_bodies_are_problems((app, sink)) {
@@ -277,6 +283,24 @@ mod file_transport {
     use super::*;
 
     both_databases! {
+        async fn two_instances_draining_one_outbox_send_each_mail_once(app) {
+            let _second = app.another_instance().await;
+            let mut users = Vec::new();
+            for n in 0..6 {
+                users.push(app.register(&format!("multi_{n}")).await);
+            }
+            for user in &users {
+                assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
+            }
+            wait_for_eml(&app.outbox_dir(), 6).await;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let messages = crate::support::mail_helpers::eml_files(&app.outbox_dir());
+            let mut recipients: Vec<_> = messages.iter().filter_map(|m| mail_header(m, "To")).collect();
+            recipients.sort();
+            recipients.dedup();
+            assert_eq!((messages.len(), recipients.len()), (6, 6), "each mail once");
+        }
+
         async fn the_default_transport_writes_eml_files_into_the_outbox_folder(app) {
             let user = app.register("uma_fischer").await;
             assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);

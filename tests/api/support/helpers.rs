@@ -165,7 +165,9 @@ impl TestApp {
         settings.database.max_connections = 5;
         settings.metrics.listen = "127.0.0.1:0".into();
         settings.media.dir = self._scratch.path().join("media");
+        settings.mail.transport = profile_server::settings::MailTransport::File;
         settings.mail.outbox_dir = self.outbox_dir();
+        settings.mail.poll_interval = std::time::Duration::from_millis(100);
         let app = Application::build(settings).await.expect("second instance builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

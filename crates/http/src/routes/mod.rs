@@ -20,11 +20,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(allowing("/v1/accounts", "POST").route(web::post().to(accounts::register)))
         .service(allowing("/v1/sessions", "POST").route(web::post().to(sessions::log_in)))
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
-        .service(allowing("/v1/password-resets", "POST").route(web::post().to(password_resets::request)))
+        .service(
+            allowing("/v1/password-resets", "POST")
+                .route(web::post().to(password_resets::request_password_reset)),
+        )
         .service(
             allowing("/v1/password-resets/{token}", "GET, HEAD, POST")
-                .route(web::get().to(password_resets::page))
-                .route(web::post().to(password_resets::redeem)),
+                .route(web::get().to(password_resets::password_reset_page))
+                .route(web::post().to(password_resets::reset_password)),
         )
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
         .service(

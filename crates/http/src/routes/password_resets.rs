@@ -22,7 +22,7 @@ use crate::state::UseCases;
         Invalid, Malformed, NotJson, TooLarge,
         (status = 429, description = "Too many reset requests from this client address", body = Problem,
             content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds")))))]
-pub async fn request(
+pub async fn request_password_reset(
     req: HttpRequest,
     body: JsonObject<PasswordResetRequest>,
     app: web::Data<UseCases>,
@@ -43,7 +43,7 @@ pub async fn request(
         Invalid, Malformed, NotJson, TooLarge,
         (status = 404, description = "Unknown, expired or used token (`invalid_token`)", body = Problem,
             content_type = "application/problem+json")))]
-pub async fn redeem(
+pub async fn reset_password(
     token: web::Path<String>,
     body: JsonObject<NewPasswordRequest>,
     app: web::Data<UseCases>,
@@ -60,7 +60,7 @@ pub async fn redeem(
 #[utoipa::path(get, path = "/v1/password-resets/{token}", tag = "accounts",
     params(("token" = String, Path, description = "The token from the mailed link")),
     responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
-pub async fn page(_token: web::Path<String>) -> HttpResponse {
+pub async fn password_reset_page(_token: web::Path<String>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
         .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
