@@ -29,8 +29,8 @@ pub trait MailOutbox: Send + Sync {
     /// The message `id` was sent: it leaves the outbox.
     async fn delivered(&self, id: i64) -> Result<(), RepoError>;
 
-    /// The attempt on message `id` failed, its `attempts`-th; it is due
-    /// again at `retry_at`, or given up and kept for the operators when
+    /// The attempt on message `id` failed at `now`, its `attempts`-th; it is
+    /// due again at `retry_at`, or given up and kept for the operators when
     /// `retry_at` is `None`. `error` is a short reason without the body.
     async fn failed(
         &self,
@@ -38,6 +38,7 @@ pub trait MailOutbox: Send + Sync {
         attempts: u32,
         retry_at: Option<DateTime<Utc>>,
         error: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), RepoError>;
 
     /// Messages still to be sent (not given up).

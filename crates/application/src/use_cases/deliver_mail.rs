@@ -86,12 +86,13 @@ impl DeliverMail {
                 Err(error) => {
                     let attempts = mail.attempts + 1;
                     let permanent = matches!(error, MailError::Permanent(_));
+                    let failed_at = self.clock.now();
                     let retry_at = (!permanent && attempts < self.policy.max_attempts)
-                        .then(|| self.clock.now() + self.backoff(attempts));
+                        .then(|| failed_at + self.backoff(attempts));
                     let reason = Chain(&error).to_string();
                     tracing::warn!(mail = mail.id, attempts, given_up = retry_at.is_none(), error = %reason,
                         "could not send a mail");
-                    self.outbox.failed(mail.id, attempts, retry_at, &reason).await?;
+                    self.outbox.failed(mail.id, attempts, retry_at, &reason, failed_at).await?;
                     round.failed += 1;
                     round.given_up += u64::from(retry_at.is_none());
                 }
@@ -181,14 +182,15 @@ mod tests {
             let mut outbox = outbox_with(vec![queued(7, attempts_before)]);
             outbox
                 .expect_failed()
-                .withf(move |id, attempts, retry_at, error| {
-                    *id == 7
+                .withf(move |id, attempts, retry_at, error, now| {
+                    *now == noon()
+                        && *id == 7
                         && *attempts == attempts_before + 1
                         && *retry_at == Some(noon() + wait)
                         && error.contains("connection refused")
                 })
                 .times(1)
-                .returning(|_, _, _, _| Ok(()));
+                .returning(|_, _, _, _, _| Ok(()));
             let policy = DeliveryPolicy {
                 max_retry: Duration::hours(1),
                 max_attempts: 100,
@@ -207,9 +209,9 @@ mod tests {
             let mut outbox = outbox_with(vec![queued(7, attempts_before)]);
             outbox
                 .expect_failed()
-                .withf(|_, _, retry_at, _| retry_at.is_none())
+                .withf(|_, _, retry_at, _, _| retry_at.is_none())
                 .times(1)
-                .returning(|_, _, _, _| Ok(()));
+                .returning(|_, _, _, _, _| Ok(()));
             let deliver = DeliverMail::new(
                 Arc::new(outbox),
                 Arc::new(failing_mailer(permanent)),

@@ -130,6 +130,7 @@ impl MailOutbox for SeaMailOutbox {
         attempts: u32,
         retry_at: Option<DateTime<Utc>>,
         error: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
         let error: String = error.chars().take(500).collect();
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
@@ -141,7 +142,7 @@ impl MailOutbox for SeaMailOutbox {
                         .col_expr(mail_outbox::Column::LastError, Expr::value(error));
                     update = match retry_at {
                         Some(at) => update.col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(at)),
-                        None => update.col_expr(mail_outbox::Column::FailedAt, Expr::value(Utc::now())),
+                        None => update.col_expr(mail_outbox::Column::FailedAt, Expr::value(now)),
                     };
                     update.filter(mail_outbox::Column::Id.eq(id)).exec(tx).await.map_err(repo_error)?;
                     Ok(())
