@@ -276,6 +276,27 @@ mod smtp_down {
             tokio::time::sleep(Duration::from_millis(500)).await;
             assert_eq!(sink.messages().len(), 1, "sent once");
         }
+
+        async fn after_its_last_attempt_a_mail_is_kept_as_failed((app, _port), |s| {
+            s.mail.first_retry = Duration::from_millis(100);
+            s.mail.max_retry = Duration::from_millis(100);
+            s.mail.max_attempts = 2;
+        }) {
+            let user = app.register("ugo_marsh").await;
+            assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
+
+            let text = wait_for_sample(&app, "mail_given_up_total", 1.0).await;
+            assert_eq!(sample(&text, "mail_failures_total"), 2.0, "{text}");
+            let started = Instant::now();
+            while sample(&metrics(&app).await, "mail_outbox_pending") != 0.0 {
+                assert!(started.elapsed() < Duration::from_secs(10), "still pending");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let rows = app.rows("SELECT attempts, last_error, failed_at FROM mail_outbox").await;
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0]["attempts"], 2, "{rows:?}");
+            assert!(!rows[0]["failed_at"].is_null() && rows[0]["last_error"].is_string(), "{rows:?}");
+        }
     }
 }
 
