@@ -16,6 +16,7 @@ mod m20261205_000006_rate_limits;
 mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
 mod m20261207_000001_account_tokens_mail_outbox;
+mod m20261208_000001_email_verified;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_profile_pronouns::Migration),
             Box::new(m20261206_000002_named_constraints::Migration),
             Box::new(m20261207_000001_account_tokens_mail_outbox::Migration),
+            Box::new(m20261208_000001_email_verified::Migration),
         ]
     }
 }

@@ -28,6 +28,67 @@ pub fn password_reset(to: &str, username: &str, link: &str, valid_for: &str) -> 
     MailMessage { to: to.to_owned(), subject: "Reset your password".to_owned(), text, html }
 }
 
+/// The mail that proves an address: a single-use `link` valid for
+/// `valid_for`. `change` is true when the address is to replace the
+/// account's current one (an email change), false after sign-up or a resend.
+pub fn email_verification(
+    to: &str,
+    username: &str,
+    link: &str,
+    valid_for: &str,
+    change: bool,
+) -> MailMessage {
+    let (subject, why) = if change {
+        (
+            "Confirm your new email address",
+            "you asked to use this address for your account instead of the current one. \
+             It replaces the current address once you confirm it",
+        )
+    } else {
+        ("Verify your email address", "please confirm that this address belongs to your account")
+    };
+    let text = format!(
+        "Hello {username},\n\n\
+         {why}: open this link within {valid_for}:\n\n\
+         {link}\n\n\
+         The link works once. If you did not ask for this, ignore this mail: \
+         nothing changes.\n"
+    );
+    let (username, link, valid_for) = (escape(username), escape(link), escape(valid_for));
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
+         <body><p>Hello {username},</p>\
+         <p>{why}: open this link within {valid_for}:</p>\
+         <p><a href=\"{link}\">{link}</a></p>\
+         <p>The link works once. If you did not ask for this, ignore this mail: \
+         nothing changes.</p></body></html>\n"
+    );
+    MailMessage { to: to.to_owned(), subject: subject.to_owned(), text, html }
+}
+
+/// The notice to an account's current address that a change to another
+/// address was asked for (no link: the current address stays until the new
+/// one is confirmed).
+pub fn email_change_notice(to: &str, username: &str) -> MailMessage {
+    let text = format!(
+        "Hello {username},\n\n\
+         someone signed in to your account asked to replace this email address with another one. \
+         A confirmation link was mailed to the new address; this address stays in use until it is opened.\n\n\
+         If this was not you, change your password now (or ask for a password reset at \
+         POST /v1/password-resets), and the change will never be confirmed by you.\n"
+    );
+    let username = escape(username);
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your email address is being changed</title></head>\
+         <body><p>Hello {username},</p>\
+         <p>someone signed in to your account asked to replace this email address with another one. \
+         A confirmation link was mailed to the new address; this address stays in use until it is opened.</p>\
+         <p>If this was not you, change your password now (or ask for a password reset), \
+         and the change will never be confirmed by you.</p></body></html>\n"
+    );
+    MailMessage { to: to.to_owned(), subject: "Your email address is being changed".to_owned(), text, html }
+}
+
 /// A duration in whole minutes as words: "1 hour", "90 minutes", "2 days".
 pub fn duration_words(duration: chrono::Duration) -> String {
     let minutes = duration.num_minutes().max(1);
@@ -66,6 +127,24 @@ mod tests {
         assert!(mail.html.contains("href=\"https://x.test/r/t?a=1&amp;b=2\""));
         assert!(mail.html.contains("Hello &lt;b&gt;"));
         assert!(!format!("{mail:?}").contains("x.test"));
+    }
+
+    #[test]
+    fn the_verification_mail_carries_the_link_and_says_what_it_is_for() {
+        let mail = email_verification("a@example.com", "<b>", "https://x.test/v/t?a=1&b=2", "1 day", false);
+        assert_eq!(mail.subject, "Verify your email address");
+        assert!(mail.text.contains("https://x.test/v/t?a=1&b=2") && mail.text.contains("1 day"));
+        assert!(mail.html.contains("href=\"https://x.test/v/t?a=1&amp;b=2\""));
+        assert!(mail.html.contains("Hello &lt;b&gt;"));
+        let change = email_verification("a@example.com", "bob", "https://x.test/v/t", "1 day", true);
+        assert_eq!(change.subject, "Confirm your new email address");
+    }
+
+    #[test]
+    fn the_change_notice_has_no_link_and_escapes_html() {
+        let mail = email_change_notice("old@example.com", "<b>");
+        assert!(!mail.text.contains("http") && mail.html.contains("Hello &lt;b&gt;"));
+        assert_eq!(mail.to, "old@example.com");
     }
 
     #[test]

@@ -201,6 +201,9 @@ pub struct AuthSettings {
     /// How long a mailed password-reset link works.
     #[serde(with = "humantime_serde")]
     pub password_reset_ttl: Duration,
+    /// How long a mailed email-verification or email-change link works.
+    #[serde(with = "humantime_serde")]
+    pub email_verification_ttl: Duration,
 }
 
 /// `[profiles]`.
@@ -242,6 +245,12 @@ pub struct LimitSettings {
     /// The password-reset window.
     #[serde(with = "humantime_serde")]
     pub password_reset_window: Duration,
+    /// Verification mails an account may ask for within
+    /// `verification_mail_window` (429 beyond).
+    pub verification_mails_per_account: u32,
+    /// The verification-mail window.
+    #[serde(with = "humantime_serde")]
+    pub verification_mail_window: Duration,
     /// How often expired sessions and throttle counters are purged.
     #[serde(with = "humantime_serde")]
     pub purge_interval: Duration,
@@ -396,6 +405,9 @@ impl Settings {
         }
         if self.server.json_limit == 0 {
             return Err(SettingsError("server.json_limit must be at least 1".into()));
+        }
+        if self.auth.email_verification_ttl.is_zero() {
+            return Err(SettingsError("auth.email_verification_ttl must be longer than zero".into()));
         }
         if self.auth.password_reset_ttl.is_zero() {
             return Err(SettingsError("auth.password_reset_ttl must be longer than zero".into()));

@@ -8,10 +8,10 @@ use profile_application::ports::{
     ProfileReader, ProfileWriter, RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, DeliverMail, DeliveryPolicy, FetchMedia, FindImage,
-    GetProfile, LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired,
-    RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, SignUpPolicy, StartSession,
-    UpdateProfile,
+    Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeliverMail, DeliveryPolicy,
+    EmailVerificationPolicy, FetchMedia, FindImage, GetProfile, LogIn, LogOut, LoginPolicy,
+    PasswordResetPolicy, ProfilePolicy, PurgeExpired, RegisterAccount, ReplaceImage, RequestPasswordReset,
+    ResetPassword, SendEmailVerification, SignUpPolicy, StartSession, UpdateProfile, VerifyEmail,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
@@ -86,6 +86,7 @@ pub struct Wiring {
     mailer: Arc<dyn Mailer>,
     ttl: chrono::Duration,
     reset_policy: PasswordResetPolicy,
+    verification_policy: EmailVerificationPolicy,
     delivery_policy: DeliveryPolicy,
     profile_policy: ProfilePolicy,
     login_policy: LoginPolicy,
@@ -133,6 +134,12 @@ impl Wiring {
             window: duration(limits.password_reset_window, "limits.password_reset_window")?,
             link_base: fallback_base_url(settings),
         };
+        let verification_policy = EmailVerificationPolicy {
+            ttl: duration(settings.auth.email_verification_ttl, "auth.email_verification_ttl")?,
+            resends_per_account: limits.verification_mails_per_account,
+            window: duration(limits.verification_mail_window, "limits.verification_mail_window")?,
+            link_base: fallback_base_url(settings),
+        };
         let mail = &settings.mail;
         let delivery_policy = DeliveryPolicy {
             batch: mail.batch,
@@ -161,6 +168,7 @@ impl Wiring {
             mailer: mailer(&settings.mail)?,
             ttl,
             reset_policy,
+            verification_policy,
             delivery_policy,
             profile_policy,
             login_policy,
@@ -173,6 +181,7 @@ impl Wiring {
     /// listener is bound).
     pub fn set_public_base_url(&mut self, base: &str) {
         self.reset_policy.link_base = base.trim_end_matches('/').to_owned();
+        self.verification_policy.link_base = self.reset_policy.link_base.clone();
     }
 
     /// The main database handle.
@@ -195,6 +204,14 @@ impl Wiring {
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
         let create_account = CreateAccount::new(accounts.clone(), self.hasher.clone(), clock.clone());
+        let send_email_verification = SendEmailVerification::new(
+            profiles.clone(),
+            account_tokens.clone(),
+            self.tokens.clone(),
+            limiter.clone(),
+            clock.clone(),
+            self.verification_policy.clone(),
+        );
         UseCases {
             register_account: RegisterAccount::new(
                 create_account.clone(),
@@ -202,6 +219,18 @@ impl Wiring {
                 limiter.clone(),
                 clock.clone(),
                 self.signup_policy,
+            )
+            .with_verification(send_email_verification.clone()),
+            send_email_verification,
+            verify_email: VerifyEmail::new(account_tokens.clone(), self.tokens.clone(), clock.clone()),
+            change_email: ChangeEmail::new(
+                profiles.clone(),
+                accounts.clone(),
+                self.hasher.clone(),
+                account_tokens.clone(),
+                self.tokens.clone(),
+                clock.clone(),
+                self.verification_policy.clone(),
             ),
             create_account,
             log_in: LogIn::new(

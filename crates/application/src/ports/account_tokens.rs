@@ -11,12 +11,13 @@ use crate::model::{AccountToken, MailMessage, NewAccountToken, TokenDigest, Toke
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AccountTokenRepository: Send + Sync {
-    /// Stores `token` and queues `mail` (which carries its secret) in the
-    /// outbox, in one transaction: either both happen or neither.
+    /// Stores `token` and queues `mails` (the first carries its secret; the
+    /// others are notices that go with it) in the outbox, in one
+    /// transaction: either all happen or none.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the account does not exist (any more).
-    async fn issue(&self, token: &NewAccountToken, mail: &MailMessage) -> Result<(), RepoError>;
+    async fn issue(&self, token: &NewAccountToken, mails: &[MailMessage]) -> Result<(), RepoError>;
 
     /// The token with `digest` for `purpose` when it exists, is unused and
     /// has not expired at `now`.
@@ -41,6 +42,28 @@ pub trait AccountTokenRepository: Send + Sync {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError>;
+
+    /// Redeems the email-verification `token`: in one transaction it is
+    /// marked used (with every other verification token of the account) and
+    /// the account's address is marked verified at `now` (its version
+    /// bumped), provided the address is still the one the token was mailed
+    /// to (the token's payload, lower-case).
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the token is no longer usable at `now`,
+    /// the account is gone or its address changed since; nothing changes.
+    async fn verify_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// Redeems the email-change `token`: in one transaction it is marked
+    /// used (with every other verification and change token of the
+    /// account), the account's address becomes the token's payload,
+    /// verified at `now` (its version bumped).
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the token is no longer usable at `now`
+    /// or the account is gone; [`RepoError::Duplicate`] (`email`) when the
+    /// address was taken meanwhile; nothing changes.
+    async fn change_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError>;
 
     /// Deletes every token that expired, or was used, before `now`; returns how many.
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepoError>;

@@ -1,9 +1,11 @@
 //! One use case per user intention.
 
 pub mod authenticate;
+pub mod change_email;
 pub mod change_password;
 pub mod create_account;
 pub mod deliver_mail;
+pub mod email_verification;
 pub mod fetch_media;
 pub mod find_image;
 pub mod get_profile;
@@ -18,9 +20,11 @@ pub mod start_session;
 pub mod update_profile;
 
 pub use authenticate::Authenticate;
+pub use change_email::{ChangeEmail, ChangeEmailCommand};
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
 pub use deliver_mail::{DeliverMail, Delivered, DeliveryPolicy};
+pub use email_verification::{EmailVerificationPolicy, SendEmailVerification, VerifyEmail};
 pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};

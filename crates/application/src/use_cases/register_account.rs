@@ -8,7 +8,7 @@ use chrono::Duration;
 use crate::AppError;
 use crate::model::IssuedSession;
 use crate::ports::{Clock, RateLimiter};
-use crate::use_cases::{CreateAccount, NewAccount, StartSession, seconds_left};
+use crate::use_cases::{CreateAccount, NewAccount, SendEmailVerification, StartSession, seconds_left};
 use profile_domain::profile::Profile;
 use profile_domain::user::Role;
 
@@ -44,6 +44,7 @@ pub struct RegisterAccount {
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     policy: SignUpPolicy,
+    verification: Option<SendEmailVerification>,
 }
 
 impl RegisterAccount {
@@ -55,7 +56,14 @@ impl RegisterAccount {
         clock: Arc<dyn Clock>,
         policy: SignUpPolicy,
     ) -> Self {
-        Self { create, start_session, limiter, clock, policy }
+        Self { create, start_session, limiter, clock, policy, verification: None }
+    }
+
+    /// The same, mailing every new account a verification link.
+    #[must_use]
+    pub fn with_verification(mut self, verification: SendEmailVerification) -> Self {
+        self.verification = Some(verification);
+        self
     }
 
     /// Creates the account and logs it in. Every attempt from `client` that
@@ -80,6 +88,13 @@ impl RegisterAccount {
             self.limiter.record(&key, now, window_start).await?;
         }
         let user = self.create.execute(account, Role::USER).await?;
+        // Right after the account's own transaction: a failure here leaves
+        // the account unverified, and its owner can ask for another link.
+        if let Some(verification) = &self.verification
+            && let Err(error) = verification.send_for(&user, self.clock.now()).await
+        {
+            tracing::warn!(error = %crate::Chain(&error), "could not queue the verification mail of a new account");
+        }
         let session = self.start_session.execute(user.id()).await?;
         Ok(Registered { user, session })
     }

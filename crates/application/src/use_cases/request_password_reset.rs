@@ -147,7 +147,7 @@ impl RequestPasswordReset {
             &link,
             &messages::duration_words(self.policy.ttl),
         );
-        self.tokens.issue(&token, &mail).await?;
+        self.tokens.issue(&token, std::slice::from_ref(&mail)).await?;
         Ok(true)
     }
 }
@@ -210,8 +210,10 @@ mod tests {
         let mut tokens = MockAccountTokenRepository::new();
         tokens
             .expect_issue()
-            .withf(|token, mail| {
-                token.user_id == UserId(5)
+            .withf(|token, mails| {
+                let mail = &mails[0];
+                mails.len() == 1
+                    && token.user_id == UserId(5)
                     && token.purpose == TokenPurpose::PasswordReset
                     && token.digest.0 == "digest-of-secret"
                     && token.expires_at == noon() + Duration::hours(1)

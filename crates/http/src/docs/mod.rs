@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, RegisterRequest, Registered};
+use crate::dto::email::ChangeEmailRequest;
 use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionResponse};
@@ -57,6 +58,10 @@ use crate::routes;
         routes::password_resets::request_password_reset,
         routes::password_resets::reset_password,
         routes::password_resets::password_reset_page,
+        routes::users::change_email,
+        routes::users::resend_email_verification,
+        routes::email_verifications::verify_email,
+        routes::email_verifications::verification_page,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
@@ -69,7 +74,7 @@ use crate::routes;
         routes::health::ready,
     ),
     components(schemas(
-        RegisterRequest, Registered, LogInRequest, PasswordResetRequest, NewPasswordRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
+        RegisterRequest, Registered, LogInRequest, PasswordResetRequest, NewPasswordRequest, SessionResponse, ChangePasswordRequest, ChangeEmailRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,

@@ -9,7 +9,16 @@ use profile_domain::{FieldCode, FieldError};
 use serde_json::{Map, Value};
 
 /// Top-level members a GET shows that no client sets.
-const READ_ONLY: [&str; 6] = ["id", "version", "created_at", "updated_at", "avatar_image", "cover_image"];
+const READ_ONLY: [&str; 8] = [
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "email_verified",
+    "email_verified_at",
+    "avatar_image",
+    "cover_image",
+];
 
 /// Members inside an editable field's object: (field, editable members,
 /// read-only members).

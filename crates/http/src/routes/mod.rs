@@ -1,6 +1,7 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod email_verifications;
 pub mod health;
 pub mod images;
 pub mod media;
@@ -30,6 +31,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(password_resets::reset_password)),
         )
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
+        .service(allowing("/v1/users/me/email", "PUT").route(web::put().to(users::change_email)))
+        .service(
+            allowing("/v1/users/me/email-verification", "POST")
+                .route(web::post().to(users::resend_email_verification)),
+        )
+        .service(
+            allowing("/v1/email-verifications/{token}", "GET, HEAD, POST")
+                .route(web::get().to(email_verifications::verification_page))
+                .route(web::post().to(email_verifications::verify_email)),
+        )
         .service(
             allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH")
                 .route(web::get().to(users::get_profile))

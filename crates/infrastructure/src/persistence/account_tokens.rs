@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use profile_application::model::{AccountToken, MailMessage, NewAccountToken, TokenDigest, TokenPurpose};
 use profile_application::ports::{AccountTokenRepository, RepoError};
 use profile_domain::user::UserId;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::Database;
@@ -32,7 +32,7 @@ impl SeaAccountTokenRepository {
 #[async_trait]
 impl AccountTokenRepository for SeaAccountTokenRepository {
     #[tracing::instrument(level = "debug", name = "account_tokens.issue", skip_all, fields(user_id = %token.user_id))]
-    async fn issue(&self, token: &NewAccountToken, mail: &MailMessage) -> Result<(), RepoError> {
+    async fn issue(&self, token: &NewAccountToken, mails: &[MailMessage]) -> Result<(), RepoError> {
         let row = account_tokens::ActiveModel {
             user_id: Set(token.user_id.0),
             purpose: Set(token.purpose.as_str().to_owned()),
@@ -43,7 +43,7 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
             used_at: Set(None),
             ..Default::default()
         };
-        let (mail, now, user) = (mail.clone(), token.created_at, token.user_id.0);
+        let (mails, now, user) = (mails.to_vec(), token.created_at, token.user_id.0);
         self.db
             .write(Box::new(move |tx| {
                 Box::pin(async move {
@@ -53,7 +53,10 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
                         return Err(RepoError::NotFound);
                     }
                     account_tokens::Entity::insert(row).exec(tx).await.map_err(repo_error)?;
-                    insert_mail(tx, &mail, now).await
+                    for mail in &mails {
+                        insert_mail(tx, mail, now).await?;
+                    }
+                    Ok(())
                 })
             }))
             .await
@@ -99,6 +102,60 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "account_tokens.verify_email", skip_all, fields(user_id = %token.user_id))]
+    async fn verify_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError> {
+        let (id, user) = (token.id, token.user_id);
+        let address = token.payload.clone().unwrap_or_default().to_lowercase();
+        self.db
+            .write(Box::new(move |tx| {
+                Box::pin(async move {
+                    use_up(tx, id, user, &[TokenPurpose::EmailVerification], now).await?;
+                    let updated = users::Entity::update_many()
+                        .col_expr(users::Column::EmailVerifiedAt, Expr::value(Some(now)))
+                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                        .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
+                        .filter(users::Column::Id.eq(user.0))
+                        .filter(users::Column::EmailKey.eq(address.as_str()))
+                        .exec(tx)
+                        .await
+                        .map_err(repo_error)?;
+                    if updated.rows_affected == 0 {
+                        return Err(RepoError::NotFound);
+                    }
+                    Ok(())
+                })
+            }))
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", name = "account_tokens.change_email", skip_all, fields(user_id = %token.user_id))]
+    async fn change_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError> {
+        let (id, user) = (token.id, token.user_id);
+        let address = token.payload.clone().ok_or(RepoError::NotFound)?;
+        self.db
+            .write(Box::new(move |tx| {
+                Box::pin(async move {
+                    let purposes = [TokenPurpose::EmailChange, TokenPurpose::EmailVerification];
+                    use_up(tx, id, user, &purposes, now).await?;
+                    let updated = users::Entity::update_many()
+                        .col_expr(users::Column::Email, Expr::value(address.as_str()))
+                        .col_expr(users::Column::EmailKey, Expr::value(address.to_lowercase()))
+                        .col_expr(users::Column::EmailVerifiedAt, Expr::value(Some(now)))
+                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                        .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
+                        .filter(users::Column::Id.eq(user.0))
+                        .exec(tx)
+                        .await
+                        .map_err(repo_error)?;
+                    if updated.rows_affected == 0 {
+                        return Err(RepoError::NotFound);
+                    }
+                    Ok(())
+                })
+            }))
+            .await
+    }
+
     #[tracing::instrument(level = "debug", name = "account_tokens.purge_expired", skip_all)]
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepoError> {
         self.db
@@ -118,6 +175,40 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
             }))
             .await
     }
+}
+
+/// Uses the token `id` up (only if still usable at `now`), and every other
+/// token of `user` with one of `purposes`, on `tx`.
+///
+/// # Errors
+/// [`RepoError::NotFound`] when the token is no longer usable.
+async fn use_up(
+    tx: &DatabaseTransaction,
+    id: i64,
+    user: UserId,
+    purposes: &[TokenPurpose],
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let used = account_tokens::Entity::update_many()
+        .col_expr(account_tokens::Column::UsedAt, Expr::value(now))
+        .filter(account_tokens::Column::Id.eq(id))
+        .filter(account_tokens::Column::UsedAt.is_null())
+        .filter(account_tokens::Column::ExpiresAt.gt(now))
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    if used.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    account_tokens::Entity::update_many()
+        .col_expr(account_tokens::Column::UsedAt, Expr::value(now))
+        .filter(account_tokens::Column::UserId.eq(user.0))
+        .filter(account_tokens::Column::Purpose.is_in(purposes.iter().map(|p| p.as_str())))
+        .filter(account_tokens::Column::UsedAt.is_null())
+        .exec(tx)
+        .await
+        .map_err(repo_error)?;
+    Ok(())
 }
 
 /// Uses the token up (only if still usable), and every other reset token of

@@ -52,6 +52,7 @@ macro_rules! users_entity {
                 $($field: Option<String>,)*
                 avatar_image: Option<String>,
                 cover_image: Option<String>,
+                email_verified_at: Option<DateTimeUtc>,
             }
             model_only {
                 username_key: String,
