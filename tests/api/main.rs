@@ -17,6 +17,7 @@ mod dialect_002;
 mod dialect_003;
 mod dialect_003_read;
 mod dialect_shape;
+mod email_verification;
 mod errors;
 mod faults;
 mod hostile;

@@ -10,7 +10,8 @@ use crate::support::helpers::{
     TestApp, assert_problem, assert_unauthenticated, expected_errors, field_errors, header,
 };
 use crate::support::mail_helpers::{
-    SmtpSink, free_port, mail_header, reset_link, unwrapped, use_smtp, wait_for_eml,
+    RESET_SUBJECT, SmtpSink, free_port, mail_header, reset_link, unwrapped, use_smtp, wait_for_subject_in,
+    with_subject,
 };
 
 const NEW_PASSWORD: &str = "copper kettle meadow 7";
@@ -68,7 +69,8 @@ on_both_databases! {
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         assert_eq!(response.text().await.unwrap(), "");
 
-        let messages = sink.wait_for(1).await;
+        // The sign-up's verification mail arrives too.
+        let messages = sink.wait_for_subject(RESET_SUBJECT, 1).await;
         let message = &messages[0];
         assert_eq!(mail_header(message, "To").as_deref(), Some("nora_quinn@example.com"));
         assert_eq!(mail_header(message, "Subject").as_deref(), Some("Reset your password"));
@@ -99,12 +101,12 @@ on_both_databases! {
         assert_problem(again, StatusCode::NOT_FOUND, "invalid_token").await;
         assert_eq!(login_status(&app, &user.username, NEW_PASSWORD).await, StatusCode::CREATED);
 
-        let stored = app.rows("SELECT token_hash, used_at FROM account_tokens").await;
+        let stored = app.rows("SELECT token_hash, used_at FROM account_tokens WHERE purpose = 'password_reset'").await;
         assert_eq!(stored.len(), 1, "{stored:?}");
         let token = link.rsplit('/').next().unwrap();
         assert!(!stored[0]["token_hash"].as_str().unwrap().contains(&token[4..]), "only a digest is stored");
         assert!(!stored[0]["used_at"].is_null());
-        let text = wait_for_sample(&app, "mail_sent_total", 1.0).await;
+        let text = wait_for_sample(&app, "mail_sent_total", 2.0).await;
         assert_eq!(sample(&text, "mail_outbox_pending"), 0.0, "{text}");
     }
 
@@ -117,11 +119,11 @@ on_both_databases! {
         let known = request_reset(&app, "omar_reyes@example.com").await;
         assert_eq!(known.status(), StatusCode::ACCEPTED);
 
-        let messages = sink.wait_for(1).await;
+        let messages = sink.wait_for_subject(RESET_SUBJECT, 1).await;
         assert_eq!(mail_header(&messages[0], "To").as_deref(), Some("omar_reyes@example.com"));
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(sink.messages().len(), 1, "nothing was sent for the unknown address");
-        assert_eq!(app.count("SELECT COUNT(*) FROM account_tokens").await, 1);
+        assert_eq!(sink.messages().len(), 2, "the sign-up's verification and one reset; nothing for the unknown address");
+        assert_eq!(app.count("SELECT COUNT(*) FROM account_tokens WHERE purpose = 'password_reset'").await, 1);
     }
 
     async fn known_and_unknown_addresses_take_the_same_time((app, sink), |s| {
@@ -146,7 +148,7 @@ on_both_databases! {
         let (known, unknown) = (median(known), median(unknown));
         let gap = known.abs_diff(unknown);
         assert!(gap < Duration::from_millis(15), "median known {known:?}, unknown {unknown:?}");
-        sink.wait_for(18).await;
+        sink.wait_for_subject(RESET_SUBJECT, 18).await;
     }
 
     async fn an_expired_link_is_refused_changes_nothing_and_is_purged((app, sink), |s| {
@@ -155,7 +157,7 @@ on_both_databases! {
     }) {
         let user = app.register("quinn_baker").await;
         assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
-        let link = reset_link(&sink.wait_for(1).await[0]);
+        let link = reset_link(&sink.wait_for_subject(RESET_SUBJECT, 1).await[0]);
         tokio::time::sleep(Duration::from_millis(1300)).await;
 
         let response = redeem(&app, &link, &json!({ "new_password": NEW_PASSWORD })).await;
@@ -166,7 +168,8 @@ on_both_databases! {
         assert_eq!(login_status(&app, &user.username, &user.password).await, StatusCode::CREATED);
         assert_eq!(app.get("/v1/users/me", Some(&user.token)).await.status(), StatusCode::OK);
         let started = Instant::now();
-        while app.count("SELECT COUNT(*) FROM account_tokens").await > 0 {
+        // The sign-up's verification token lives a day: only the reset token goes.
+        while app.count("SELECT COUNT(*) FROM account_tokens WHERE purpose = 'password_reset'").await > 0 {
             assert!(started.elapsed() < Duration::from_secs(10), "the expired token is still stored");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -189,7 +192,7 @@ on_both_databases! {
         assert_problem(not_json, StatusCode::BAD_REQUEST, "malformed_json").await;
 
         assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
-        let link = reset_link(&sink.wait_for(1).await[0]);
+        let link = reset_link(&sink.wait_for_subject(RESET_SUBJECT, 1).await[0]);
         let missing = redeem(&app, &link, &json!({})).await;
         let problem = assert_problem(missing, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(field_errors(&problem), expected_errors(&[("new_password", "required")]));
@@ -215,9 +218,9 @@ on_both_databases! {
         assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
         assert_problem(over, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
 
-        sink.wait_for(2).await;
+        sink.wait_for_subject(RESET_SUBJECT, 2).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(sink.messages().len(), 2, "the third request for one address sent nothing");
+        assert_eq!(sink.messages().len(), 3, "the sign-up's verification and two resets: the third request sent nothing");
     }
 }
 
@@ -265,16 +268,17 @@ mod smtp_down {
             assert_eq!(response.status(), StatusCode::ACCEPTED);
             assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 
+            // The sign-up's verification mail waits as well.
             let text = wait_for_sample(&app, "mail_failures_total", 2.0).await;
-            assert_eq!(sample(&text, "mail_outbox_pending"), 1.0, "{text}");
+            assert_eq!(sample(&text, "mail_outbox_pending"), 2.0, "{text}");
             assert_eq!(sample(&text, "mail_sent_total"), 0.0, "{text}");
 
             let sink = SmtpSink::start_on(port);
-            let messages = sink.wait_for(1).await;
+            let messages = sink.wait_for_subject(RESET_SUBJECT, 1).await;
             assert_eq!(mail_header(&messages[0], "To").as_deref(), Some("tara_nguyen@example.com"));
-            wait_for_sample(&app, "mail_sent_total", 1.0).await;
+            wait_for_sample(&app, "mail_sent_total", 2.0).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert_eq!(sink.messages().len(), 1, "sent once");
+            assert_eq!(sink.messages().len(), 2, "each sent once");
         }
 
         async fn after_its_last_attempt_a_mail_is_kept_as_failed((app, _port), |s| {
@@ -285,14 +289,15 @@ mod smtp_down {
             let user = app.register("ugo_marsh").await;
             assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
 
-            let text = wait_for_sample(&app, "mail_given_up_total", 1.0).await;
-            assert_eq!(sample(&text, "mail_failures_total"), 2.0, "{text}");
+            // The reset mail and the sign-up's verification mail, each tried twice.
+            let text = wait_for_sample(&app, "mail_given_up_total", 2.0).await;
+            assert_eq!(sample(&text, "mail_failures_total"), 4.0, "{text}");
             let started = Instant::now();
             while sample(&metrics(&app).await, "mail_outbox_pending") != 0.0 {
                 assert!(started.elapsed() < Duration::from_secs(10), "still pending");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            let rows = app.rows("SELECT attempts, last_error, failed_at FROM mail_outbox").await;
+            let rows = app.rows("SELECT attempts, last_error, failed_at FROM mail_outbox WHERE subject = 'Reset your password'").await;
             assert_eq!(rows.len(), 1, "{rows:?}");
             assert_eq!(rows[0]["attempts"], 2, "{rows:?}");
             assert!(!rows[0]["failed_at"].is_null() && rows[0]["last_error"].is_string(), "{rows:?}");
@@ -313,9 +318,9 @@ mod file_transport {
             for user in &users {
                 assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
             }
-            wait_for_eml(&app.outbox_dir(), 6).await;
+            wait_for_subject_in(&app.outbox_dir(), RESET_SUBJECT, 6).await;
             tokio::time::sleep(Duration::from_millis(800)).await;
-            let messages = crate::support::mail_helpers::eml_files(&app.outbox_dir());
+            let messages = with_subject(&app.outbox_dir(), RESET_SUBJECT);
             let mut recipients: Vec<_> = messages.iter().filter_map(|m| mail_header(m, "To")).collect();
             recipients.sort();
             recipients.dedup();
@@ -326,7 +331,7 @@ mod file_transport {
             let user = app.register("uma_fischer").await;
             assert_eq!(request_reset(&app, &user.email).await.status(), StatusCode::ACCEPTED);
 
-            let messages = wait_for_eml(&app.outbox_dir(), 1).await;
+            let messages = wait_for_subject_in(&app.outbox_dir(), RESET_SUBJECT, 1).await;
             assert_eq!(mail_header(&messages[0], "To").as_deref(), Some("uma_fischer@example.com"));
             let link = reset_link(&messages[0]);
             let response = redeem(&app, &link, &json!({ "new_password": NEW_PASSWORD })).await;
@@ -428,7 +433,11 @@ mod logs {
             .await
             .unwrap();
         assert_eq!(requested.status(), StatusCode::ACCEPTED);
-        let link = reset_link(&sink.wait_for(1).await[0]);
+        let link = reset_link(&sink.wait_for_subject(RESET_SUBJECT, 1).await[0]);
+        let verification = crate::support::mail_helpers::verification_link(
+            &sink.wait_for_subject(crate::support::mail_helpers::VERIFY_SUBJECT, 1).await[0],
+        );
+        assert_eq!(client.get(&verification).send().await.unwrap().status(), StatusCode::OK);
         let redeemed = client.post(&link).json(&json!({"new_password": NEW_PASSWORD})).send().await.unwrap();
         assert_eq!(redeemed.status(), StatusCode::NO_CONTENT);
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -437,6 +446,8 @@ mod logs {
         let secret = link.rsplit('/').next().unwrap().trim_start_matches("pfd_");
         assert!(log.contains("password_reset") || log.contains("listening"), "the log is written:\n{log}");
         assert!(!log.contains(secret), "the token is in the log:\n{log}");
+        let verification_secret = verification.rsplit('/').next().unwrap().trim_start_matches("pfd_");
+        assert!(!log.contains(verification_secret), "the verification token is in the log:\n{log}");
         assert!(!log.contains(NEW_PASSWORD) && !log.contains(PASSWORD), "a password is in the log:\n{log}");
         assert!(
             !log.contains("Reset your password") && !log.contains("someone (hopefully you)"),

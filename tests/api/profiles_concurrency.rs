@@ -45,7 +45,6 @@ fn sixteen_fields() -> Vec<(&'static str, Value, Value)> {
         ),
         ("/birthdate", json!({"birthdate": "1990-01-31"}), json!("1990-01-31")),
         ("/description/text", json!({"description": {"text": "in parallel"}}), json!("in parallel")),
-        ("/email", json!({"email": "par.new@example.com"}), json!("par.new@example.com")),
         ("/username", json!({"username": "par_renamed"}), json!("par_renamed")),
     ]
 }

@@ -68,6 +68,8 @@ both_databases! {
             "username": "alice_full",
             "name": "Alice Example",
             "email": "alice_full@example.com",
+            "email_verified": false,
+            "email_verified_at": null,
             "description": {
                 "text": "Hello #world",
                 "html": "Hello <span data-hashtag-name=\"world\" itemprop=\"hashtag\">#world</span>",

@@ -42,7 +42,7 @@ fn request_id(req: &ServiceRequest) -> HeaderValue {
 /// Paths whose last segment is a secret (a mailed token): the log shows
 /// the prefix and `{token}` instead. Routes that take a token in the path
 /// add their prefix here.
-const SECRET_PATH_PREFIXES: &[&str] = &["/v1/password-resets/"];
+const SECRET_PATH_PREFIXES: &[&str] = &["/v1/password-resets/", "/v1/email-verifications/"];
 
 /// `path` as it may be logged: a token in it replaced by `{token}`.
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
@@ -96,6 +96,7 @@ mod tests {
     fn tokens_in_paths_are_not_logged() {
         assert_eq!(loggable_path("/v1/password-resets/pfd_abc"), "/v1/password-resets/{token}");
         assert_eq!(loggable_path("/v1/password-resets"), "/v1/password-resets");
+        assert_eq!(loggable_path("/v1/email-verifications/pfd_abc"), "/v1/email-verifications/{token}");
         assert_eq!(loggable_path("/v1/users/me"), "/v1/users/me");
     }
 }

@@ -48,9 +48,10 @@ impl SmtpSink {
         eml_files(&self.dir.path().join("messages"))
     }
 
-    /// Waits (at most 15 s) until `count` messages arrived; returns them all.
-    pub async fn wait_for(&self, count: usize) -> Vec<String> {
-        wait_for_eml(&self.dir.path().join("messages"), count).await
+    /// Waits (at most 15 s) until `count` messages with `subject` arrived
+    /// (whatever else arrived too); returns those.
+    pub async fn wait_for_subject(&self, subject: &str, count: usize) -> Vec<String> {
+        wait_for_subject_in(&self.dir.path().join("messages"), subject, count).await
     }
 }
 
@@ -89,17 +90,42 @@ pub fn eml_files(dir: &Path) -> Vec<String> {
     paths.iter().map(|path| std::fs::read_to_string(path).expect("read message")).collect()
 }
 
-/// Waits (at most 15 s) until `dir` holds `count` `.eml` files; returns them.
-pub async fn wait_for_eml(dir: &Path, count: usize) -> Vec<String> {
+/// The messages in `dir` with `subject`.
+pub fn with_subject(dir: &Path, subject: &str) -> Vec<String> {
+    eml_files(dir).into_iter().filter(|m| mail_header(m, "Subject").as_deref() == Some(subject)).collect()
+}
+
+/// Waits (at most 15 s) until `dir` holds `count` `.eml` files with
+/// `subject`; returns them.
+pub async fn wait_for_subject_in(dir: &Path, subject: &str, count: usize) -> Vec<String> {
     let started = Instant::now();
     loop {
-        let messages = eml_files(dir);
+        let messages = with_subject(dir, subject);
         if messages.len() >= count || started.elapsed() > Duration::from_secs(15) {
-            assert_eq!(messages.len(), count, "messages received in {dir:?}");
+            assert_eq!(messages.len(), count, "messages with subject {subject:?} received in {dir:?}");
             return messages;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The subject of the password-reset mail.
+pub const RESET_SUBJECT: &str = "Reset your password";
+/// The subject of the verification mail sent at sign-up and on request.
+pub const VERIFY_SUBJECT: &str = "Verify your email address";
+/// The subject of the link mailed to a new address.
+pub const CHANGE_SUBJECT: &str = "Confirm your new email address";
+/// The subject of the notice mailed to the old address.
+pub const NOTICE_SUBJECT: &str = "Your email address is being changed";
+
+/// The first email-verification link in `message`.
+pub fn verification_link(message: &str) -> String {
+    let text = unwrapped(message);
+    let start = text.find("http").expect("a link in the message");
+    let link: String =
+        text[start..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<').collect();
+    assert!(link.contains("/v1/email-verifications/pfd_"), "{link}");
+    link
 }
 
 /// The message with quoted-printable soft line breaks removed (lettre
