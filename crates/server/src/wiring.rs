@@ -289,6 +289,7 @@ impl Wiring {
             self.signup_policy.window,
             self.profile_policy.rename_window,
             self.reset_policy.window,
+            self.verification_policy.window,
         ]
         .into_iter()
         .max()

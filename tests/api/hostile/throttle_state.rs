@@ -55,6 +55,7 @@ both_databases! {
         s.limits.signup_window = SHORT;
         s.limits.rename_window = SHORT;
         s.limits.password_reset_window = SHORT;
+        s.limits.verification_mail_window = SHORT;
         s.limits.purge_interval = Duration::from_millis(200);
     }) {
         app.register("purge_me").await;

@@ -103,12 +103,16 @@ impl RegisterAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TokenPurpose;
     use crate::ports::AttemptWindow;
     use crate::ports::RepoError;
     use crate::ports::account_repository::MockAccountRepository;
+    use crate::ports::account_tokens::MockAccountTokenRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
+    use crate::ports::profile_reader::MockProfileReader;
     use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::session_repository::MockSessionRepository;
+    use crate::use_cases::EmailVerificationPolicy;
     use crate::use_cases::test_support::{fixed_clock, noon, open_limiter, start_session_with};
     use profile_domain::user::UserId;
 
@@ -144,6 +148,62 @@ mod tests {
         assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
         assert_eq!(registered.session.expires_at, noon() + chrono::Duration::days(30));
+    }
+
+    fn verification(result: Result<(), RepoError>) -> SendEmailVerification {
+        let mut tokens = MockAccountTokenRepository::new();
+        tokens
+            .expect_issue()
+            .withf(|token, mails| {
+                token.user_id == UserId(9)
+                    && token.purpose == TokenPurpose::EmailVerification
+                    && token.payload.as_deref() == Some("alice@example.com")
+                    && mails.len() == 1
+                    && mails[0].to == "Alice@Example.com"
+            })
+            .times(1)
+            .return_once(move |_, _| result);
+        SendEmailVerification::new(
+            Arc::new(MockProfileReader::new()),
+            Arc::new(tokens),
+            crate::use_cases::test_support::fixed_tokens(),
+            open_limiter(),
+            fixed_clock(),
+            EmailVerificationPolicy::default(),
+        )
+    }
+
+    fn creating() -> CreateAccount {
+        let mut users = MockAccountRepository::new();
+        users.expect_create().returning(|u| {
+            let role = Role::new(1, "user", Default::default());
+            Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
+        });
+        CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock())
+    }
+
+    fn one_session() -> StartSession {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().times(1).returning(|_| Ok(()));
+        start_session_with(sessions)
+    }
+
+    #[tokio::test]
+    async fn a_new_account_is_mailed_a_verification_link() {
+        let register =
+            register_with(creating(), one_session(), open_limiter()).with_verification(verification(Ok(())));
+
+        register.execute(account(), None).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_verification_mail_that_cannot_be_queued_does_not_fail_the_sign_up() {
+        let failing = verification(Err(RepoError::Unavailable("connection refused".into())));
+        let register = register_with(creating(), one_session(), open_limiter()).with_verification(failing);
+
+        let registered = register.execute(account(), None).await.unwrap();
+
+        assert_eq!(registered.user.id(), UserId(9));
     }
 
     #[tokio::test]
