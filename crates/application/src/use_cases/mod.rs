@@ -5,7 +5,6 @@ pub mod change_email;
 pub mod change_password;
 pub mod create_account;
 pub mod deliver_mail;
-pub mod email_verification;
 pub mod fetch_media;
 pub mod find_image;
 pub mod get_profile;
@@ -16,15 +15,16 @@ pub mod register_account;
 pub mod replace_image;
 pub mod request_password_reset;
 pub mod reset_password;
+pub mod send_email_verification;
 pub mod start_session;
 pub mod update_profile;
+pub mod verify_email;
 
 pub use authenticate::Authenticate;
 pub use change_email::{ChangeEmail, ChangeEmailCommand};
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
 pub use deliver_mail::{DeliverMail, Delivered, DeliveryPolicy};
-pub use email_verification::{EmailVerificationPolicy, SendEmailVerification, VerifyEmail};
 pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};
@@ -35,8 +35,10 @@ pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
 pub use request_password_reset::{PasswordResetPolicy, RequestPasswordReset};
 pub use reset_password::ResetPassword;
+pub use send_email_verification::{EmailVerificationPolicy, SendEmailVerification};
 pub use start_session::StartSession;
 pub use update_profile::{AnnotationsUpdate, ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
+pub use verify_email::VerifyEmail;
 
 #[cfg(test)]
 pub(crate) mod test_support;
