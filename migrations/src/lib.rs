@@ -17,6 +17,8 @@ mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
 mod m20261207_000001_session_activity;
 mod m20261207_000002_image_alt;
+mod m20261207_000003_account_tokens_mail_outbox;
+mod m20261208_000001_email_verified;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -33,6 +35,8 @@ pub mod constraints {
     pub const SESSIONS_TOKEN_HASH: &str = "sessions_token_hash_unique";
     /// The primary key of `retired_usernames` (`username_key`), as PostgreSQL names it.
     pub const RETIRED_USERNAMES_KEY: &str = "retired_usernames_pkey";
+    /// The unique index on `account_tokens.token_hash`.
+    pub const ACCOUNT_TOKENS_TOKEN_HASH: &str = "account_tokens_token_hash_unique";
 }
 
 /// Every migration, oldest first.
@@ -52,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_named_constraints::Migration),
             Box::new(m20261207_000001_session_activity::Migration),
             Box::new(m20261207_000002_image_alt::Migration),
+            Box::new(m20261207_000003_account_tokens_mail_outbox::Migration),
+            Box::new(m20261208_000001_email_verified::Migration),
         ]
     }
 }

@@ -104,6 +104,15 @@ both_databases! {
         let path = format!("/v1/user/profile/{}", alice.id);
         let (_, _, own) = get(&app, &path, Some(&alice.token)).await;
         assert_eq!(own["email"], alice.email);
+        // The verification state is native only (issue 13).
+        assert!(own.get("email_verified").is_none() && own.get("email_verified_at").is_none(), "{own}");
+        // Its owner changes the address through PUT /v1/users/me/email here too.
+        let (status, _, refused) = edit(&app, Some(&alice.token), &json!({"email": "alice_p@new.example"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(refused["errors"][0]["field"], "email", "{refused}");
+        assert_eq!(refused["errors"][0]["code"], "use_email_change", "{refused}");
+        let (_, _, own) = get(&app, &path, Some(&alice.token)).await;
+        assert_eq!(own["email"], alice.email);
         let (_, _, other) = get(&app, &path, Some(&bob.token)).await;
         assert!(other.get("email").is_none(), "{other}");
         assert_eq!(other["user_nickname"], "alice_p");

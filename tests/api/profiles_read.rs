@@ -9,6 +9,8 @@ use crate::support::helpers::{TestApp, TestUser, assert_problem, assert_unauthen
 use crate::support::profile_helpers::{get_profile, patch_ok, timestamp};
 
 const PRIVATE: [&str; 3] = ["email", "birthdate", "bank_account"];
+/// Private account members the server maintains (issue 13).
+const PRIVATE_STATE: [&str; 2] = ["email_verified", "email_verified_at"];
 
 /// Sets every editable field of `user` except the ones only admins may set.
 async fn fill_profile(app: &TestApp, user: &TestUser) -> Value {
@@ -48,7 +50,7 @@ fn default_images(app: &TestApp) -> (Value, Value) {
 fn without_private(body: &Value) -> Value {
     let mut body = body.clone();
     let object = body.as_object_mut().expect("object");
-    for key in PRIVATE {
+    for key in PRIVATE.into_iter().chain(PRIVATE_STATE) {
         object.remove(key);
     }
     body
@@ -68,6 +70,8 @@ both_databases! {
             "username": "alice_full",
             "name": "Alice Example",
             "email": "alice_full@example.com",
+            "email_verified": false,
+            "email_verified_at": null,
             "description": {
                 "text": "Hello #world",
                 "html": "Hello <span data-hashtag-name=\"world\" itemprop=\"hashtag\">#world</span>",
@@ -111,7 +115,7 @@ both_databases! {
 
         for path in [format!("/v1/users/{}", alice.id), "/v1/users/@alice_priv".into()] {
             let seen = get_profile(&app, &path, &bob.token).await;
-            for key in PRIVATE {
+            for key in PRIVATE.into_iter().chain(PRIVATE_STATE) {
                 assert!(seen.get(key).is_none(), "{key} shown to another user: {seen}");
             }
             assert_eq!(seen, without_private(&own), "{path}");
@@ -178,6 +182,7 @@ both_databases! {
         });
         assert_eq!(without_private(&body), expected_public);
         assert_eq!(body["email"], "alice_fresh@example.com");
+        assert_eq!((&body["email_verified"], &body["email_verified_at"]), (&json!(false), &Value::Null), "unverified");
     }
 
     async fn the_etag_is_the_version_and_if_none_match_answers_304(app) {

@@ -60,7 +60,7 @@ fn assert_no_secrets(body: &Value) {
 fn without_email(body: &Value) -> Value {
     let mut body = body.clone();
     let object = body.as_object_mut().expect("object");
-    for private in ["email", "birthdate", "bank_account"] {
+    for private in ["email", "email_verified", "email_verified_at", "birthdate", "bank_account"] {
         object.remove(private);
     }
     body

@@ -46,6 +46,10 @@ pub enum AppError {
         /// Seconds until the window frees up.
         retry_after: u64,
     },
+    /// An account token (a reset link) that is unknown, expired or used up;
+    /// the three are deliberately not told apart.
+    #[error("invalid or expired token")]
+    InvalidToken,
     /// The upload is not of a supported media type.
     #[error("unsupported media type: {0}")]
     UnsupportedMedia(String),

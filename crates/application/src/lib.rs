@@ -7,6 +7,7 @@
 
 pub mod cause;
 pub mod error;
+pub mod messages;
 pub mod model;
 pub mod ports;
 pub mod use_cases;

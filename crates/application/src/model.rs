@@ -391,3 +391,98 @@ pub enum Edited {
     /// The edit refused the change; nothing was written.
     Refused(crate::AppError),
 }
+
+/// One mail to send: a recipient, a subject, and the same English text as
+/// plain text and as HTML. `Debug` shows neither body (they carry links with
+/// tokens) nor the recipient.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body (the same content).
+    pub html: String,
+}
+
+impl std::fmt::Debug for MailMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailMessage").field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+/// A mail waiting in the outbox, claimed for one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    /// The outbox row.
+    pub id: i64,
+    /// What to send.
+    pub message: MailMessage,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// What an account token is for; each purpose has its own expiry and is
+/// redeemed only by its own use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// A forgotten password: the token lets its holder set a new one.
+    PasswordReset,
+    /// Proving the account's address.
+    EmailVerification,
+    /// Proving a new address before it replaces the old one (the payload
+    /// holds the new address).
+    EmailChange,
+}
+
+impl TokenPurpose {
+    /// The stored name (`password_reset`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "password_reset",
+            Self::EmailVerification => "email_verification",
+            Self::EmailChange => "email_change",
+        }
+    }
+
+    /// The purpose stored as `raw`, if any.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::PasswordReset, Self::EmailVerification, Self::EmailChange]
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+    }
+}
+
+/// An account token to store: only the digest of its secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccountToken {
+    /// The account it acts on.
+    pub user_id: UserId,
+    /// What it is for.
+    pub purpose: TokenPurpose,
+    /// Digest of the secret sent by mail.
+    pub digest: TokenDigest,
+    /// Purpose-specific data, such as the new address of an email change.
+    pub payload: Option<String>,
+    /// Issue time.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored account token that is still usable (not used, not expired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountToken {
+    /// The stored row.
+    pub id: i64,
+    /// The account it acts on.
+    pub user_id: UserId,
+    /// What it is for.
+    pub purpose: TokenPurpose,
+    /// Purpose-specific data.
+    pub payload: Option<String>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}

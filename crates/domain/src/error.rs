@@ -256,6 +256,8 @@ field_codes! {
     NoImage => "no_image", "There is no uploaded image to describe; upload one first.";
     /// `unknown_field`: a member the API does not know.
     UnknownField => "unknown_field", "This API has no such member.";
+    /// `use_email_change`: the address changes through `PUT /v1/users/me/email`, not a profile edit.
+    UseEmailChange => "use_email_change", "Change your address with PUT /v1/users/me/email: it needs your current password, and the new address is used once verified.";
     /// `read_only`: a member the server maintains, sent with another value than it has.
     ReadOnly => "read_only", "The server maintains this member; send it unchanged or leave it out.";
 }

@@ -59,6 +59,8 @@ error_codes! {
     Forbidden => FORBIDDEN, "forbidden";
     /// 404 `not_found`: No such user or route.
     NotFound => NOT_FOUND, "not_found";
+    /// 404 `invalid_token`: A reset link's token is unknown, expired or used up (the three alike).
+    InvalidToken => NOT_FOUND, "invalid_token";
     /// 405 `method_not_allowed`: The path exists, the method does not.
     MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed";
     /// 408 `request_timeout`: The body stalled or took too long.

@@ -208,6 +208,15 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
         }
         optional(schema)
     };
+    // The dialects edit only the caller's own profile, whose address its
+    // owner changes with `PUT /v1/users/me/email`: read-only there.
+    let mut email = json!({"type": "string", "format": "email", "maxLength": 254,
+        "description": "A valid address, unique ignoring case. Only unchanged, unless the caller holds \
+            `users.manage` (the address is then unverified): its owner changes it with \
+            `PUT /v1/users/me/email` (422 `use_email_change` otherwise)."});
+    if !strict {
+        email["readOnly"] = true.into();
+    }
     let mut required = vec![];
     if replace {
         required = vec!["name", "description", "locale", "timezone"];
@@ -221,8 +230,7 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
             "username": {"type": "string", "minLength": 3, "maxLength": 20,
                 "pattern": "^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$",
                 "description": "3–20 of `[A-Za-z0-9_]`, not all digits, unique ignoring case."},
-            "email": {"type": "string", "format": "email", "maxLength": 254,
-                "description": "A valid address, unique ignoring case."},
+            "email": email,
             "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$",
                 "description": "1–50 characters after trimming, no control characters."},
             "description": {"$ref": if strict {
@@ -258,7 +266,9 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
             "version": {"type": "integer", "readOnly": true, "description": "As shown; only unchanged."},
             "created_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
             "updated_at": {"type": "string", "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
-            "avatar_image": image_member(strict),
+            "email_verified": {"type": "boolean", "readOnly": true, "description": "As shown; only unchanged."},
+            "email_verified_at": {"type": ["string", "null"], "format": "date-time", "readOnly": true, "description": "As shown; only unchanged."},
+                        "avatar_image": image_member(strict),
             "cover_image": image_member(strict)
         },
         "examples": [example]

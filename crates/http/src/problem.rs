@@ -165,6 +165,10 @@ impl From<AppError> for ApiError {
                 retry_after: Some(retry_after),
                 ..Self::new(ErrorCode::TooManyRequests, "Too many failed attempts; try again later.")
             },
+            AppError::InvalidToken => Self::new(
+                ErrorCode::InvalidToken,
+                "This link is unknown, expired or already used; ask for a new one.",
+            ),
             AppError::UnsupportedMedia(detail) => Self::new(ErrorCode::UnsupportedMediaType, detail),
             AppError::Unavailable(_) => {
                 tracing::warn!(error = %Chain(&error), "a dependency is unavailable");

@@ -7,8 +7,9 @@ use profile_application::ports::HealthCheck;
 
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount, FetchMedia,
-    FindImage, GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage, UpdateProfile,
+    Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount,
+    FetchMedia, FindImage, GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage,
+    RequestPasswordReset, ResetPassword, SendEmailVerification, UpdateProfile, VerifyEmail,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -32,6 +33,16 @@ pub struct UseCases {
     pub authenticate: Authenticate,
     /// Password change.
     pub change_password: ChangePassword,
+    /// Mailing a password-reset link.
+    pub request_password_reset: RequestPasswordReset,
+    /// Redeeming a password-reset link.
+    pub reset_password: ResetPassword,
+    /// Mailing verification links.
+    pub send_email_verification: SendEmailVerification,
+    /// Redeeming verification and email-change links.
+    pub verify_email: VerifyEmail,
+    /// Asking for a new address.
+    pub change_email: ChangeEmail,
     /// Reading a profile.
     pub get_profile: GetProfile,
     /// Changing a profile.

@@ -7,12 +7,16 @@
 
 pub mod clock;
 pub mod images;
+pub mod mail;
 pub mod media;
 pub mod persistence;
 pub mod security;
 
 pub use clock::SystemClock;
-pub use persistence::{Database, PoolSettings, SeaRateLimiter, SeaSessionRepository, SeaUserRepository};
+pub use persistence::{
+    Database, PoolSettings, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter, SeaSessionRepository,
+    SeaUserRepository,
+};
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 
 #[cfg(test)]

@@ -46,12 +46,14 @@ impl Application {
         let database = open_database(&settings).await?;
         database.start_background_tasks();
         backfill_mentions(&database);
-        let wiring = Wiring::new(&settings, database)?;
+        let mut wiring = Wiring::new(&settings, database)?;
         spawn_purge(&wiring, settings.limits.purge_interval);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let address = listener.local_addr()?;
         let http = http_settings(&settings, address)?;
+        wiring.set_public_base_url(&http.public_base_url);
+        spawn_mail_delivery(&wiring, settings.mail.poll_interval);
         metrics::handle();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -156,15 +158,38 @@ fn spawn_purge(wiring: &Wiring, every: std::time::Duration) {
         loop {
             ticks.tick().await;
             match purge.execute().await {
-                Ok(purged) if purged.sessions + purged.counters > 0 => {
+                Ok(purged) if purged.sessions + purged.counters + purged.tokens > 0 => {
                     tracing::info!(
                         sessions = purged.sessions,
                         counters = purged.counters,
+                        tokens = purged.tokens,
                         "purged expired state"
                     );
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %Chain(&error), "could not purge expired state"),
+            }
+        }
+    });
+}
+
+/// Drains the mail outbox every `every`, for as long as the runtime runs,
+/// and keeps the mail metrics. Every instance does it; claims never overlap
+/// (see `SeaMailOutbox`).
+fn spawn_mail_delivery(wiring: &Wiring, every: std::time::Duration) {
+    let deliver = wiring.deliver_mail();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match deliver.execute().await {
+                Ok(round) => metrics::record_mail(round.sent, round.failed, round.given_up),
+                Err(error) => tracing::warn!(error = %Chain(&error), "could not drain the mail outbox"),
+            }
+            match deliver.pending().await {
+                Ok(pending) => metrics::record_mail_pending(pending),
+                Err(error) => tracing::debug!(error = %Chain(&error), "could not count the mail outbox"),
             }
         }
     });

@@ -27,6 +27,14 @@ pub const REQUESTS: &str = "http_requests_total";
 pub const DURATION: &str = "http_request_duration_seconds";
 /// Requests being answered now.
 pub const IN_FLIGHT: &str = "http_requests_in_flight";
+/// Mail handed to the transport.
+pub const MAIL_SENT: &str = "mail_sent_total";
+/// Failed delivery attempts (each retried later, or given up).
+pub const MAIL_FAILURES: &str = "mail_failures_total";
+/// Messages given up after their last attempt (kept in the outbox as failed).
+pub const MAIL_GIVEN_UP: &str = "mail_given_up_total";
+/// Messages waiting in the outbox.
+pub const MAIL_PENDING: &str = "mail_outbox_pending";
 
 /// Histogram buckets from 1 ms (a cached read) to 10 s (a slow upload).
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -46,6 +54,10 @@ pub fn handle() -> &'static PrometheusHandle {
         metrics::describe_counter!(REQUESTS, "HTTP requests answered");
         metrics::describe_histogram!(DURATION, metrics::Unit::Seconds, "Time to answer an HTTP request");
         metrics::describe_gauge!(IN_FLIGHT, "HTTP requests being answered");
+        metrics::describe_counter!(MAIL_SENT, "Mail handed to the mail transport");
+        metrics::describe_counter!(MAIL_FAILURES, "Failed mail delivery attempts");
+        metrics::describe_counter!(MAIL_GIVEN_UP, "Mail given up after its last attempt");
+        metrics::describe_gauge!(MAIL_PENDING, "Mail waiting in the outbox");
         handle
     })
 }
@@ -61,6 +73,22 @@ pub fn spawn_upkeep() {
             handle.run_upkeep();
         }
     });
+}
+
+/// Counts one round of the outbox drain. The counters exist (at 0) from
+/// the first round on, so a scrape shows them before anything happened.
+pub fn record_mail(sent: u64, failed: u64, given_up: u64) {
+    handle();
+    metrics::counter!(MAIL_SENT).increment(sent);
+    metrics::counter!(MAIL_FAILURES).increment(failed);
+    metrics::counter!(MAIL_GIVEN_UP).increment(given_up);
+}
+
+/// Sets the number of messages waiting in the outbox.
+#[allow(clippy::cast_precision_loss)] // exact below 2^53 messages
+pub fn record_mail_pending(pending: u64) {
+    handle();
+    metrics::gauge!(MAIL_PENDING).set(pending as f64);
 }
 
 /// The `method` label: a standard method's name, `OTHER` for the rest.

@@ -26,6 +26,8 @@ pub struct Settings {
     pub profiles: ProfileSettings,
     /// Abuse limits.
     pub limits: LimitSettings,
+    /// Outgoing mail.
+    pub mail: MailSettings,
     /// The Prometheus endpoint and the operators' listener.
     pub metrics: MetricsSettings,
     /// Logging.
@@ -199,6 +201,12 @@ pub struct AuthSettings {
     /// The failed-login window.
     #[serde(with = "humantime_serde")]
     pub failed_login_window: Duration,
+    /// How long a mailed password-reset link works.
+    #[serde(with = "humantime_serde")]
+    pub password_reset_ttl: Duration,
+    /// How long a mailed email-verification or email-change link works.
+    #[serde(with = "humantime_serde")]
+    pub email_verification_ttl: Duration,
 }
 
 /// `[profiles]`.
@@ -232,9 +240,92 @@ pub struct LimitSettings {
     /// The rename window.
     #[serde(with = "humantime_serde")]
     pub rename_window: Duration,
+    /// Password-reset requests per address within `password_reset_window`;
+    /// beyond them the answer is the same 202 but nothing is sent.
+    pub password_resets_per_address: u32,
+    /// Password-reset requests per client address within the window (429 beyond).
+    pub password_resets_per_client: u32,
+    /// The password-reset window.
+    #[serde(with = "humantime_serde")]
+    pub password_reset_window: Duration,
+    /// Verification mails an account may ask for within
+    /// `verification_mail_window` (429 beyond).
+    pub verification_mails_per_account: u32,
+    /// The verification-mail window.
+    #[serde(with = "humantime_serde")]
+    pub verification_mail_window: Duration,
     /// How often expired sessions and throttle counters are purged.
     #[serde(with = "humantime_serde")]
     pub purge_interval: Duration,
+}
+
+/// `[mail]`: how mail leaves. Messages wait in the database's outbox and a
+/// background task sends them, retrying with a doubling wait.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `file` (`.eml` files under `outbox_dir`, links logged) or `smtp`.
+    pub transport: MailTransport,
+    /// Folder of the file transport.
+    pub outbox_dir: PathBuf,
+    /// Sender of every message (`Name <address>` or `address`).
+    pub from: String,
+    /// How often the outbox is looked at.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Messages sent per round at most.
+    pub batch: u32,
+    /// Attempts per message before it is kept as failed.
+    pub max_attempts: u32,
+    /// Wait after the first failure; it doubles with each further one.
+    #[serde(with = "humantime_serde")]
+    pub first_retry: Duration,
+    /// The longest wait between attempts.
+    #[serde(with = "humantime_serde")]
+    pub max_retry: Duration,
+    /// The SMTP relay, for `transport = "smtp"`.
+    pub smtp: SmtpMailSettings,
+}
+
+/// Which transport sends mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `.eml` files in `mail.outbox_dir`.
+    File,
+    /// An SMTP relay (`[mail.smtp]`).
+    Smtp,
+}
+
+/// `[mail.smtp]`. `Debug` shows the password redacted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpMailSettings {
+    /// Relay host.
+    pub host: String,
+    /// Relay port.
+    pub port: u16,
+    /// `none`, `starttls` (required) or `tls` (implicit, SMTPS).
+    pub tls: SmtpTlsMode,
+    /// User name; empty = no authentication.
+    pub username: String,
+    /// Password.
+    pub password: secrecy::SecretString,
+    /// How long one exchange with the relay may take.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    /// Plain text: a relay on loopback or a trusted network only.
+    None,
+    /// `STARTTLS`, required.
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
 }
 
 /// `[metrics]`.
@@ -317,6 +408,21 @@ impl Settings {
         }
         if self.server.json_limit == 0 {
             return Err(SettingsError("server.json_limit must be at least 1".into()));
+        }
+        if self.auth.email_verification_ttl.is_zero() {
+            return Err(SettingsError("auth.email_verification_ttl must be longer than zero".into()));
+        }
+        if self.auth.password_reset_ttl.is_zero() {
+            return Err(SettingsError("auth.password_reset_ttl must be longer than zero".into()));
+        }
+        if self.mail.poll_interval.is_zero() || self.mail.batch == 0 || self.mail.max_attempts == 0 {
+            return Err(SettingsError(
+                "mail.poll_interval must be longer than zero, mail.batch and mail.max_attempts at least 1"
+                    .into(),
+            ));
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.is_empty() {
+            return Err(SettingsError("mail.smtp.host must be set when mail.transport is \"smtp\"".into()));
         }
         if self.auth.token_ttl.is_zero() {
             return Err(SettingsError("auth.token_ttl must be longer than zero".into()));

@@ -39,9 +39,22 @@ fn request_id(req: &ServiceRequest) -> HeaderValue {
         })
 }
 
+/// Paths whose last segment is a secret (a mailed token): the log shows
+/// the prefix and `{token}` instead. Routes that take a token in the path
+/// add their prefix here.
+const SECRET_PATH_PREFIXES: &[&str] = &["/v1/password-resets/", "/v1/email-verifications/"];
+
+/// `path` as it may be logged: a token in it replaced by `{token}`.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATH_PREFIXES.iter().find(|prefix| path.starts_with(*prefix) && path.len() > prefix.len()) {
+        Some(prefix) => format!("{prefix}{{token}}").into(),
+        None => path.into(),
+    }
+}
+
 /// Middleware: a span per request with its id, method and path (never the
-/// query string or headers, which may carry secrets), one log line when it
-/// ends, and the id echoed in `X-Request-Id`.
+/// query string or headers, which may carry secrets, nor a token in the
+/// path), one log line when it ends, and the id echoed in `X-Request-Id`.
 pub async fn trace_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -51,7 +64,7 @@ pub async fn trace_requests(
         "request",
         request_id = id.to_str().unwrap_or_default(),
         method = %req.method(),
-        path = req.path(),
+        path = &*loggable_path(req.path()),
     );
     let method = req.method().clone();
     let started = Instant::now();
@@ -73,4 +86,17 @@ pub async fn trace_requests(
         }
     });
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        assert_eq!(loggable_path("/v1/password-resets/pfd_abc"), "/v1/password-resets/{token}");
+        assert_eq!(loggable_path("/v1/password-resets"), "/v1/password-resets");
+        assert_eq!(loggable_path("/v1/email-verifications/pfd_abc"), "/v1/email-verifications/{token}");
+        assert_eq!(loggable_path("/v1/users/me"), "/v1/users/me");
+    }
 }

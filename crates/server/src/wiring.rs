@@ -4,24 +4,54 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use profile_application::ports::{
-    AccountRepository, Clock, ImageProcessor, MediaStore, PasswordHasher, ProfileReader, ProfileWriter,
-    RateLimiter, SessionRepository, TokenIssuer,
+    AccountRepository, AccountTokenRepository, Clock, ImageProcessor, Mailer, MediaStore, PasswordHasher,
+    ProfileReader, ProfileWriter, RateLimiter, SessionRepository, TokenIssuer,
 };
 use profile_application::use_cases::{
-    Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount, FetchMedia,
-    FindImage, GetProfile, ListSessions, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired,
-    RegisterAccount, ReplaceImage, SignUpPolicy, StartSession, UpdateProfile,
+    Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, DeliverMail, DeliveryPolicy,
+    EmailVerificationPolicy, EndSessions, ExportAccount, FetchMedia, FindImage, GetProfile, ListSessions,
+    LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
+    ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SignUpPolicy, StartSession,
+    UpdateProfile, VerifyEmail,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
+use profile_infrastructure::mail::{FileMailer, SmtpMailer, SmtpSettings, SmtpTls, sender};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaRateLimiter, SeaSessionRepository, SeaUserRepository,
-    SystemClock,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter,
+    SeaSessionRepository, SeaUserRepository, SystemClock,
 };
 
 use crate::Settings;
-use crate::settings::{MediaBackend, MediaSettings};
+use crate::settings::{MailSettings, MailTransport, MediaBackend, MediaSettings, SmtpTlsMode};
+
+/// The configured mail transport.
+pub fn mailer(settings: &MailSettings) -> anyhow::Result<Arc<dyn Mailer>> {
+    let from = sender(&settings.from)?;
+    Ok(match settings.transport {
+        MailTransport::File => Arc::new(FileMailer::new(&settings.outbox_dir, from)?),
+        MailTransport::Smtp => {
+            let smtp = &settings.smtp;
+            let tls = match smtp.tls {
+                SmtpTlsMode::None => SmtpTls::None,
+                SmtpTlsMode::Starttls => SmtpTls::StartTls,
+                SmtpTlsMode::Tls => SmtpTls::Tls,
+            };
+            Arc::new(SmtpMailer::new(
+                &SmtpSettings {
+                    host: smtp.host.clone(),
+                    port: smtp.port,
+                    tls,
+                    username: smtp.username.clone(),
+                    password: smtp.password.clone(),
+                    timeout: smtp.timeout,
+                },
+                from,
+            )?)
+        }
+    })
+}
 
 /// The configured media store.
 pub fn media_store(settings: &MediaSettings) -> anyhow::Result<Arc<dyn MediaStore>> {
@@ -54,8 +84,12 @@ pub struct Wiring {
     clock: Arc<dyn Clock>,
     media: Arc<dyn MediaStore>,
     processor: Arc<dyn ImageProcessor>,
+    mailer: Arc<dyn Mailer>,
     ttl: chrono::Duration,
     session_use_interval: std::time::Duration,
+    reset_policy: PasswordResetPolicy,
+    verification_policy: EmailVerificationPolicy,
+    delivery_policy: DeliveryPolicy,
     profile_policy: ProfilePolicy,
     login_policy: LoginPolicy,
     signup_policy: SignUpPolicy,
@@ -95,6 +129,28 @@ impl Wiring {
             per_client: limits.signups_per_client,
             window: duration(limits.signup_window, "limits.signup_window")?,
         };
+        let reset_policy = PasswordResetPolicy {
+            ttl: duration(settings.auth.password_reset_ttl, "auth.password_reset_ttl")?,
+            per_address: limits.password_resets_per_address,
+            per_client: limits.password_resets_per_client,
+            window: duration(limits.password_reset_window, "limits.password_reset_window")?,
+            link_base: fallback_base_url(settings),
+        };
+        let verification_policy = EmailVerificationPolicy {
+            ttl: duration(settings.auth.email_verification_ttl, "auth.email_verification_ttl")?,
+            resends_per_account: limits.verification_mails_per_account,
+            window: duration(limits.verification_mail_window, "limits.verification_mail_window")?,
+            link_base: fallback_base_url(settings),
+        };
+        let mail = &settings.mail;
+        let delivery_policy = DeliveryPolicy {
+            batch: mail.batch,
+            max_attempts: mail.max_attempts,
+            first_retry: duration(mail.first_retry, "mail.first_retry")?,
+            max_retry: duration(mail.max_retry, "mail.max_retry")?,
+            // Longer than any one attempt can take (the SMTP timeout bounds each exchange).
+            lease: chrono::Duration::minutes(5).max(duration(mail.smtp.timeout * 6, "mail.smtp.timeout")?),
+        };
         let limits = ImageLimits {
             max_side: settings.media.max_image_side,
             max_pixels: settings.media.max_image_pixels,
@@ -111,13 +167,24 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             media: media_store(&settings.media)?,
             processor: Arc::new(ImageRsProcessor::new(limits, concurrency)),
+            mailer: mailer(&settings.mail)?,
             ttl,
             session_use_interval: settings.auth.session_use_interval,
+            reset_policy,
+            verification_policy,
+            delivery_policy,
             profile_policy,
             login_policy,
             signup_policy,
             public_read: settings.profiles.public_read,
         })
+    }
+
+    /// Links in mail start with `base` (the public base URL once the
+    /// listener is bound).
+    pub fn set_public_base_url(&mut self, base: &str) {
+        self.reset_policy.link_base = base.trim_end_matches('/').to_owned();
+        self.verification_policy.link_base = self.reset_policy.link_base.clone();
     }
 
     /// The main database handle.
@@ -137,9 +204,19 @@ impl Wiring {
             SeaSessionRepository::new(database.clone()).recording_use_every(self.session_use_interval),
         );
         let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
+        let account_tokens: Arc<dyn AccountTokenRepository> =
+            Arc::new(SeaAccountTokenRepository::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
         let create_account = CreateAccount::new(accounts.clone(), self.hasher.clone(), clock.clone());
+        let send_email_verification = SendEmailVerification::new(
+            profiles.clone(),
+            account_tokens.clone(),
+            self.tokens.clone(),
+            limiter.clone(),
+            clock.clone(),
+            self.verification_policy.clone(),
+        );
         UseCases {
             register_account: RegisterAccount::new(
                 create_account.clone(),
@@ -147,6 +224,18 @@ impl Wiring {
                 limiter.clone(),
                 clock.clone(),
                 self.signup_policy,
+            )
+            .with_verification(send_email_verification.clone()),
+            send_email_verification,
+            verify_email: VerifyEmail::new(account_tokens.clone(), self.tokens.clone(), clock.clone()),
+            change_email: ChangeEmail::new(
+                profiles.clone(),
+                accounts.clone(),
+                self.hasher.clone(),
+                account_tokens.clone(),
+                self.tokens.clone(),
+                clock.clone(),
+                self.verification_policy.clone(),
             ),
             create_account,
             log_in: LogIn::new(
@@ -172,7 +261,23 @@ impl Wiring {
             authenticate: Authenticate::new(sessions, self.tokens.clone(), clock.clone()),
             change_password: ChangePassword::new(
                 profiles.clone(),
+                accounts.clone(),
+                self.hasher.clone(),
+                clock.clone(),
+            ),
+            request_password_reset: RequestPasswordReset::new(
                 accounts,
+                profiles.clone(),
+                account_tokens.clone(),
+                self.tokens.clone(),
+                limiter.clone(),
+                clock.clone(),
+                self.reset_policy.clone(),
+            ),
+            reset_password: ResetPassword::new(
+                profiles.clone(),
+                account_tokens,
+                self.tokens.clone(),
                 self.hasher.clone(),
                 clock.clone(),
             ),
@@ -195,17 +300,42 @@ impl Wiring {
     /// The purge of expired sessions and attempt counters, on the main handle.
     pub fn purge_expired(&self) -> PurgeExpired {
         let database = &self.database;
-        let longest_window =
-            [self.login_policy.window, self.signup_policy.window, self.profile_policy.rename_window]
-                .into_iter()
-                .max()
-                .unwrap_or_default();
+        let longest_window = [
+            self.login_policy.window,
+            self.signup_policy.window,
+            self.profile_policy.rename_window,
+            self.reset_policy.window,
+            self.verification_policy.window,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
         PurgeExpired::new(
             Arc::new(SeaSessionRepository::new(database.clone())),
+            Arc::new(SeaAccountTokenRepository::new(database.clone())),
             Arc::new(SeaRateLimiter::new(database.clone())),
             self.clock.clone(),
             longest_window,
         )
+    }
+
+    /// The outbox drain, on the main handle.
+    pub fn deliver_mail(&self) -> DeliverMail {
+        DeliverMail::new(
+            Arc::new(SeaMailOutbox::new(self.database.clone())),
+            self.mailer.clone(),
+            self.clock.clone(),
+            self.delivery_policy,
+        )
+    }
+}
+
+/// `server.public_base_url`, or the configured listener's address when it is
+/// empty (the bound one replaces it once known).
+fn fallback_base_url(settings: &Settings) -> String {
+    match settings.server.public_base_url.trim_end_matches('/') {
+        "" => format!("http://{}:{}", settings.server.host, settings.server.port),
+        configured => configured.to_owned(),
     }
 }
 

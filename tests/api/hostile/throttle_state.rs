@@ -54,6 +54,8 @@ both_databases! {
         s.auth.failed_login_window = SHORT;
         s.limits.signup_window = SHORT;
         s.limits.rename_window = SHORT;
+        s.limits.password_reset_window = SHORT;
+        s.limits.verification_mail_window = SHORT;
         s.limits.purge_interval = Duration::from_millis(200);
     }) {
         app.register("purge_me").await;

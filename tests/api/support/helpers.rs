@@ -133,6 +133,10 @@ async fn start(
     settings.metrics.listen = "127.0.0.1:0".into();
     let scratch = tempfile::tempdir().expect("temp dir");
     settings.media.dir = scratch.path().join("media");
+    // Mail goes to files in the test's own folder, never to data/outbox.
+    settings.mail.transport = profile_server::settings::MailTransport::File;
+    settings.mail.outbox_dir = scratch.path().join("outbox");
+    settings.mail.poll_interval = std::time::Duration::from_millis(100);
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -144,6 +148,11 @@ async fn start(
 }
 
 impl TestApp {
+    /// Where the file mail transport writes (the default in tests).
+    pub fn outbox_dir(&self) -> std::path::PathBuf {
+        self._scratch.path().join("outbox")
+    }
+
     /// Starts another instance of the service on this app's database (as a
     /// second container behind the gateway would be) and returns its base
     /// address. It runs until the test ends.
@@ -156,6 +165,9 @@ impl TestApp {
         settings.database.max_connections = 5;
         settings.metrics.listen = "127.0.0.1:0".into();
         settings.media.dir = self._scratch.path().join("media");
+        settings.mail.transport = profile_server::settings::MailTransport::File;
+        settings.mail.outbox_dir = self.outbox_dir();
+        settings.mail.poll_interval = std::time::Duration::from_millis(100);
         let app = Application::build(settings).await.expect("second instance builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -7,5 +7,6 @@ pub mod helpers;
 pub mod cli_helpers;
 #[macro_use]
 pub mod image_helpers;
+pub mod mail_helpers;
 pub mod pg_cluster;
 pub mod profile_helpers;

@@ -3,9 +3,12 @@
 //! keeps, errors included.
 
 pub mod account_repository;
+pub mod account_tokens;
 pub mod clock;
 pub mod health;
 pub mod image_processor;
+pub mod mail_outbox;
+pub mod mailer;
 pub mod media_store;
 pub mod password_hasher;
 pub mod profile_reader;
@@ -15,9 +18,12 @@ pub mod session_repository;
 pub mod token_issuer;
 
 pub use account_repository::AccountRepository;
+pub use account_tokens::AccountTokenRepository;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};
+pub use mail_outbox::MailOutbox;
+pub use mailer::{MailError, Mailer};
 pub use media_store::{MediaError, MediaStore};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use profile_reader::ProfileReader;

@@ -1,9 +1,11 @@
 //! One use case per user intention.
 
 pub mod authenticate;
+pub mod change_email;
 pub mod change_password;
 pub mod create_account;
 pub mod delete_account;
+pub mod deliver_mail;
 pub mod end_sessions;
 pub mod export_account;
 pub mod fetch_media;
@@ -15,13 +17,19 @@ pub mod log_out;
 pub mod purge_expired;
 pub mod register_account;
 pub mod replace_image;
+pub mod request_password_reset;
+pub mod reset_password;
+pub mod send_email_verification;
 pub mod start_session;
 pub mod update_profile;
+pub mod verify_email;
 
 pub use authenticate::Authenticate;
+pub use change_email::{ChangeEmail, ChangeEmailCommand};
 pub use change_password::{ChangePassword, ChangePasswordCommand};
 pub use create_account::{CreateAccount, NewAccount};
 pub use delete_account::{DeleteAccount, DeleteAccountCommand};
+pub use deliver_mail::{DeliverMail, Delivered, DeliveryPolicy};
 pub use end_sessions::EndSessions;
 pub use export_account::ExportAccount;
 pub use fetch_media::FetchMedia;
@@ -33,8 +41,12 @@ pub use log_out::LogOut;
 pub use purge_expired::{PurgeExpired, Purged};
 pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
+pub use request_password_reset::{PasswordResetPolicy, RequestPasswordReset};
+pub use reset_password::ResetPassword;
+pub use send_email_verification::{EmailVerificationPolicy, SendEmailVerification};
 pub use start_session::StartSession;
 pub use update_profile::{AnnotationsUpdate, ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
+pub use verify_email::VerifyEmail;
 
 #[cfg(test)]
 pub(crate) mod test_support;

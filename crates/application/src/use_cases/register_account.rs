@@ -8,7 +8,7 @@ use chrono::Duration;
 use crate::AppError;
 use crate::model::IssuedSession;
 use crate::ports::{Clock, RateLimiter};
-use crate::use_cases::{CreateAccount, NewAccount, StartSession, seconds_left};
+use crate::use_cases::{CreateAccount, NewAccount, SendEmailVerification, StartSession, seconds_left};
 use profile_domain::profile::Profile;
 use profile_domain::user::Role;
 
@@ -44,6 +44,7 @@ pub struct RegisterAccount {
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     policy: SignUpPolicy,
+    verification: Option<SendEmailVerification>,
 }
 
 impl RegisterAccount {
@@ -55,7 +56,14 @@ impl RegisterAccount {
         clock: Arc<dyn Clock>,
         policy: SignUpPolicy,
     ) -> Self {
-        Self { create, start_session, limiter, clock, policy }
+        Self { create, start_session, limiter, clock, policy, verification: None }
+    }
+
+    /// The same, mailing every new account a verification link.
+    #[must_use]
+    pub fn with_verification(mut self, verification: SendEmailVerification) -> Self {
+        self.verification = Some(verification);
+        self
     }
 
     /// Creates the account and logs it in. Every attempt from `client` that
@@ -85,6 +93,13 @@ impl RegisterAccount {
             self.limiter.record(&key, now, window_start).await?;
         }
         let user = self.create.execute(account, Role::USER).await?;
+        // Right after the account's own transaction: a failure here leaves
+        // the account unverified, and its owner can ask for another link.
+        if let Some(verification) = &self.verification
+            && let Err(error) = verification.send_for(&user, self.clock.now()).await
+        {
+            tracing::warn!(error = %crate::Chain(&error), "could not queue the verification mail of a new account");
+        }
         let session = self.start_session.execute(user.id(), user_agent).await?;
         Ok(Registered { user, session })
     }
@@ -93,12 +108,16 @@ impl RegisterAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TokenPurpose;
     use crate::ports::AttemptWindow;
     use crate::ports::RepoError;
     use crate::ports::account_repository::MockAccountRepository;
+    use crate::ports::account_tokens::MockAccountTokenRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
+    use crate::ports::profile_reader::MockProfileReader;
     use crate::ports::rate_limiter::MockRateLimiter;
     use crate::ports::session_repository::MockSessionRepository;
+    use crate::use_cases::EmailVerificationPolicy;
     use crate::use_cases::test_support::{fixed_clock, noon, open_limiter, start_session_with};
     use profile_domain::user::UserId;
 
@@ -134,6 +153,62 @@ mod tests {
         assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
         assert_eq!(registered.session.expires_at, noon() + chrono::Duration::days(30));
+    }
+
+    fn verification(result: Result<(), RepoError>) -> SendEmailVerification {
+        let mut tokens = MockAccountTokenRepository::new();
+        tokens
+            .expect_issue()
+            .withf(|token, mails| {
+                token.user_id == UserId(9)
+                    && token.purpose == TokenPurpose::EmailVerification
+                    && token.payload.as_deref() == Some("alice@example.com")
+                    && mails.len() == 1
+                    && mails[0].to == "Alice@Example.com"
+            })
+            .times(1)
+            .return_once(move |_, _| result);
+        SendEmailVerification::new(
+            Arc::new(MockProfileReader::new()),
+            Arc::new(tokens),
+            crate::use_cases::test_support::fixed_tokens(),
+            open_limiter(),
+            fixed_clock(),
+            EmailVerificationPolicy::default(),
+        )
+    }
+
+    fn creating() -> CreateAccount {
+        let mut users = MockAccountRepository::new();
+        users.expect_create().returning(|u| {
+            let role = Role::new(1, "user", Default::default());
+            Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
+        });
+        CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock())
+    }
+
+    fn one_session() -> StartSession {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().times(1).returning(|_| Ok(()));
+        start_session_with(sessions)
+    }
+
+    #[tokio::test]
+    async fn a_new_account_is_mailed_a_verification_link() {
+        let register =
+            register_with(creating(), one_session(), open_limiter()).with_verification(verification(Ok(())));
+
+        register.execute(account(), None, None).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_verification_mail_that_cannot_be_queued_does_not_fail_the_sign_up() {
+        let failing = verification(Err(RepoError::Unavailable("connection refused".into())));
+        let register = register_with(creating(), one_session(), open_limiter()).with_verification(failing);
+
+        let registered = register.execute(account(), None, None).await.unwrap();
+
+        assert_eq!(registered.user.id(), UserId(9));
     }
 
     #[tokio::test]

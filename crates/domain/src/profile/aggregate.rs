@@ -59,6 +59,7 @@ macro_rules! define_profile {
             created_at: DateTime<Utc>,
             updated_at: DateTime<Utc>,
             version: Version,
+            email_verified_at: Option<DateTime<Utc>>,
         }
 
         /// Everything a stored profile holds, for a storage adapter to
@@ -75,6 +76,8 @@ macro_rules! define_profile {
             pub updated_at: DateTime<Utc>,
             /// Revision, for optimistic concurrency.
             pub version: Version,
+            /// When the current address was verified; `None` while unverified.
+            pub email_verified_at: Option<DateTime<Utc>>,
         }
 
         /// A profile as one viewer may see it: a private field is `None` when
@@ -89,6 +92,7 @@ macro_rules! define_profile {
             created_at: DateTime<Utc>,
             updated_at: DateTime<Utc>,
             version: Version,
+            email_verified_at: Option<Option<DateTime<Utc>>>,
         }
 
         impl Profile {
@@ -111,6 +115,7 @@ macro_rules! define_profile {
                     created_at: now,
                     updated_at: now,
                     version: Version::INITIAL,
+                    email_verified_at: None,
                 }
             }
 
@@ -119,8 +124,8 @@ macro_rules! define_profile {
             /// when they were written.
             #[must_use]
             pub fn restore(parts: StoredProfileParts) -> Self {
-                let StoredProfileParts { id, $($field,)* created_at, updated_at, version } = parts;
-                Self { id, $($field,)* created_at, updated_at, version }
+                let StoredProfileParts { id, $($field,)* created_at, updated_at, version, email_verified_at } = parts;
+                Self { id, $($field,)* created_at, updated_at, version, email_verified_at }
             }
 
             /// The profile taken apart, as [`Profile::restore`] takes it
@@ -128,8 +133,8 @@ macro_rules! define_profile {
             /// given state).
             #[must_use]
             pub fn into_parts(self) -> StoredProfileParts {
-                let Self { id, $($field,)* created_at, updated_at, version } = self;
-                StoredProfileParts { id, $($field,)* created_at, updated_at, version }
+                let Self { id, $($field,)* created_at, updated_at, version, email_verified_at } = self;
+                StoredProfileParts { id, $($field,)* created_at, updated_at, version, email_verified_at }
             }
 
             $(
@@ -141,6 +146,19 @@ macro_rules! define_profile {
             )*
 
             server_maintained_accessors!();
+
+            /// When the current address was verified (a private account
+            /// member the server maintains); `None` while unverified.
+            #[must_use]
+            pub fn email_verified_at(&self) -> Option<DateTime<Utc>> {
+                self.email_verified_at
+            }
+
+            /// True once the current address is verified.
+            #[must_use]
+            pub fn email_verified(&self) -> bool {
+                self.email_verified_at.is_some()
+            }
 
             /// The profile as its owner sees it (a new account's answer).
             #[must_use]
@@ -160,6 +178,7 @@ macro_rules! define_profile {
                     created_at: self.created_at,
                     updated_at: self.updated_at,
                     version: self.version,
+                    email_verified_at: shown.then_some(self.email_verified_at),
                 }
             }
         }
@@ -174,6 +193,20 @@ macro_rules! define_profile {
             )*
 
             server_maintained_accessors!();
+
+            /// When the address was verified (`Some(None)`: not yet); `None`
+            /// when the viewer may not see private members.
+            #[must_use]
+            pub fn email_verified_at(&self) -> Option<Option<DateTime<Utc>>> {
+                self.email_verified_at
+            }
+
+            /// Whether the address is verified; `None` when the viewer may
+            /// not see private members.
+            #[must_use]
+            pub fn email_verified(&self) -> Option<bool> {
+                self.email_verified_at.map(|at| at.is_some())
+            }
         }
     };
 }
@@ -241,6 +274,12 @@ impl Profile {
     #[must_use]
     pub fn touched(&self, now: DateTime<Utc>) -> Profile {
         self.clone().bumped(now)
+    }
+
+    /// This profile with its address unverified (the address changed).
+    #[must_use]
+    pub(super) fn unverified(self) -> Profile {
+        Profile { email_verified_at: None, ..self }
     }
 
     /// This profile as changed at `now`: the version bumped.

@@ -51,6 +51,7 @@ impl Profile {
                     created_at: self.created_at(),
                     updated_at: self.updated_at(),
                     version: self.version(),
+                    email_verified_at: self.email_verified_at(),
                 })
             };
         }
@@ -76,7 +77,15 @@ impl Profile {
             };
         }
         let next = crate::for_each_profile_field!(next);
+        // The address changes through its own flow (password, then a link
+        // to the new address); only `users.manage` sets one directly.
+        if next.email().as_str() != self.email().as_str() && !actor.can(Privilege::ManageUsers) {
+            errors.push(FieldError::new("email", FieldCode::UseEmailChange));
+        }
         errors.into_result(())?;
+        // A new address (not only a new spelling) is unverified.
+        let next =
+            if next.email().canonical() != self.email().canonical() { next.unverified() } else { next };
         if next == *self {
             return Ok(next);
         }

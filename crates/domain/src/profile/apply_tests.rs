@@ -153,7 +153,7 @@ fn clearing_required_fields_is_refused_naming_each() {
 
 #[test]
 fn role_changes_must_be_resolved_first() {
-    let manager = actor(2, &[Privilege::ManageUsers]);
+    let manager = actor(2, &[Privilege::ManageUsers, Privilege::WriteAnyProfile]);
     let got = alice().apply(&role_change("admin", None), &manager, at(9));
     assert_eq!(got, Err(ProfileError::UnresolvedRole { name: "admin".into() }));
     let admin = role("admin", &[Privilege::ManageUsers]);
@@ -173,4 +173,51 @@ fn private_fields_visibility_table() {
     for (case, viewer, expected) in cases {
         assert_eq!(alice().can_see_private(viewer.as_ref()), expected, "{case}");
     }
+}
+
+fn email(raw: &str) -> ProfileChange {
+    ProfileChange { email: FieldUpdate::Set(Email::try_from(raw).unwrap()), ..Default::default() }
+}
+
+fn verified(profile: Profile) -> Profile {
+    let mut parts = profile.into_parts();
+    parts.email_verified_at = Some(at(9));
+    Profile::restore(parts)
+}
+
+#[test]
+fn an_owner_may_send_the_address_only_unchanged() {
+    let alice = verified(alice());
+    assert_eq!(alice.apply(&email("alice@example.com"), &owner(), at(10)).unwrap(), alice);
+
+    for other in ["new@example.com", "Alice@Example.com"] {
+        let Err(ProfileError::Invalid(errors)) = alice.apply(&email(other), &owner(), at(10)) else {
+            panic!("{other}: expected a validation error");
+        };
+        let codes: Vec<_> = errors.errors().iter().map(|e| (e.field.as_ref(), e.code)).collect();
+        assert_eq!(codes, [("email", FieldCode::UseEmailChange)], "{other}");
+    }
+    let writer = actor(2, &[Privilege::WriteAnyProfile]);
+    assert!(
+        alice.apply(&email("new@example.com"), &writer, at(10)).is_err(),
+        "profiles.write_any is not enough"
+    );
+}
+
+#[test]
+fn a_manager_sets_an_address_which_is_then_unverified_unless_only_its_case_changed() {
+    let alice = verified(alice());
+    let manager = actor(2, &[Privilege::ManageUsers, Privilege::WriteAnyProfile]);
+
+    let moved = alice.apply(&email("new@example.com"), &manager, at(10)).unwrap();
+    assert_eq!((moved.email().as_str(), moved.email_verified_at()), ("new@example.com", None));
+
+    let recased = alice.apply(&email("Alice@Example.com"), &manager, at(10)).unwrap();
+    assert_eq!((recased.email().as_str(), recased.email_verified_at()), ("Alice@Example.com", Some(at(9))));
+}
+
+#[test]
+fn other_changes_keep_the_verification() {
+    let alice = verified(alice());
+    assert_eq!(alice.apply(&name("Alice W"), &owner(), at(10)).unwrap().email_verified_at(), Some(at(9)));
 }

@@ -298,7 +298,7 @@ fn slug(code: ErrorCode) -> &'static str {
         | ErrorCode::ValidationFailed => "invalid-request",
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => "not-authorized",
         ErrorCode::Forbidden => "forbidden",
-        ErrorCode::NotFound => "not-found",
+        ErrorCode::NotFound | ErrorCode::InvalidToken => "not-found",
         ErrorCode::MethodNotAllowed => "method-not-allowed",
         ErrorCode::Duplicate | ErrorCode::LastManager => "conflict",
         ErrorCode::VersionConflict => "precondition-failed",

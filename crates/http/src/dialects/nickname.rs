@@ -123,8 +123,11 @@ pub fn profile(view: ProfileView, urls: &MediaUrls) -> Result<Value, ApiError> {
     for (ours, theirs) in NAMES {
         rename(&mut object, ours, theirs);
     }
-    // The document's profile has no pronouns (issue 12: dialects need not show them).
-    object.remove("pronouns");
+    // The document's profile has no pronouns (issue 12: dialects need not
+    // show them), nor the verification state (issue 13: dialects unchanged).
+    for later in ["pronouns", "email_verified", "email_verified_at"] {
+        object.remove(later);
+    }
     Ok(Value::Object(object))
 }
 

@@ -27,7 +27,9 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest, RegisterRequest, Registered};
+use crate::dto::email::ChangeEmailRequest;
 use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, ImagesExport};
+use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
 use crate::media::{DescribedImageJson, ImageJson};
@@ -58,6 +60,13 @@ use crate::routes;
         routes::sessions::end_other_sessions,
         routes::users::change_password,
         routes::export::export,
+        routes::password_resets::request_password_reset,
+        routes::password_resets::reset_password,
+        routes::password_resets::password_reset_page,
+        routes::users::change_email,
+        routes::users::resend_email_verification,
+        routes::email_verifications::verify_email,
+        routes::email_verifications::verification_page,
         routes::users::get_profile,
         routes::users::put_profile,
         routes::users::patch_profile,
@@ -71,7 +80,7 @@ use crate::routes;
         routes::health::ready,
     ),
     components(schemas(
-        RegisterRequest, Registered, LogInRequest, SessionResponse, ChangePasswordRequest, ProfileInput,
+        RegisterRequest, Registered, LogInRequest, PasswordResetRequest, NewPasswordRequest, SessionResponse, ChangePasswordRequest, ChangeEmailRequest, ProfileInput,
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,

@@ -1,7 +1,9 @@
 //! Request and response bodies of the native API.
 
 pub mod account;
+pub mod email;
 pub mod export;
+pub mod password_reset;
 pub mod profile;
 pub mod profile_members;
 pub mod session;

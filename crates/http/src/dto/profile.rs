@@ -45,7 +45,7 @@ macro_rules! shown {
 
 macro_rules! profile_response {
     ($($(#[$doc:meta])* $field:ident: $ty:ty => $wire:literal, $vis:ident;)*) => {
-        /// A profile; `email`, `birthdate` and `bank_account` only for the owner
+        /// A profile; `email`, `email_verified`, `email_verified_at`, `birthdate` and `bank_account` only for the owner
         /// and holders of `profiles.read_private` (absent otherwise).
         #[derive(Debug, Serialize, ToSchema)]
         #[schema(title = "Profile")]
@@ -59,6 +59,13 @@ macro_rules! profile_response {
             /// Private.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub email: Option<String>,
+            /// Private, read-only: whether `email` is verified (by a mailed link).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub email_verified: Option<bool>,
+            /// Private, read-only: when `email` was verified; `null` while it is not.
+            #[schema(value_type = Option<DateTime<Utc>>)]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub email_verified_at: Option<Option<DateTime<Utc>>>,
             /// Text, HTML and entities.
             #[schema(value_type = crate::openapi::DescriptionSchema)]
             pub description: RenderedDescription,
@@ -107,6 +114,8 @@ macro_rules! profile_response {
                     username: p.username().as_str().to_owned(),
                     name: p.name().as_str().to_owned(),
                     email: p.email().map(|e| e.as_str().to_owned()),
+                    email_verified: p.email_verified(),
+                    email_verified_at: p.email_verified_at(),
                     description,
                     country: p.country().as_ref().map(|c| CountryResponse { code: c.code(), label: c.label() }),
                     locale: p.locale().as_str().to_owned(),

@@ -14,7 +14,8 @@ use profile_domain::{FieldCode, FieldError};
 use serde_json::{Map, Value};
 
 /// Top-level members a GET shows that no client sets.
-const READ_ONLY: [&str; 4] = ["id", "version", "created_at", "updated_at"];
+const READ_ONLY: [&str; 6] =
+    ["id", "version", "created_at", "updated_at", "email_verified", "email_verified_at"];
 
 /// The image objects: server-maintained, but for their `alt`.
 pub const IMAGES: [&str; 2] = ["avatar_image", "cover_image"];

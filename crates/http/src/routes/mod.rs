@@ -1,10 +1,12 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod email_verifications;
 pub mod export;
 pub mod health;
 pub mod images;
 pub mod media;
+pub mod password_resets;
 pub mod sessions;
 pub mod users;
 
@@ -20,8 +22,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(allowing("/v1/accounts", "POST").route(web::post().to(accounts::register)))
         .service(allowing("/v1/sessions", "POST").route(web::post().to(sessions::log_in)))
         .service(allowing("/v1/sessions/current", "DELETE").route(web::delete().to(sessions::log_out)))
+        .service(
+            allowing("/v1/password-resets", "POST")
+                .route(web::post().to(password_resets::request_password_reset)),
+        )
+        .service(
+            allowing("/v1/password-resets/{token}", "GET, HEAD, POST")
+                .route(web::get().to(password_resets::password_reset_page))
+                .route(web::post().to(password_resets::reset_password)),
+        )
         .service(allowing("/v1/users/me/password", "PUT").route(web::put().to(users::change_password)))
         .service(allowing("/v1/users/me/export", "GET, HEAD").route(web::get().to(export::export)))
+        .service(allowing("/v1/users/me/email", "PUT").route(web::put().to(users::change_email)))
+        .service(
+            allowing("/v1/users/me/email-verification", "POST")
+                .route(web::post().to(users::resend_email_verification)),
+        )
+        .service(
+            allowing("/v1/email-verifications/{token}", "GET, HEAD, POST")
+                .route(web::get().to(email_verifications::verification_page))
+                .route(web::post().to(email_verifications::verify_email)),
+        )
         .service(
             allowing("/v1/users/me/sessions", "GET, HEAD, DELETE")
                 .route(web::get().to(sessions::list_sessions))

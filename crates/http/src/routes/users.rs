@@ -3,7 +3,9 @@
 use actix_web::http::header::{ETAG, LOCATION};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use profile_application::model::{Caller, ImageAltInput};
-use profile_application::use_cases::{AnnotationsUpdate, ChangePasswordCommand, Fetched, UpdateMode};
+use profile_application::use_cases::{
+    AnnotationsUpdate, ChangeEmailCommand, ChangePasswordCommand, Fetched, UpdateMode,
+};
 use profile_application::{AppError, Cause};
 use profile_domain::profile::{RawField, RawProfileInput};
 use profile_domain::user::UserRef;
@@ -13,6 +15,7 @@ use serde_json::Value;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::conditional::{etag, not_modified};
 use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest};
+use crate::dto::email::ChangeEmailRequest;
 use crate::dto::profile::ProfileResponse;
 use crate::dto::profile_members;
 use crate::extract::{ProfileEditor, user_ref};
@@ -248,6 +251,48 @@ fn has_body(req: &HttpRequest) -> bool {
     let length = headers.get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
     headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
         || length.is_some_and(|length| length.trim() != "0")
+}
+
+/// Change the email address.
+///
+/// 202: a single-use link (valid a day, `auth.verification_ttl`) is mailed
+/// to the new address, and a notice to the current one. The current address
+/// stays in force (for login, password resets, …) until the link is opened
+/// (`/v1/email-verifications/{token}`); then the new address replaces it,
+/// verified. A wrong password is the 422 (`current_password`:
+/// `incorrect_password`) a password change gives; an address an account
+/// has, ignoring case (the caller's included), is 409 `duplicate`, checked
+/// now and again when the link is opened.
+#[utoipa::path(put, path = "/v1/users/me/email", tag = "accounts", request_body = ChangeEmailRequest,
+    responses((status = 202, description = "Accepted; the link is mailed to the new address"),
+        Invalid, Malformed, NotJson, TooLarge, Unauthorized, Conflict),
+    security(("bearer" = [])))]
+pub async fn change_email(
+    caller: Authenticated,
+    body: JsonObject<ChangeEmailRequest>,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    let command = ChangeEmailCommand::try_from(body.into_inner())?;
+    app.change_email.execute(&caller.0, command).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Mail a new verification link.
+///
+/// 204: a new single-use link (valid a day) is mailed to the caller's
+/// address; when the address is verified already, nothing is sent and the
+/// answer is the same 204. Limited per account (429 with `Retry-After`).
+#[utoipa::path(post, path = "/v1/users/me/email-verification", tag = "accounts",
+    responses((status = 204, description = "Mailed, or nothing to do (already verified)"), Unauthorized,
+        (status = 429, description = "Too many verification mails asked for by this account", body = crate::openapi::Problem,
+            content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds")))),
+    security(("bearer" = [])))]
+pub async fn resend_email_verification(
+    caller: Authenticated,
+    app: web::Data<UseCases>,
+) -> Result<HttpResponse, ApiError> {
+    app.send_email_verification.resend(&caller.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `Location` of a user's profile.

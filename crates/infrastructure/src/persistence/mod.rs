@@ -15,10 +15,12 @@
 //! second on two cores (BENCHMARKS.md).
 
 mod account_deletion;
+pub mod account_tokens;
 mod entities;
 mod errors;
 mod health;
 mod invalidation;
+pub mod mail_outbox;
 mod profile_mapping;
 mod profile_query;
 pub mod rate_limiter;
@@ -42,6 +44,8 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+pub use account_tokens::SeaAccountTokenRepository;
+pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
 pub use user_repository::SeaUserRepository;

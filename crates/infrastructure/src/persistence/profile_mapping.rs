@@ -67,6 +67,7 @@ pub(crate) fn to_profile(row: users::ProfileColumns, role: Role) -> Result<Profi
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 version: Version(row.version),
+                email_verified_at: row.email_verified_at,
             })
         };
     }
@@ -157,6 +158,7 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
         role_id: Set(profile.role().id),
         updated_at: Set(profile.updated_at()),
         version: Set(profile.version().0),
+        email_verified_at: Set(profile.email_verified_at()),
         description_text: Set(profile.description().text().to_owned()),
         description_links: Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into())),
         mentions: Set(Some(mentions_column(profile))),

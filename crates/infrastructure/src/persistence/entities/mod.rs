@@ -1,5 +1,7 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
+pub mod account_tokens;
+pub mod mail_outbox;
 pub mod privileges;
 pub mod rate_limits;
 pub mod retired_usernames;

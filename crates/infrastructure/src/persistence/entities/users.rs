@@ -54,6 +54,7 @@ macro_rules! users_entity {
                 cover_image: Option<String>,
                 avatar_alt: Option<String>,
                 cover_alt: Option<String>,
+                email_verified_at: Option<DateTimeUtc>,
             }
             model_only {
                 username_key: String,
