@@ -91,6 +91,12 @@ on_both_databases! {
         let seen = get_profile(&app, &format!("/v1/users/{}", alice.id), &stranger.token).await;
         assert!(seen.get("email_verified").is_none() && seen.get("email_verified_at").is_none(), "{seen}");
 
+        // A link checker's HEAD finds the page and leaves the token unused.
+        let head = app.client.head(&link).send().await.expect("request sent");
+        assert_eq!(head.status(), StatusCode::OK);
+        let own = get_profile(&app, "/v1/users/me", &alice.token).await;
+        assert_eq!(own["email_verified"], false, "HEAD verified nothing: {own}");
+
         let text = assert_page(get_link(&app, &link).await, StatusCode::OK).await;
         assert!(text.contains("verified"), "{text}");
 

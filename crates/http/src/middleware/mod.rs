@@ -9,7 +9,7 @@ mod head;
 mod response_headers;
 
 pub use body_timeout::{TimedBody, is_body_timeout};
-pub use head::head_as_get;
+pub use head::{AskedAsHead, head_as_get};
 pub use response_headers::CREDENTIAL_HEADERS;
 
 use actix_web::Error;

@@ -3,9 +3,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use profile_application::AppError;
 
+use crate::middleware::AskedAsHead;
 use crate::openapi::Problem;
 use crate::problem::ApiError;
 use crate::state::UseCases;
@@ -35,7 +36,8 @@ pub async fn verify_email(
 ///
 /// Does what the `POST` does and answers a small HTML page saying how it
 /// went: 200 when verified, 404 for an unknown, expired or used token, 409
-/// when the new address of an email change was taken meanwhile.
+/// when the new address of an email change was taken meanwhile. A `HEAD`
+/// (a link checker) gets 200 and leaves the token unused.
 #[utoipa::path(get, path = "/v1/email-verifications/{token}", tag = "accounts",
     params(("token" = String, Path, description = "The token from the mailed link")),
     responses((status = 200, description = "Verified", body = String, content_type = "text/html"),
@@ -44,8 +46,18 @@ pub async fn verify_email(
             content_type = "text/html")))]
 pub async fn verification_page(
     token: web::Path<String>,
+    req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
+    // A link checker's or mail scanner's HEAD learns that a page is there
+    // and leaves the token unused.
+    if req.extensions().contains::<AskedAsHead>() {
+        return Ok(page(
+            StatusCode::OK,
+            "Verify your email address",
+            "Open this link to verify your address.",
+        ));
+    }
     let (status, title, text) = match app.verify_email.execute(&token).await {
         Ok(()) => (
             StatusCode::OK,
