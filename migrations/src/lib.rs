@@ -17,6 +17,7 @@ mod m20261206_000001_profile_pronouns;
 mod m20261206_000002_named_constraints;
 mod m20261207_000001_session_activity;
 mod m20261207_000002_image_alt;
+mod m20261208_000001_directory;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_named_constraints::Migration),
             Box::new(m20261207_000001_session_activity::Migration),
             Box::new(m20261207_000002_image_alt::Migration),
+            Box::new(m20261208_000001_directory::Migration),
         ]
     }
 }

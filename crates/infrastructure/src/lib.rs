@@ -12,7 +12,9 @@ pub mod persistence;
 pub mod security;
 
 pub use clock::SystemClock;
-pub use persistence::{Database, PoolSettings, SeaRateLimiter, SeaSessionRepository, SeaUserRepository};
+pub use persistence::{
+    Database, PoolSettings, SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
+};
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 
 #[cfg(test)]

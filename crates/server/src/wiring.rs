@@ -5,19 +5,19 @@ use std::sync::Arc;
 use anyhow::Context;
 use profile_application::ports::{
     AccountRepository, Clock, ImageProcessor, MediaStore, PasswordHasher, ProfileReader, ProfileWriter,
-    RateLimiter, SessionRepository, TokenIssuer,
+    RateLimiter, SessionRepository, TokenIssuer, UserDirectory,
 };
 use profile_application::use_cases::{
     Authenticate, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount, FetchMedia,
-    FindImage, GetProfile, ListSessions, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired,
-    RegisterAccount, ReplaceImage, SignUpPolicy, StartSession, UpdateProfile,
+    FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, LoginPolicy, ProfilePolicy, PurgeExpired,
+    RegisterAccount, ReplaceImage, SignUpPolicy, StartSession, SuspendAccount, UpdateProfile,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaRateLimiter, SeaSessionRepository, SeaUserRepository,
-    SystemClock,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaRateLimiter, SeaSessionRepository, SeaUserDirectory,
+    SeaUserRepository, SystemClock,
 };
 
 use crate::Settings;
@@ -137,6 +137,7 @@ impl Wiring {
             SeaSessionRepository::new(database.clone()).recording_use_every(self.session_use_interval),
         );
         let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
+        let directory: Arc<dyn UserDirectory> = Arc::new(SeaUserDirectory::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
         let create_account = CreateAccount::new(accounts.clone(), self.hasher.clone(), clock.clone());
@@ -187,6 +188,8 @@ impl Wiring {
             ),
             find_image: FindImage::new(profiles.clone()),
             fetch_media: FetchMedia::new(self.media.clone()),
+            list_users: ListUsers::new(directory.clone(), profiles.clone()),
+            suspend_account: SuspendAccount::new(directory, profiles.clone(), clock.clone()),
             update_profile: UpdateProfile::new(profiles, writer, limiter, clock.clone(), self.profile_policy),
             health: database.health_check(),
         }

@@ -163,7 +163,8 @@ impl LogIn {
         let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {
-            Some(credentials) if matches => {
+            // A suspended account is refused exactly like a wrong password.
+            Some(credentials) if matches && !credentials.suspended => {
                 // The owner got in: what was counted against the account and
                 // this address is forgotten (other addresses stay locked).
                 for (key, window) in all.iter().zip(&windows).take(2) {
@@ -263,7 +264,11 @@ mod tests {
     fn alice_is_account(id: i64) -> MockAccountRepository {
         let mut users = MockAccountRepository::new();
         users.expect_find_credentials().with(eq("alice")).returning(move |_| {
-            Ok(Some(Credentials { user_id: UserId(id), password_hash: "$argon2id$stored".into() }))
+            Ok(Some(Credentials {
+                user_id: UserId(id),
+                password_hash: "$argon2id$stored".into(),
+                suspended: false,
+            }))
         });
         users
     }
@@ -278,7 +283,11 @@ mod tests {
     async fn failures_count_per_account_whichever_login_names_it_per_address_and_per_unknown_login() {
         let mut users = alice_is_account(4);
         users.expect_find_credentials().with(eq("alice@example.com")).returning(|_| {
-            Ok(Some(Credentials { user_id: UserId(4), password_hash: "$argon2id$stored".into() }))
+            Ok(Some(Credentials {
+                user_id: UserId(4),
+                password_hash: "$argon2id$stored".into(),
+                suspended: false,
+            }))
         });
         users.expect_find_credentials().with(eq("nobody")).returning(|_| Ok(None));
         let mut limiter = MockRateLimiter::new();

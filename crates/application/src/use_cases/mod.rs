@@ -10,12 +10,14 @@ pub mod fetch_media;
 pub mod find_image;
 pub mod get_profile;
 pub mod list_sessions;
+pub mod list_users;
 pub mod log_in;
 pub mod log_out;
 pub mod purge_expired;
 pub mod register_account;
 pub mod replace_image;
 pub mod start_session;
+pub mod suspend_account;
 pub mod update_profile;
 
 pub use authenticate::Authenticate;
@@ -28,12 +30,14 @@ pub use fetch_media::FetchMedia;
 pub use find_image::FindImage;
 pub use get_profile::{Fetched, GetProfile};
 pub use list_sessions::ListSessions;
+pub use list_users::ListUsers;
 pub use log_in::{LogIn, LogInCommand, LoginPolicy};
 pub use log_out::LogOut;
 pub use purge_expired::{PurgeExpired, Purged};
 pub use register_account::{RegisterAccount, Registered, SignUpPolicy};
 pub use replace_image::ReplaceImage;
 pub use start_session::StartSession;
+pub use suspend_account::SuspendAccount;
 pub use update_profile::{AnnotationsUpdate, ProfilePolicy, UpdateMode, UpdateProfile, UpdateProfileCommand};
 
 #[cfg(test)]

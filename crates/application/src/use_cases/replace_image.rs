@@ -239,7 +239,7 @@ mod tests {
             Role::new(1, "user", Default::default()),
             noon(),
         );
-        StoredProfile { profile, avatar: Some(old_avatar()), cover: None, mentions: None }
+        StoredProfile { profile, avatar: Some(old_avatar()), cover: None, mentions: None, suspension: None }
     }
 
     fn processor() -> MockImageProcessor {

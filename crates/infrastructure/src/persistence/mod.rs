@@ -25,6 +25,7 @@ pub mod rate_limiter;
 mod role_cache;
 mod session_cache;
 pub mod session_repository;
+pub mod user_directory;
 pub mod user_repository;
 mod writer;
 
@@ -44,6 +45,7 @@ use sea_orm::{
 
 pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
+pub use user_directory::SeaUserDirectory;
 pub use user_repository::SeaUserRepository;
 
 use errors::repo_error;

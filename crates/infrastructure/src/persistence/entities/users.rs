@@ -54,6 +54,9 @@ macro_rules! users_entity {
                 cover_image: Option<String>,
                 avatar_alt: Option<String>,
                 cover_alt: Option<String>,
+                suspended_at: Option<DateTimeUtc>,
+                suspended_by: Option<i64>,
+                suspension_reason: Option<String>,
             }
             model_only {
                 username_key: String,
