@@ -123,6 +123,7 @@ both_databases! {
         assert_eq!(before.usernames, ["dir_boss", "dir_one"], "created_before excludes its instant");
 
         assert_invalid(&app, token, "role=root&created_after=yesterday&created_before=2026-13-01", &["role", "created_after", "created_before"]).await;
+        assert_invalid(&app, token, "q=a%00b&suspended=maybe", &["q", "suspended"]).await;
     }
 
     async fn each_sort_orders_the_whole_list(app) {
