@@ -409,7 +409,8 @@ pub struct Suspension {
     pub suspended_by: UserId,
 }
 
-/// The reason given for a suspension: 1 to 500 characters once trimmed.
+/// The reason given for a suspension: 1 to 500 characters once trimmed,
+/// no control characters but line breaks and tabs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuspensionReason(String);
 
@@ -430,6 +431,9 @@ impl TryFrom<&str> for SuspensionReason {
         let reason = raw.trim();
         if reason.is_empty() {
             return Err(FieldError::new("reason", FieldCode::Required).with_message("Give a reason."));
+        }
+        if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err(FieldError::new("reason", FieldCode::ControlCharacters));
         }
         if reason.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new("reason", FieldCode::TooLong)

@@ -33,7 +33,7 @@ pub struct DirectoryParams {
     /// A username prefix, an exact email, or the starts of the display
     /// name's words (every word of `q` must start a word of the name), all
     /// ignoring case.
-    #[param(max_length = 254)]
+    #[param(max_length = 254, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     q: Option<String>,
     /// `user` or `admin`.
     #[param(pattern = "^(user|admin)$")]
@@ -53,9 +53,10 @@ pub struct DirectoryParams {
     #[param(pattern = "^-?(created_at|username)$")]
     sort: Option<String>,
     /// Users per page, 1 to 100 (default 20).
-    #[param(pattern = "^[0-9]{1,3}$")]
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// `next_cursor` of the previous page, with the same other parameters.
+    /// `next_cursor` of the previous page, with the same other parameters
+    /// (422 otherwise: which cursors exist is state, not schema).
     #[param(pattern = "^[0-9a-f]{2,2048}$")]
     cursor: Option<String>,
 }
@@ -277,9 +278,11 @@ pub struct DirectoryPageResponse {
 /// `POST /v1/users/{user}/suspension`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SuspensionRequest {
-    /// Why: 1 to 500 characters once trimmed.
+    /// Why: 1 to 500 characters once trimmed; line breaks and tabs are the
+    /// only control characters allowed.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 500)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     reason: JsonField<String>,
 }
 

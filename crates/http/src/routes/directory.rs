@@ -11,7 +11,7 @@ use crate::extract::user_ref;
 use crate::json::JsonObject;
 use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{
-    Forbidden, Invalid, Malformed, NotFound, NotJson, Problem, TooLarge, Unauthorized, UserParam,
+    BadQuery, Forbidden, Invalid, Malformed, NotFound, NotJson, Problem, TooLarge, Unauthorized, UserParam,
 };
 use crate::present::media_urls;
 use crate::problem::ApiError;
@@ -26,7 +26,7 @@ use crate::state::{HttpSettings, UseCases};
 #[utoipa::path(get, path = "/v1/users", tag = "profiles", params(DirectoryParams),
     responses((status = 200, description = "One page of users", body = DirectoryPageResponse,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))),
-        Invalid, Unauthorized,
+        BadQuery, Invalid, Unauthorized,
         (status = 403, description = "Without `users.manage`", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn list_users(
