@@ -140,6 +140,7 @@ both_databases! {
             (json!({"reason": "   "}), "required"),
             (json!({"reason": 5}), "invalid_type"),
             (json!({"reason": "x".repeat(501)}), "too_long"),
+            (json!({"reason": "spam\u{0}"}), "control_characters"),
         ] {
             let problem = assert_problem(suspend(&app, other.id, &admin.token, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(field_errors(&problem), expected_errors(&[("reason", code)]), "{body}");
