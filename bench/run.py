@@ -202,6 +202,17 @@ def http_json(method, url, body=None, token=None):
         return answer.status, (json.loads(raw) if raw else None), raw
 
 
+def admin_token(env):
+    """Creates an administrator with the CLI and logs in: the directory needs `users.manage`."""
+    subprocess.run([str(PROFILED), "admin", "create", "--username", "bench_admin", "--email",
+                    "bench_admin@example.com"], env=env, input=PASSWORD + "\n", text=True, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status, body, _ = http_json("POST", f"http://127.0.0.1:{PORT}/v1/sessions",
+                                {"login": "bench_admin", "password": PASSWORD})
+    assert status == 201, status
+    return body["token"]
+
+
 def read_tokens(tokens):
     rows = []
     for line in Path(tokens).read_text().splitlines():
@@ -238,7 +249,7 @@ def run_backend(backend, users, args, workdir, results):
     server = start([str(PROFILED), "serve"], env=env, log_file=Path(workdir) / f"{label}.log")
     try:
         wait_ready(PORT, process=server)
-        scenarios = ["get_id", "get_username"]
+        scenarios = ["get_id", "get_username", "directory"]
         if users == args.small:
             scenarios += ["patch_many", "patch_one", "login", "mixed"]
         for scenario in scenarios:
@@ -260,6 +271,9 @@ def run_backend(backend, users, args, workdir, results):
                 result["peak_rss_mib"] = round(sampler.peak, 1)
                 log(f"  {scenario:<14} {result['rps']:>9.1f} req/s  p99 {result['p99_ms']:.2f} ms  "
                     f"peak RSS {result['peak_rss_mib']} MiB")
+            elif scenario == "directory":
+                admin = {"BENCH_ADMIN_TOKEN": admin_token(env)}
+                result = measure(PORT, scenario, args, tokens, users, env=admin)
             else:
                 result = measure(PORT, scenario, args, tokens, users)
             entry[scenario] = result
@@ -482,7 +496,7 @@ def markdown(results):
     s = results["service"]
     for users in (SMALL, BIG):
         pg, lite = s.get(f"postgres_{users}", {}), s.get(f"sqlite_{users}", {})
-        for scenario in ["get_id", "get_username", "patch_many", "patch_one", "login", "mixed"]:
+        for scenario in ["get_id", "get_username", "directory", "patch_many", "patch_one", "login", "mixed"]:
             if scenario not in pg and scenario not in lite:
                 continue
             p, q = pg.get(scenario, {}), lite.get(scenario, {})

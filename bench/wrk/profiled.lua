@@ -1,11 +1,12 @@
 -- wrk script for `make bench` (bench/run.py). The scenario comes from the
 -- environment:
---   BENCH_SCENARIO  get_id | get_username | patch_many | patch_one | login | mixed
+--   BENCH_SCENARIO  get_id | get_username | patch_many | patch_one | login | mixed | directory
 --   BENCH_TOKENS    file of "id,username,token" lines (from `profile-bench seed`)
 --   BENCH_USERS     how many profiles were seeded (GET targets are drawn from all)
 --   BENCH_WRITERS   how many users the PATCH scenarios write to (default 64)
 --   BENCH_LOGINS    how many users log in (default 16)
 --   BENCH_PASSWORD  their password
+--   BENCH_ADMIN_TOKEN  an administrator's token (directory: GET /v1/users?q=…)
 -- Every request carries the token of its own user; done() prints one line
 -- "WRK_JSON {...}" that run.py reads.
 
@@ -50,6 +51,14 @@ local function get(by_name)
   return wrk.format("GET", path, auth(me))
 end
 
+-- An administrator looking a user up: the first 8 characters of a random
+-- seeded username (a username prefix; it also starts a word of few names).
+local function directory()
+  local q = string.sub(username(math.random(users)), 1, 8)
+  local headers = { ["Authorization"] = "Bearer " .. (os.getenv("BENCH_ADMIN_TOKEN") or "") }
+  return wrk.format("GET", "/v1/users?q=" .. q, headers)
+end
+
 local function patch(user)
   counter = counter + 1
   local body = string.format('{"location":"Place %d-%d"}', thread_id or 0, counter)
@@ -73,6 +82,8 @@ function request()
     return patch(tokens[1])
   elseif scenario == "login" then
     return login()
+  elseif scenario == "directory" then
+    return directory()
   elseif scenario == "mixed" then
     local roll = math.random(100)
     if roll <= 90 then return get(false) end

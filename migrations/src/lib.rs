@@ -19,6 +19,7 @@ mod m20261207_000001_session_activity;
 mod m20261207_000002_image_alt;
 mod m20261207_000003_account_tokens_mail_outbox;
 mod m20261208_000001_email_verified;
+mod m20261208_000002_directory;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_image_alt::Migration),
             Box::new(m20261207_000003_account_tokens_mail_outbox::Migration),
             Box::new(m20261208_000001_email_verified::Migration),
+            Box::new(m20261208_000002_directory::Migration),
         ]
     }
 }

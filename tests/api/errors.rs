@@ -142,7 +142,7 @@ both_databases! {
         for (method, path) in [
             (Method::GET, "/nope"),
             (Method::GET, "/v1"),
-            (Method::GET, "/v1/users"),
+            (Method::GET, "/v1/userz"), // `/v1/users` is the directory (issue 14)
             (Method::GET, "/v1/sessions/other"),
             (Method::POST, "/v1/unknown"),
             (Method::DELETE, "/v2/accounts"),

@@ -40,6 +40,9 @@ pub enum AppError {
     /// The change would leave no account holding `users.manage`.
     #[error("the last account holding users.manage cannot lose it")]
     LastManager,
+    /// An administrator tried to suspend their own account.
+    #[error("an administrator cannot suspend themselves")]
+    SelfSuspension,
     /// Too many failed attempts; retry after the given number of seconds.
     #[error("too many attempts; retry in {retry_after} s")]
     TooManyAttempts {

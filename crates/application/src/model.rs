@@ -17,6 +17,9 @@ pub struct Credentials {
     pub user_id: UserId,
     /// Stored PHC string.
     pub password_hash: String,
+    /// True while an administrator keeps the account suspended: the login
+    /// is then refused exactly like a wrong password.
+    pub suspended: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -177,12 +180,14 @@ pub struct StoredProfile {
     /// repository resolved them together with the profile (names nobody has
     /// are absent); `None` when it did not, and they must be looked up.
     pub mentions: Option<HashMap<String, UserId>>,
+    /// The suspension in force, if an administrator suspended the account.
+    pub suspension: Option<Suspension>,
 }
 
 impl StoredProfile {
     /// A profile without uploaded images.
     pub fn without_images(profile: Profile) -> Self {
-        Self { profile, avatar: None, cover: None, mentions: None }
+        Self { profile, avatar: None, cover: None, mentions: None, suspension: None }
     }
 
     /// The image of `kind`.
@@ -485,4 +490,156 @@ pub struct AccountToken {
     pub payload: Option<String>,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
+}
+
+/// An administrator's suspension of an account: while it holds, the account
+/// cannot log in and its profile is hidden from everyone but administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspension {
+    /// Why, as the administrator wrote it (1 to 500 characters).
+    pub reason: SuspensionReason,
+    /// Since when.
+    pub suspended_at: DateTime<Utc>,
+    /// The administrator who suspended the account.
+    pub suspended_by: UserId,
+}
+
+/// The reason given for a suspension: 1 to 500 characters once trimmed,
+/// no control characters but line breaks and tabs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuspensionReason(String);
+
+impl SuspensionReason {
+    /// The most characters a reason may have.
+    pub const MAX_CHARS: usize = 500;
+
+    /// The reason.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for SuspensionReason {
+    type Error = FieldError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        let reason = raw.trim();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", FieldCode::Required).with_message("Give a reason."));
+        }
+        if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err(FieldError::new("reason", FieldCode::ControlCharacters));
+        }
+        if reason.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new("reason", FieldCode::TooLong)
+                .with_message(format!("A reason has at most {} characters.", Self::MAX_CHARS)));
+        }
+        Ok(Self(reason.to_owned()))
+    }
+}
+
+/// How the directory orders its users; ties are broken by id, the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DirectorySort {
+    /// Oldest first.
+    CreatedAt,
+    /// Newest first (the default).
+    #[default]
+    CreatedAtDescending,
+    /// By lower-case username, A to Z.
+    Username,
+    /// By lower-case username, Z to A.
+    UsernameDescending,
+}
+
+impl DirectorySort {
+    /// The wire name: `created_at`, `-created_at`, `username`, `-username`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::CreatedAtDescending => "-created_at",
+            Self::Username => "username",
+            Self::UsernameDescending => "-username",
+        }
+    }
+
+    /// True for the descending orders.
+    pub fn descending(self) -> bool {
+        matches!(self, Self::CreatedAtDescending | Self::UsernameDescending)
+    }
+}
+
+impl TryFrom<&str> for DirectorySort {
+    type Error = FieldError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        [Self::CreatedAt, Self::CreatedAtDescending, Self::Username, Self::UsernameDescending]
+            .into_iter()
+            .find(|sort| sort.as_str() == raw)
+            .ok_or_else(|| {
+                FieldError::new("sort", FieldCode::InvalidFormat)
+                    .with_message("One of created_at, -created_at, username, -username.")
+            })
+    }
+}
+
+/// Which suspended accounts a directory read lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SuspendedFilter {
+    /// Only accounts that are not suspended (the default).
+    #[default]
+    Exclude,
+    /// Only suspended accounts.
+    Only,
+    /// Both.
+    Any,
+}
+
+/// Where the previous page ended: the sort key of its last user and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryKey {
+    /// For the date sorts.
+    CreatedAt(DateTime<Utc>, UserId),
+    /// For the username sorts: the lower-case username.
+    Username(String, UserId),
+}
+
+/// One directory read: filters, order, page size and where to resume.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DirectoryQuery {
+    /// A username prefix, an exact email or the starts of the display
+    /// name's words, case-insensitively; trimmed, never empty.
+    pub q: Option<String>,
+    /// Only users of this role (`user` or `admin`).
+    pub role: Option<String>,
+    /// Only users created at or after this instant.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only users created before this instant.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Which suspended accounts to list.
+    pub suspended: SuspendedFilter,
+    /// The order.
+    pub sort: DirectorySort,
+    /// Users per page, 1 to 100.
+    pub limit: u16,
+    /// Resume after this key (it matches `sort`).
+    pub after: Option<DirectoryKey>,
+}
+
+/// One page of the directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryPage {
+    /// The users, ready to show to the caller.
+    pub items: Vec<DirectoryEntry>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<DirectoryKey>,
+}
+
+/// One user in the directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryEntry {
+    /// The profile as the caller may see it.
+    pub view: ProfileView,
+    /// The suspension in force, shown to administrators.
+    pub suspension: Option<Suspension>,
 }

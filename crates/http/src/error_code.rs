@@ -67,6 +67,8 @@ error_codes! {
     RequestTimeout => REQUEST_TIMEOUT, "request_timeout";
     /// 409 `duplicate`: A username or email already taken.
     Duplicate => CONFLICT, "duplicate";
+    /// 409 `self_suspension`: An administrator cannot suspend their own account.
+    SelfSuspension => CONFLICT, "self_suspension";
     /// 409 `last_manager`: The change would leave no account holding `users.manage`.
     LastManager => CONFLICT, "last_manager";
     /// 412 `version_conflict`: `If-Match` names a stale version; nothing changed.

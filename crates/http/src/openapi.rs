@@ -99,6 +99,15 @@ pub struct NotFound(#[to_schema] pub Problem);
 )]
 pub struct Malformed(#[to_schema] pub Problem);
 
+/// 400 for a query string.
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "`invalid_query`: the query string cannot be parsed (a parameter given twice, bytes that are not UTF-8)",
+    content_type = "application/problem+json"
+)]
+pub struct BadQuery(#[to_schema] pub Problem);
+
 /// 415.
 #[derive(IntoResponses)]
 #[response(

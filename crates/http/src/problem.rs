@@ -157,6 +157,9 @@ impl From<AppError> for ApiError {
                     }
                 },
             ),
+            AppError::SelfSuspension => {
+                Self::new(ErrorCode::SelfSuspension, "Administrators cannot suspend their own account.")
+            }
             AppError::LastManager => Self::new(
                 ErrorCode::LastManager,
                 "This is the last account holding users.manage: give the privilege to another account first.",

@@ -8,8 +8,8 @@ use profile_application::ports::HealthCheck;
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
     Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount,
-    FetchMedia, FindImage, GetProfile, ListSessions, LogIn, LogOut, RegisterAccount, ReplaceImage,
-    RequestPasswordReset, ResetPassword, SendEmailVerification, UpdateProfile, VerifyEmail,
+    FetchMedia, FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, RegisterAccount, ReplaceImage,
+    RequestPasswordReset, ResetPassword, SendEmailVerification, SuspendAccount, UpdateProfile, VerifyEmail,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -55,6 +55,10 @@ pub struct UseCases {
     pub fetch_media: FetchMedia,
     /// The caller's data export.
     pub export_account: ExportAccount,
+    /// The user directory.
+    pub list_users: ListUsers,
+    /// Suspending accounts and lifting suspensions.
+    pub suspend_account: SuspendAccount,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }

@@ -15,7 +15,7 @@ pub mod security;
 pub use clock::SystemClock;
 pub use persistence::{
     Database, PoolSettings, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter, SeaSessionRepository,
-    SeaUserRepository,
+    SeaUserDirectory, SeaUserRepository,
 };
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 

@@ -120,7 +120,11 @@ fn printed() -> Vec<(&'static str, String)> {
             "Credentials",
             format!(
                 "{:?}",
-                Credentials { user_id: UserId(1), password_hash: "$argon2id$stored-hash".into() }
+                Credentials {
+                    user_id: UserId(1),
+                    password_hash: "$argon2id$stored-hash".into(),
+                    suspended: false
+                }
             ),
         ),
         (

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use profile_application::ports::{
     AccountRepository, AccountTokenRepository, Clock, ImageProcessor, Mailer, MediaStore, PasswordHasher,
-    ProfileReader, ProfileWriter, RateLimiter, SessionRepository, TokenIssuer,
+    ProfileReader, ProfileWriter, RateLimiter, SessionRepository, TokenIssuer, UserDirectory,
 };
 use profile_application::use_cases::{
     Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, DeliverMail, DeliveryPolicy,
     EmailVerificationPolicy, EndSessions, ExportAccount, FetchMedia, FindImage, GetProfile, ListSessions,
-    LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
+    ListUsers, LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
     ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SignUpPolicy, StartSession,
-    UpdateProfile, VerifyEmail,
+    SuspendAccount, UpdateProfile, VerifyEmail,
 };
 use profile_http::UseCases;
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
@@ -20,7 +20,7 @@ use profile_infrastructure::mail::{FileMailer, SmtpMailer, SmtpSettings, SmtpTls
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
     Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter,
-    SeaSessionRepository, SeaUserRepository, SystemClock,
+    SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
 };
 
 use crate::Settings;
@@ -206,6 +206,7 @@ impl Wiring {
         let limiter: Arc<dyn RateLimiter> = Arc::new(SeaRateLimiter::new(database.clone()));
         let account_tokens: Arc<dyn AccountTokenRepository> =
             Arc::new(SeaAccountTokenRepository::new(database.clone()));
+        let directory: Arc<dyn UserDirectory> = Arc::new(SeaUserDirectory::new(database.clone()));
         let clock = &self.clock;
         let start_session = StartSession::new(sessions.clone(), self.tokens.clone(), clock.clone(), self.ttl);
         let create_account = CreateAccount::new(accounts.clone(), self.hasher.clone(), clock.clone());
@@ -292,6 +293,8 @@ impl Wiring {
             ),
             find_image: FindImage::new(profiles.clone()),
             fetch_media: FetchMedia::new(self.media.clone()),
+            list_users: ListUsers::new(directory.clone(), profiles.clone()),
+            suspend_account: SuspendAccount::new(directory, profiles.clone(), clock.clone()),
             update_profile: UpdateProfile::new(profiles, writer, limiter, clock.clone(), self.profile_policy),
             health: database.health_check(),
         }

@@ -16,6 +16,7 @@ pub mod profile_writer;
 pub mod rate_limiter;
 pub mod session_repository;
 pub mod token_issuer;
+pub mod user_directory;
 
 pub use account_repository::AccountRepository;
 pub use account_tokens::AccountTokenRepository;
@@ -31,6 +32,7 @@ pub use profile_writer::{Editor, ProfileEditor, ProfileWriter};
 pub use rate_limiter::{AttemptWindow, RateLimiter};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
+pub use user_directory::UserDirectory;
 
 use crate::Cause;
 

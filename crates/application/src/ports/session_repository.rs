@@ -12,6 +12,11 @@ use profile_domain::user::UserId;
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
     /// Stores a new session.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`], and store nothing, when the user
+    /// does not exist or is suspended; a suspension committed while this
+    /// runs either comes first (and this fails) or revokes the new session.
     async fn create(&self, session: &NewSession) -> Result<(), RepoError>;
 
     /// The caller owning the session with `digest`, when that session exists,

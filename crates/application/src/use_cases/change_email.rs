@@ -150,7 +150,7 @@ mod tests {
         accounts.expect_password_hash().returning(|_| Ok(Some("$argon2id$stored".into())));
         accounts.expect_find_credentials().returning(move |login| {
             assert_eq!(login, "new@example.com");
-            Ok(taken.then(|| Credentials { user_id: UserId(9), password_hash: "x".into() }))
+            Ok(taken.then(|| Credentials { user_id: UserId(9), password_hash: "x".into(), suspended: false }))
         });
         accounts
     }

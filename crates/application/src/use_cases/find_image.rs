@@ -24,7 +24,8 @@ impl FindImage {
     /// The uploaded image, or `None` for the default one.
     ///
     /// # Errors
-    /// [`AppError::NotFound`] for an unknown user; [`AppError::Unauthenticated`]
+    /// [`AppError::NotFound`] for an unknown user, and for a suspended one
+    /// unless the caller manages users; [`AppError::Unauthenticated`]
     /// for `me` without a caller.
     #[tracing::instrument(level = "debug", name = "find_image", skip_all, fields(caller = caller.map(|c| c.user_id.0), target = %who, kind = kind.as_str()))]
     pub async fn execute(
@@ -35,6 +36,9 @@ impl FindImage {
     ) -> Result<Option<ProfileImage>, AppError> {
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
         let stored = self.profiles.find(&who).await?.ok_or(AppError::NotFound)?;
+        if crate::use_cases::get_profile::hidden(&stored, caller) {
+            return Err(AppError::NotFound);
+        }
         Ok(stored.image(kind).cloned())
     }
 }

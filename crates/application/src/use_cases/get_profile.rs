@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use profile_domain::profile::Version;
-use profile_domain::user::UserRef;
+use profile_domain::user::{Privilege, UserRef};
 
 use crate::AppError;
 use crate::model::{Caller, ProfileView, StoredProfile};
@@ -81,6 +81,9 @@ impl GetProfile {
         for who in who {
             let Some(who) = who.resolve_me(caller.map(|c| c.user_id)) else { continue };
             let Some(stored) = self.profiles.find(&who).await? else { continue };
+            if hidden(&stored, caller) {
+                continue;
+            }
             if views.iter().all(|v| v.profile.id() != stored.profile.id()) {
                 views.push(view(self.profiles.as_ref(), stored, caller).await?);
             }
@@ -94,8 +97,18 @@ impl GetProfile {
             return Err(AppError::Unauthenticated);
         }
         let who = who.resolve_me(caller.map(|c| c.user_id)).ok_or(AppError::Unauthenticated)?;
-        self.profiles.find(&who).await?.ok_or(AppError::NotFound)
+        let stored = self.profiles.find(&who).await?.ok_or(AppError::NotFound)?;
+        if hidden(&stored, caller) {
+            return Err(AppError::NotFound);
+        }
+        Ok(stored)
     }
+}
+
+/// True when `stored` is suspended and `caller` does not manage users: the
+/// profile is then answered as if it did not exist.
+pub(crate) fn hidden(stored: &StoredProfile, caller: Option<&Caller>) -> bool {
+    stored.suspension.is_some() && !caller.is_some_and(|c| c.can(Privilege::ManageUsers))
 }
 
 /// A read that may find the client's copy still current.
@@ -117,7 +130,7 @@ pub(crate) async fn view(
     stored: StoredProfile,
     viewer: Option<&Caller>,
 ) -> Result<ProfileView, AppError> {
-    let StoredProfile { profile, avatar, cover, mentions } = stored;
+    let StoredProfile { profile, avatar, cover, mentions, .. } = stored;
     let known = match mentions {
         Some(known) => known,
         None => {

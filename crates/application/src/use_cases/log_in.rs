@@ -163,7 +163,8 @@ impl LogIn {
         let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
         let matches = self.hasher.verify(&command.password, stored).await?;
         match credentials {
-            Some(credentials) if matches => {
+            // A suspended account is refused exactly like a wrong password.
+            Some(credentials) if matches && !credentials.suspended => {
                 // The owner got in: what was counted against the account and
                 // this address is forgotten (other addresses stay locked).
                 for (key, window) in all.iter().zip(&windows).take(2) {
@@ -171,7 +172,12 @@ impl LogIn {
                         self.limiter.clear(key).await?;
                     }
                 }
-                self.start_session.execute(credentials.user_id, command.user_agent).await
+                // Suspended (or deleted) since the credentials were read: the
+                // same answer as a wrong password.
+                match self.start_session.execute(credentials.user_id, command.user_agent).await {
+                    Err(AppError::NotFound) => Err(AppError::InvalidCredentials),
+                    started => started,
+                }
             }
             _ => {
                 self.limiter.record(&all, now, window_start).await?;
@@ -208,6 +214,7 @@ impl LogIn {
 mod tests {
     use super::*;
     use crate::model::Credentials;
+    use crate::ports::RepoError;
     use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
     use crate::ports::rate_limiter::MockRateLimiter;
@@ -263,7 +270,11 @@ mod tests {
     fn alice_is_account(id: i64) -> MockAccountRepository {
         let mut users = MockAccountRepository::new();
         users.expect_find_credentials().with(eq("alice")).returning(move |_| {
-            Ok(Some(Credentials { user_id: UserId(id), password_hash: "$argon2id$stored".into() }))
+            Ok(Some(Credentials {
+                user_id: UserId(id),
+                password_hash: "$argon2id$stored".into(),
+                suspended: false,
+            }))
         });
         users
     }
@@ -278,7 +289,11 @@ mod tests {
     async fn failures_count_per_account_whichever_login_names_it_per_address_and_per_unknown_login() {
         let mut users = alice_is_account(4);
         users.expect_find_credentials().with(eq("alice@example.com")).returning(|_| {
-            Ok(Some(Credentials { user_id: UserId(4), password_hash: "$argon2id$stored".into() }))
+            Ok(Some(Credentials {
+                user_id: UserId(4),
+                password_hash: "$argon2id$stored".into(),
+                suspended: false,
+            }))
         });
         users.expect_find_credentials().with(eq("nobody")).returning(|_| Ok(None));
         let mut limiter = MockRateLimiter::new();
@@ -431,5 +446,44 @@ mod tests {
         let anonymous = LogInCommand { client: None, ..command("alice", "wrong") };
 
         assert!(matches!(use_case.execute(anonymous).await, Err(AppError::InvalidCredentials)));
+    }
+
+    #[tokio::test]
+    async fn a_suspended_account_with_the_right_password_is_refused_like_a_wrong_password() {
+        let mut users = MockAccountRepository::new();
+        users.expect_find_credentials().returning(|_| {
+            Ok(Some(Credentials {
+                user_id: UserId(4),
+                password_hash: "$argon2id$stored".into(),
+                suspended: true,
+            }))
+        });
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_windows().returning(|keys, _| Ok(vec![None; keys.len()]));
+        limiter.expect_record().times(1).returning(|_, _, _| Ok(()));
+        let sessions = MockSessionRepository::new(); // no session may be created
+        let use_case = log_in(users, hasher_saying(true), start_session_with(sessions), limiter);
+
+        assert!(matches!(
+            use_case.execute(command("alice", "right")).await,
+            Err(AppError::InvalidCredentials)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_account_suspended_while_logging_in_gets_no_session_and_the_wrong_password_answer() {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().times(1).returning(|_| Err(RepoError::NotFound));
+        let use_case = log_in(
+            alice_is_account(4),
+            hasher_saying(true),
+            start_session_with(sessions),
+            limiter_with(vec![None; 3]),
+        );
+
+        assert!(matches!(
+            use_case.execute(command("alice", "right")).await,
+            Err(AppError::InvalidCredentials)
+        ));
     }
 }

@@ -111,6 +111,9 @@ impl ReplaceImage {
     ) -> Result<StoredProfile, AppError> {
         let who = target.resolve_me(Some(caller.user_id)).ok_or(AppError::Unauthenticated)?;
         let stored = self.profiles.find(&who).await?.ok_or(AppError::NotFound)?;
+        if crate::use_cases::get_profile::hidden(&stored, Some(caller)) {
+            return Err(AppError::NotFound);
+        }
         if stored.profile.id() != caller.user_id && !caller.can(Privilege::WriteAnyProfile) {
             return Err(AppError::Forbidden(format!("change this user's {}", kind.as_str())));
         }
@@ -239,7 +242,7 @@ mod tests {
             Role::new(1, "user", Default::default()),
             noon(),
         );
-        StoredProfile { profile, avatar: Some(old_avatar()), cover: None, mentions: None }
+        StoredProfile { profile, avatar: Some(old_avatar()), cover: None, mentions: None, suspension: None }
     }
 
     fn processor() -> MockImageProcessor {

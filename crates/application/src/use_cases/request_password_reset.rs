@@ -180,7 +180,11 @@ mod tests {
     fn accounts(known: bool) -> MockAccountRepository {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_find_credentials().returning(move |_| {
-            Ok(known.then(|| Credentials { user_id: UserId(5), password_hash: "$argon2id$x".into() }))
+            Ok(known.then(|| Credentials {
+                user_id: UserId(5),
+                password_hash: "$argon2id$x".into(),
+                suspended: false,
+            }))
         });
         accounts
     }

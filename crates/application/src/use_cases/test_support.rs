@@ -65,6 +65,7 @@ pub(crate) fn edit_on(
                     avatar: write.avatar,
                     cover: write.cover,
                     mentions: None,
+                    suspension: None,
                 };
                 Edited::Stored { before: stored.clone(), after }
             }

@@ -162,6 +162,10 @@ impl UpdateProfile {
         let UpdateProfileCommand { if_match, annotations, .. } = command;
         let decide = move |stored: &StoredProfile| -> Result<Edit, AppError> {
             let current = &stored.profile;
+            // A suspended account is not there for whoever does not manage users.
+            if stored.suspension.is_some() && !actor.can(Privilege::ManageUsers) {
+                return Err(AppError::NotFound);
+            }
             // Who may not write gets 403 whatever they claim to have seen
             // (RFC 9110 §13.2.1: preconditions come after authorization).
             current.authorize(&change, &actor).map_err(profile_error)?;

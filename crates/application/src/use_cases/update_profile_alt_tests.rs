@@ -39,7 +39,13 @@ fn alice(alt: Option<&str>) -> StoredProfile {
     )
     .into_parts();
     parts.version = Version(3);
-    StoredProfile { profile: Profile::restore(parts), avatar: Some(avatar(alt)), cover: None, mentions: None }
+    StoredProfile {
+        profile: Profile::restore(parts),
+        avatar: Some(avatar(alt)),
+        cover: None,
+        mentions: None,
+        suspension: None,
+    }
 }
 
 fn command(body: serde_json::Value, avatar: RawField, cover: RawField) -> UpdateProfileCommand {

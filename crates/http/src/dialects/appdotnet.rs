@@ -300,7 +300,7 @@ fn slug(code: ErrorCode) -> &'static str {
         ErrorCode::Forbidden => "forbidden",
         ErrorCode::NotFound | ErrorCode::InvalidToken => "not-found",
         ErrorCode::MethodNotAllowed => "method-not-allowed",
-        ErrorCode::Duplicate | ErrorCode::LastManager => "conflict",
+        ErrorCode::Duplicate | ErrorCode::LastManager | ErrorCode::SelfSuspension => "conflict",
         ErrorCode::VersionConflict => "precondition-failed",
         ErrorCode::PayloadTooLarge => "request-too-large",
         ErrorCode::UnsupportedMediaType => "unsupported-media-type",

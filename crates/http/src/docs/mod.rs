@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest, RegisterRequest, Registered};
+use crate::dto::directory::{DirectoryItem, DirectoryPageResponse, SuspensionRequest, SuspensionResponse};
 use crate::dto::email::ChangeEmailRequest;
 use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, ImagesExport};
 use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
@@ -72,6 +73,10 @@ use crate::routes;
         routes::users::patch_profile,
         routes::users::get_annotations,
         routes::users::delete_user,
+        routes::directory::list_users,
+        routes::directory::suspend,
+        routes::directory::get_suspension,
+        routes::directory::lift_suspension,
         routes::images::upload,
         routes::images::redirect,
         routes::images::remove,
@@ -84,7 +89,8 @@ use crate::routes;
         ProfileReplacement, DescriptionInput, LenientDescriptionInput, ProfileResponse, DescriptionSchema,
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
-        SessionListItem, DeleteAccountRequest,
+        SessionListItem, DeleteAccountRequest, DirectoryPageResponse, DirectoryItem, SuspensionResponse,
+        SuspensionRequest,
         AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),

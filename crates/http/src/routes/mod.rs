@@ -1,6 +1,7 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod directory;
 pub mod email_verifications;
 pub mod export;
 pub mod health;
@@ -50,6 +51,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
+        )
+        .service(allowing("/v1/users", "GET, HEAD").route(web::get().to(directory::list_users)))
+        .service(
+            allowing("/v1/users/{user}/suspension", "GET, HEAD, POST, DELETE")
+                .route(web::get().to(directory::get_suspension))
+                .route(web::post().to(directory::suspend))
+                .route(web::delete().to(directory::lift_suspension)),
         )
         .service(
             allowing("/v1/users/{user}", "GET, HEAD, PUT, PATCH, DELETE")

@@ -27,6 +27,7 @@ pub mod rate_limiter;
 mod role_cache;
 mod session_cache;
 pub mod session_repository;
+pub mod user_directory;
 pub mod user_repository;
 mod writer;
 
@@ -48,6 +49,7 @@ pub use account_tokens::SeaAccountTokenRepository;
 pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
+pub use user_directory::SeaUserDirectory;
 pub use user_repository::SeaUserRepository;
 
 use errors::repo_error;

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use profile_application::model::{ImageVariant, ProfileImage, ProfileWrite, StoredProfile};
+use profile_application::model::{
+    ImageVariant, ProfileImage, ProfileWrite, StoredProfile, Suspension, SuspensionReason,
+};
 use profile_application::ports::RepoError;
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
@@ -131,7 +133,20 @@ pub(crate) fn to_stored_profile(
         .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid avatar_image").into()))?;
     let cover = image_from_column(row.cover_image.as_deref(), row.cover_alt.clone())
         .map_err(|()| RepoError::Other(format!("stored user {id} has an invalid cover_image").into()))?;
-    Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover, mentions })
+    let suspension = suspension_from_columns(&row);
+    Ok(StoredProfile { profile: to_profile(row, role)?, avatar, cover, mentions, suspension })
+}
+
+/// The suspension in force, from `suspended_at`, `suspended_by` and
+/// `suspension_reason` (written together, always valid).
+pub(crate) fn suspension_from_columns(row: &users::ProfileColumns) -> Option<Suspension> {
+    let (Some(suspended_at), Some(by), Some(reason)) =
+        (row.suspended_at, row.suspended_by, row.suspension_reason.as_deref())
+    else {
+        return None;
+    };
+    let reason = SuspensionReason::try_from(reason).ok()?;
+    Some(Suspension { reason, suspended_at, suspended_by: UserId(by) })
 }
 
 /// `mention_ids` as the read statement gives it: `[["bob", 2], …]`.

@@ -45,7 +45,7 @@ impl FromQueryResult for ProfileRow {
 
 /// `mention_ids` for the row of the outer `users` (the subquery only for
 /// descriptions that mention someone: it costs a third of the read).
-fn mention_ids(backend: DbBackend) -> &'static str {
+pub(crate) fn mention_ids(backend: DbBackend) -> &'static str {
     match backend {
         DbBackend::Postgres => {
             r#"CASE WHEN "users"."mentions" IS NULL THEN NULL WHEN "users"."mentions" = '[]' THEN '[]' ELSE (SELECT COALESCE(json_agg(json_build_array(m.username_key, m.id)), '[]'::json)::text FROM "users" AS m WHERE m.username_key IN (SELECT json_array_elements_text("users"."mentions"::json))) END"#

@@ -117,9 +117,24 @@ impl SessionRepository for SeaSessionRepository {
             user_agent: Set(session.user_agent.as_ref().map(|agent| agent.as_str().to_owned())),
             ..Default::default()
         };
+        let row_user = session.user_id.0;
         self.db
             .write_one(Box::new(move |tx| {
                 Box::pin(async move {
+                    // FOR SHARE on PostgreSQL: a suspension (FOR UPDATE on the
+                    // row) waits for this insert and then revokes the session,
+                    // or commits first and is seen here.
+                    let suspended: Option<Option<DateTime<Utc>>> = users::Entity::find_by_id(row_user)
+                        .select_only()
+                        .column(users::Column::SuspendedAt)
+                        .lock_shared()
+                        .into_tuple()
+                        .one(tx)
+                        .await
+                        .map_err(repo_error)?;
+                    if !matches!(suspended, Some(None)) {
+                        return Err(RepoError::NotFound);
+                    }
                     sessions::Entity::insert(row).exec(tx).await.map_err(repo_error)?;
                     Ok(())
                 })

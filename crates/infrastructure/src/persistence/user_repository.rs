@@ -334,7 +334,7 @@ impl ProfileWriter for SeaUserRepository {
         let ProfileWrite { profile, avatar, cover, .. } = write;
         Ok(Edited::Stored {
             before,
-            after: StoredProfile { profile, avatar, cover, mentions: Some(mentions) },
+            after: StoredProfile { profile, avatar, cover, mentions: Some(mentions), suspension: None },
         })
     }
 
@@ -356,10 +356,11 @@ impl AccountRepository for SeaUserRepository {
         let key = login.to_lowercase();
         self.db
             .guarded(async {
-                let row: Option<(i64, String)> = users::Entity::find()
+                let row: Option<(i64, String, Option<DateTime<Utc>>)> = users::Entity::find()
                     .select_only()
                     .column(users::Column::Id)
                     .column(users::Column::PasswordHash)
+                    .column(users::Column::SuspendedAt)
                     .filter(
                         Condition::any()
                             .add(users::Column::UsernameKey.eq(key.as_str()))
@@ -369,7 +370,11 @@ impl AccountRepository for SeaUserRepository {
                     .one(self.db.read())
                     .await
                     .map_err(repo_error)?;
-                Ok(row.map(|(id, password_hash)| Credentials { user_id: UserId(id), password_hash }))
+                Ok(row.map(|(id, password_hash, suspended_at)| Credentials {
+                    user_id: UserId(id),
+                    password_hash,
+                    suspended: suspended_at.is_some(),
+                }))
             })
             .await
     }

@@ -55,6 +55,9 @@ macro_rules! users_entity {
                 avatar_alt: Option<String>,
                 cover_alt: Option<String>,
                 email_verified_at: Option<DateTimeUtc>,
+                suspended_at: Option<DateTimeUtc>,
+                suspended_by: Option<i64>,
+                suspension_reason: Option<String>,
             }
             model_only {
                 username_key: String,
