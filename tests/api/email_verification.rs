@@ -140,6 +140,30 @@ on_both_databases! {
         assert_page(get_link(&app, &app.url("/v1/email-verifications/pfd_00")).await, StatusCode::NOT_FOUND).await;
     }
 
+    async fn the_directory_filters_by_verification((app, sink)) {
+        let verified = app.register("vic_verified").await;
+        let link = verification_link(&sink.wait_for_subject(VERIFY_SUBJECT, 1).await[0]);
+        assert_eq!(post_link(&app, &link).await.status(), StatusCode::NO_CONTENT);
+        app.register("una_unverified").await;
+        let admin = app.create_admin("dir_admin").await; // made by the CLI: no mail, unverified
+        let names = |query: &'static str| {
+            let (app, token) = (&app, admin.token.clone());
+            async move {
+                let page: Value = app.get(&format!("/v1/users?sort=username&{query}"), Some(&token)).await.json().await.unwrap();
+                page["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(names("verified=true").await, ["vic_verified"]);
+        assert_eq!(names("verified=false").await, ["dir_admin", "una_unverified"]);
+        assert_eq!(names("").await, ["dir_admin", "una_unverified", "vic_verified"]);
+        let bad = app.get("/v1/users?verified=yes", Some(&admin.token)).await;
+        let problem = assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let fields: Vec<String> = field_errors(&problem).into_iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, ["verified"], "{problem}");
+        let shown = get_profile(&app, &format!("/v1/users/{}", verified.id), &admin.token).await;
+        assert_eq!(shown["email_verified"], true, "{shown}");
+    }
+
     async fn an_expired_link_verifies_nothing((app, sink), |s| {
         s.auth.email_verification_ttl = Duration::from_secs(1);
     }) {

@@ -612,6 +612,8 @@ pub struct DirectoryQuery {
     pub q: Option<String>,
     /// Only users of this role (`user` or `admin`).
     pub role: Option<String>,
+    /// Only users whose email address is verified (`true`) or is not (`false`).
+    pub verified: Option<bool>,
     /// Only users created at or after this instant.
     pub created_after: Option<DateTime<Utc>>,
     /// Only users created before this instant.

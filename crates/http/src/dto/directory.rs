@@ -44,6 +44,10 @@ pub struct DirectoryParams {
     /// Created before this instant (RFC 3339).
     #[param(format = DateTime)]
     created_before: Option<String>,
+    /// `true`: only accounts whose email address is verified; `false`: only
+    /// those whose address is not; absent: both.
+    #[param(pattern = "^(true|false)$")]
+    verified: Option<String>,
     /// `false` (the default): accounts that are not suspended; `true`: only
     /// suspended ones; `any`: both.
     #[param(pattern = "^(true|false|any)$")]
@@ -128,6 +132,15 @@ impl DirectoryParams {
             self.created_after.as_deref().and_then(|raw| instant(raw, "created_after", &mut errors));
         let created_before =
             self.created_before.as_deref().and_then(|raw| instant(raw, "created_before", &mut errors));
+        let verified = match self.verified.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                errors.push(invalid("verified", "`true` or `false`."));
+                None
+            }
+        };
         let suspended = match self.suspended.as_deref() {
             None | Some("false") => SuspendedFilter::Exclude,
             Some("true") => SuspendedFilter::Only,
@@ -156,9 +169,10 @@ impl DirectoryParams {
             }
         };
         let filters = format!(
-            "q={:?};role={:?};after={:?};before={:?};suspended={:?}",
+            "q={:?};role={:?};verified={:?};after={:?};before={:?};suspended={:?}",
             q.as_deref().map(str::to_lowercase),
             role,
+            verified,
             created_after.map(|at| at.timestamp_micros()),
             created_before.map(|at| at.timestamp_micros()),
             suspended
@@ -180,7 +194,17 @@ impl DirectoryParams {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors.errors()));
         }
-        let query = DirectoryQuery { q, role, created_after, created_before, suspended, sort, limit, after };
+        let query = DirectoryQuery {
+            q,
+            role,
+            verified,
+            created_after,
+            created_before,
+            suspended,
+            sort,
+            limit,
+            after,
+        };
         Ok((query, filters))
     }
 }

@@ -147,6 +147,11 @@ fn statement(backend: DbBackend, query: &DirectoryQuery, role_id: Option<i64>, f
         SuspendedFilter::Only => sql.conditions.push(r#""users"."suspended_at" IS NOT NULL"#.into()),
         SuspendedFilter::Any => {}
     }
+    match query.verified {
+        Some(true) => sql.conditions.push(r#""users"."email_verified_at" IS NOT NULL"#.into()),
+        Some(false) => sql.conditions.push(r#""users"."email_verified_at" IS NULL"#.into()),
+        None => {}
+    }
     if let Some(role_id) = role_id {
         let role = sql.bind(role_id);
         sql.conditions.push(format!(r#""users"."role_id" = {role}"#));
