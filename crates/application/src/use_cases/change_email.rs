@@ -115,35 +115,15 @@ impl ChangeEmail {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Credentials, StoredProfile, TokenDigest};
+    use crate::model::Credentials;
     use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::account_tokens::MockAccountTokenRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
-    use crate::ports::profile_reader::MockProfileReader;
-    use crate::use_cases::test_support::{fixed_clock, fixed_tokens, noon};
+
+    use crate::use_cases::test_support::{alice_caller, alice_reader, fixed_clock, fixed_tokens, noon};
     use chrono::Duration;
-    use profile_domain::account::Username;
-    use profile_domain::profile::Profile;
-    use profile_domain::user::{Role, UserId};
 
-    fn caller() -> Caller {
-        Caller {
-            user_id: UserId(5),
-            role: Role::new(1, "user", Default::default()),
-            token_digest: TokenDigest("current".into()),
-        }
-    }
-
-    fn alice() -> Arc<MockProfileReader> {
-        let mut profiles = MockProfileReader::new();
-        profiles.expect_find().returning(|_| {
-            let username = Username::try_from("alice_w").unwrap();
-            let email = Email::try_from("alice@example.com").unwrap();
-            let role = Role::new(1, "user", Default::default());
-            Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
-        });
-        Arc::new(profiles)
-    }
+    use profile_domain::user::UserId;
 
     fn accounts(taken: bool) -> MockAccountRepository {
         let mut accounts = MockAccountRepository::new();
@@ -165,7 +145,7 @@ mod tests {
         let policy =
             EmailVerificationPolicy { link_base: "https://id.example.com".into(), ..Default::default() };
         ChangeEmail::new(
-            alice(),
+            alice_reader(),
             Arc::new(accounts),
             hasher(),
             Arc::new(tokens),
@@ -198,7 +178,7 @@ mod tests {
             .returning(|_, _| Ok(()));
 
         change(accounts(false), tokens)
-            .execute(&caller(), command("violet tractor 42", " New@Example.com "))
+            .execute(&alice_caller(), command("violet tractor 42", " New@Example.com "))
             .await
             .unwrap();
     }
@@ -206,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_is_the_answer_a_password_change_gives() {
         let result = change(accounts(false), MockAccountTokenRepository::new())
-            .execute(&caller(), command("wrong", "new@example.com"))
+            .execute(&alice_caller(), command("wrong", "new@example.com"))
             .await;
 
         let Err(AppError::Validation(errors)) = result else { panic!("expected a validation error") };
@@ -219,7 +199,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_password_hash().returning(|_| Ok(Some("$argon2id$stored".into())));
         let result = change(accounts, MockAccountTokenRepository::new())
-            .execute(&caller(), command("violet tractor 42", "not an address"))
+            .execute(&alice_caller(), command("violet tractor 42", "not an address"))
             .await;
 
         let Err(AppError::Validation(errors)) = result else { panic!("expected a validation error") };
@@ -229,7 +209,7 @@ mod tests {
     #[tokio::test]
     async fn a_taken_address_is_a_duplicate_and_nothing_is_sent() {
         let result = change(accounts(true), MockAccountTokenRepository::new())
-            .execute(&caller(), command("violet tractor 42", "new@example.com"))
+            .execute(&alice_caller(), command("violet tractor 42", "new@example.com"))
             .await;
 
         assert!(matches!(&result, Err(AppError::Duplicate { field }) if field == "new_email"), "{result:?}");

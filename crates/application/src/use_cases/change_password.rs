@@ -77,33 +77,13 @@ impl ChangePassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{StoredProfile, TokenDigest};
+
     use crate::ports::account_repository::MockAccountRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
-    use crate::ports::profile_reader::MockProfileReader;
-    use crate::use_cases::test_support::{fixed_clock, noon};
-    use profile_domain::account::{Email, Username};
-    use profile_domain::profile::Profile;
-    use profile_domain::user::{Role, UserId};
 
-    fn caller() -> Caller {
-        Caller {
-            user_id: UserId(5),
-            role: Role::new(1, "user", Default::default()),
-            token_digest: TokenDigest("current".into()),
-        }
-    }
+    use crate::use_cases::test_support::{alice_caller, alice_reader, fixed_clock, noon};
 
-    fn alice() -> Arc<MockProfileReader> {
-        let mut profiles = MockProfileReader::new();
-        profiles.expect_find().returning(|_| {
-            let username = Username::try_from("alice_w").unwrap();
-            let email = Email::try_from("alice@example.com").unwrap();
-            let role = Role::new(1, "user", Default::default());
-            Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
-        });
-        Arc::new(profiles)
-    }
+    use profile_domain::user::UserId;
 
     fn alices_account() -> MockAccountRepository {
         let mut users = MockAccountRepository::new();
@@ -120,10 +100,10 @@ mod tests {
         let users = alices_account(); // no change_password expectation: a call would panic
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(false));
-        let use_case = ChangePassword::new(alice(), Arc::new(users), Arc::new(hasher), fixed_clock());
+        let use_case = ChangePassword::new(alice_reader(), Arc::new(users), Arc::new(hasher), fixed_clock());
 
         let Err(AppError::Validation(errors)) =
-            use_case.execute(&caller(), command("wrong", "alice_w")).await
+            use_case.execute(&alice_caller(), command("wrong", "alice_w")).await
         else {
             panic!("expected a validation error");
         };
@@ -137,10 +117,10 @@ mod tests {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
         let use_case =
-            ChangePassword::new(alice(), Arc::new(alices_account()), Arc::new(hasher), fixed_clock());
+            ChangePassword::new(alice_reader(), Arc::new(alices_account()), Arc::new(hasher), fixed_clock());
 
         let Err(AppError::Validation(errors)) =
-            use_case.execute(&caller(), command("old password 1", "Alice@Example.com")).await
+            use_case.execute(&alice_caller(), command("old password 1", "Alice@Example.com")).await
         else {
             panic!("expected a validation error");
         };
@@ -163,8 +143,8 @@ mod tests {
             .withf(|p, s| p == "old password 1" && *s == Some("$argon2id$old"))
             .returning(|_, _| Ok(true));
         hasher.expect_hash().withf(|p| p == "violet tractor 42").returning(|_| Ok("$argon2id$new".into()));
-        let use_case = ChangePassword::new(alice(), Arc::new(users), Arc::new(hasher), fixed_clock());
+        let use_case = ChangePassword::new(alice_reader(), Arc::new(users), Arc::new(hasher), fixed_clock());
 
-        use_case.execute(&caller(), command("old password 1", "violet tractor 42")).await.unwrap();
+        use_case.execute(&alice_caller(), command("old password 1", "violet tractor 42")).await.unwrap();
     }
 }

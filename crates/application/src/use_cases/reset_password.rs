@@ -61,26 +61,14 @@ impl ResetPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AccountToken, StoredProfile};
+    use crate::model::AccountToken;
     use crate::ports::account_tokens::MockAccountTokenRepository;
     use crate::ports::password_hasher::MockPasswordHasher;
-    use crate::ports::profile_reader::MockProfileReader;
-    use crate::use_cases::test_support::{fixed_clock, fixed_tokens, noon};
-    use chrono::Duration;
-    use profile_domain::account::{Email, Username};
-    use profile_domain::profile::Profile;
-    use profile_domain::user::{Role, UserId};
 
-    fn alice() -> Arc<MockProfileReader> {
-        let mut profiles = MockProfileReader::new();
-        profiles.expect_find().returning(|_| {
-            let username = Username::try_from("alice_w").unwrap();
-            let email = Email::try_from("alice@example.com").unwrap();
-            let role = Role::new(1, "user", Default::default());
-            Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
-        });
-        Arc::new(profiles)
-    }
+    use crate::use_cases::test_support::{alice_reader, fixed_clock, fixed_tokens, noon};
+    use chrono::Duration;
+
+    use profile_domain::user::UserId;
 
     fn stored_token() -> AccountToken {
         AccountToken {
@@ -117,7 +105,8 @@ mod tests {
             .withf(|token, hash, now| token.id == 3 && hash == "$argon2id$new" && *now == noon())
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let reset = ResetPassword::new(alice(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
+        let reset =
+            ResetPassword::new(alice_reader(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
 
         reset.execute("pfd_link", "violet tractor 42").await.unwrap();
     }
@@ -126,7 +115,7 @@ mod tests {
     async fn an_unknown_expired_or_used_token_changes_nothing() {
         // No reset_password expectation and no hasher: either call would panic.
         let reset = ResetPassword::new(
-            alice(),
+            alice_reader(),
             Arc::new(tokens(false)),
             fixed_tokens(),
             Arc::new(MockPasswordHasher::new()),
@@ -142,7 +131,8 @@ mod tests {
     async fn a_token_used_up_meanwhile_is_invalid() {
         let mut tokens = tokens(true);
         tokens.expect_reset_password().returning(|_, _, _| Err(RepoError::NotFound));
-        let reset = ResetPassword::new(alice(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
+        let reset =
+            ResetPassword::new(alice_reader(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
 
         let result = reset.execute("pfd_link", "violet tractor 42").await;
 
@@ -152,7 +142,7 @@ mod tests {
     #[tokio::test]
     async fn a_password_breaking_the_rules_names_new_password_and_keeps_the_token() {
         let reset = ResetPassword::new(
-            alice(),
+            alice_reader(),
             Arc::new(tokens(true)),
             fixed_tokens(),
             Arc::new(MockPasswordHasher::new()),

@@ -132,12 +132,12 @@ impl SendEmailVerification {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{StoredProfile, TokenDigest};
+    use crate::model::StoredProfile;
     use crate::ports::AttemptWindow;
     use crate::ports::account_tokens::MockAccountTokenRepository;
     use crate::ports::profile_reader::MockProfileReader;
     use crate::ports::rate_limiter::MockRateLimiter;
-    use crate::use_cases::test_support::{fixed_clock, fixed_tokens, noon, open_limiter};
+    use crate::use_cases::test_support::{alice_caller, fixed_clock, fixed_tokens, noon, open_limiter};
     use profile_domain::account::{Email, Username};
     use profile_domain::user::{Role, UserId};
 
@@ -154,14 +154,6 @@ mod tests {
         let mut profiles = MockProfileReader::new();
         profiles.expect_find().returning(move |_| Ok(Some(StoredProfile::without_images(alice(verified)))));
         Arc::new(profiles)
-    }
-
-    fn caller() -> Caller {
-        Caller {
-            user_id: UserId(5),
-            role: Role::new(1, "user", Default::default()),
-            token_digest: TokenDigest("current".into()),
-        }
     }
 
     fn policy() -> EmailVerificationPolicy {
@@ -202,7 +194,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
 
-        sender(false, tokens, open_limiter()).resend(&caller()).await.unwrap();
+        sender(false, tokens, open_limiter()).resend(&alice_caller()).await.unwrap();
     }
 
     #[tokio::test]
@@ -210,7 +202,7 @@ mod tests {
         // No issue expectation and no limiter: either call would panic.
         let sender = sender(true, MockAccountTokenRepository::new(), Arc::new(MockRateLimiter::new()));
 
-        sender.resend(&caller()).await.unwrap();
+        sender.resend(&alice_caller()).await.unwrap();
     }
 
     #[tokio::test]
@@ -222,7 +214,7 @@ mod tests {
         });
         let sender = sender(false, MockAccountTokenRepository::new(), Arc::new(limiter));
 
-        let result = sender.resend(&caller()).await;
+        let result = sender.resend(&alice_caller()).await;
 
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 3600 })), "{result:?}");
     }

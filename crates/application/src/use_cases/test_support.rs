@@ -3,12 +3,15 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
-use profile_domain::user::UserRef;
+use profile_domain::account::{Email, Username};
+use profile_domain::profile::Profile;
+use profile_domain::user::{Role, UserId, UserRef};
 
-use crate::model::{Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
+use crate::model::{Caller, Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
 use crate::ports::Editor;
 use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
+use crate::ports::profile_reader::MockProfileReader;
 use crate::ports::rate_limiter::MockRateLimiter;
 use crate::ports::session_repository::MockSessionRepository;
 use crate::ports::token_issuer::MockTokenIssuer;
@@ -72,4 +75,25 @@ pub(crate) fn edit_on(
             Err(error) => Edited::Refused(error),
         })
     }
+}
+
+/// Alice (user 5, role `user`), calling with the session `current`.
+pub(crate) fn alice_caller() -> Caller {
+    Caller {
+        user_id: UserId(5),
+        role: Role::new(1, "user", Default::default()),
+        token_digest: TokenDigest("current".into()),
+    }
+}
+
+/// A reader that finds Alice (`alice_w`, `alice@example.com`) by any reference.
+pub(crate) fn alice_reader() -> Arc<MockProfileReader> {
+    let mut profiles = MockProfileReader::new();
+    profiles.expect_find().returning(|_| {
+        let username = Username::try_from("alice_w").unwrap();
+        let email = Email::try_from("alice@example.com").unwrap();
+        let role = Role::new(1, "user", Default::default());
+        Ok(Some(StoredProfile::without_images(Profile::new(UserId(5), username, email, role, noon()))))
+    });
+    Arc::new(profiles)
 }
