@@ -221,25 +221,7 @@ async fn reset_password(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let used = account_tokens::Entity::update_many()
-        .col_expr(account_tokens::Column::UsedAt, Expr::value(now))
-        .filter(account_tokens::Column::Id.eq(id))
-        .filter(account_tokens::Column::UsedAt.is_null())
-        .filter(account_tokens::Column::ExpiresAt.gt(now))
-        .exec(tx)
-        .await
-        .map_err(repo_error)?;
-    if used.rows_affected == 0 {
-        return Err(RepoError::NotFound);
-    }
-    account_tokens::Entity::update_many()
-        .col_expr(account_tokens::Column::UsedAt, Expr::value(now))
-        .filter(account_tokens::Column::UserId.eq(user.0))
-        .filter(account_tokens::Column::Purpose.eq(TokenPurpose::PasswordReset.as_str()))
-        .filter(account_tokens::Column::UsedAt.is_null())
-        .exec(tx)
-        .await
-        .map_err(repo_error)?;
+    use_up(tx, id, user, &[TokenPurpose::PasswordReset], now).await?;
     let updated = users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
         .filter(users::Column::Id.eq(user.0))
