@@ -20,6 +20,7 @@ mod m20261207_000002_image_alt;
 mod m20261207_000003_account_tokens_mail_outbox;
 mod m20261208_000001_email_verified;
 mod m20261208_000002_directory;
+mod m20261209_000001_change_events;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -38,6 +39,10 @@ pub mod constraints {
     pub const RETIRED_USERNAMES_KEY: &str = "retired_usernames_pkey";
     /// The unique index on `account_tokens.token_hash`.
     pub const ACCOUNT_TOKENS_TOKEN_HASH: &str = "account_tokens_token_hash_unique";
+    /// The unique index on `change_events.event_id`.
+    pub const CHANGE_EVENTS_EVENT_ID: &str = "change_events_event_id_unique";
+    /// The unique index on `change_events (user_id, sequence)`.
+    pub const CHANGE_EVENTS_USER_SEQUENCE: &str = "change_events_user_sequence_unique";
 }
 
 /// Every migration, oldest first.
@@ -60,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_account_tokens_mail_outbox::Migration),
             Box::new(m20261208_000001_email_verified::Migration),
             Box::new(m20261208_000002_directory::Migration),
+            Box::new(m20261209_000001_change_events::Migration),
         ]
     }
 }

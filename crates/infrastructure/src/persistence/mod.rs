@@ -16,6 +16,7 @@
 
 mod account_deletion;
 pub mod account_tokens;
+pub mod change_events;
 mod entities;
 mod errors;
 mod health;

@@ -20,6 +20,7 @@ use sea_orm::{
 
 use super::Database;
 use super::account_deletion::delete_account;
+use super::change_events::append_event;
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -68,6 +69,10 @@ impl SeaUserRepository {
                     let id = users::Entity::insert(row).exec(tx).await.map_err(repo_error)?.last_insert_id;
                     // A failure from here on rolls the insert back.
                     ensure_not_retired(tx, &user.username.canonical(), Some(id), user.created_at).await?;
+                    let mut event = serde_json::Map::new();
+                    event.insert("username".to_owned(), user.username.as_str().into());
+                    event.insert("version".to_owned(), Version::INITIAL.0.into());
+                    append_event(tx, id, "user.created", event, user.created_at).await?;
                     users::Entity::find_by_id(id)
                         .into_partial_model::<users::ProfileColumns>()
                         .one(tx)

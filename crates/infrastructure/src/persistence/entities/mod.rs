@@ -1,6 +1,8 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
 pub mod account_tokens;
+pub mod change_events;
+pub mod event_consumers;
 pub mod mail_outbox;
 pub mod privileges;
 pub mod rate_limits;
