@@ -380,7 +380,7 @@ pub struct NatsEventSettings {
 impl std::fmt::Debug for NatsEventSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NatsEventSettings")
-            .field("url", &without_password(&self.url))
+            .field("url", &profile_infrastructure::events::nats::without_user_info(&self.url))
             .field("stream", &self.stream)
             .field("subject_prefix", &self.subject_prefix)
             .field("username", &self.username)

@@ -67,8 +67,9 @@ impl std::fmt::Debug for NatsSettings {
     }
 }
 
-/// `url` without the `user:password@` of its authority.
-fn without_user_info(url: &str) -> String {
+/// `url` without the `user:password@` (or `token@`) of its authority, for
+/// logs and `Debug`.
+pub fn without_user_info(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
             let end = rest.find('/').unwrap_or(rest.len());
