@@ -103,17 +103,28 @@ impl SeaEventFeed {
                 })
                 .await
         } else {
-            let owned = name.to_owned();
-            let position = self
-                .db
-                .write(Box::new(move |tx| {
-                    Box::pin(async move {
-                        lock_consumer(tx, &owned, now).await?.ok_or_else(|| {
-                            RepoError::Other("the consumer's row is held on a one-writer database".into())
-                        })
-                    })
-                }))
-                .await?;
+            // Read first: an idle round then costs the writer nothing.
+            let stored = event_consumers::Entity::find_by_id(name.to_owned())
+                .one(self.db.read())
+                .await
+                .map_err(repo_error)?;
+            let position = match stored {
+                Some(row) => row.position,
+                None => {
+                    let owned = name.to_owned();
+                    self.db
+                        .write(Box::new(move |tx| {
+                            Box::pin(async move {
+                                lock_consumer(tx, &owned, now).await?.ok_or_else(|| {
+                                    RepoError::Other(
+                                        "the consumer's row is held on a one-writer database".into(),
+                                    )
+                                })
+                            })
+                        }))
+                        .await?
+                }
+            };
             let events = events_after(self.db.read(), position, limit).await?;
             let taken = events.len();
             let reached = if taken == 0 { None } else { deliver(events).await };
