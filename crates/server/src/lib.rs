@@ -250,7 +250,7 @@ fn spawn_events(wiring: &Wiring, settings: &Settings) {
                     Some(error) => {
                         tracing::warn!(error = %Chain(error), retry_in = ?wait, "could not publish change events to NATS");
                         tokio::time::sleep(wait).await;
-                        wait = (wait * 2).min(max_retry.max(poll));
+                        wait = wait.saturating_mul(2).min(max_retry.max(poll));
                     }
                     None => {
                         wait = poll;
