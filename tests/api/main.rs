@@ -21,6 +21,7 @@ mod dialect_shape;
 mod directory;
 mod email_verification;
 mod errors;
+mod events_nats;
 mod export;
 mod faults;
 mod hostile;

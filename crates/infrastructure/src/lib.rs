@@ -2,10 +2,11 @@
 //!
 //! SeaORM repositories for SQLite and PostgreSQL (chosen by the database
 //! URL at run time), the argon2id password hasher, token issuing, and the
-//! system clock. Driver errors are translated here; SeaORM models never
+//! system clock, and the change events' way out (NATS JetStream). Driver errors are translated here; SeaORM models never
 //! leave this crate.
 
 pub mod clock;
+pub mod events;
 pub mod images;
 pub mod mail;
 pub mod media;
@@ -14,8 +15,8 @@ pub mod security;
 
 pub use clock::SystemClock;
 pub use persistence::{
-    Database, PoolSettings, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter, SeaSessionRepository,
-    SeaUserDirectory, SeaUserRepository,
+    Database, PoolSettings, SeaAccountTokenRepository, SeaEventFeed, SeaMailOutbox, SeaRateLimiter,
+    SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
 };
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 

@@ -54,6 +54,7 @@ impl Application {
         let http = http_settings(&settings, address)?;
         wiring.set_public_base_url(&http.public_base_url);
         spawn_mail_delivery(&wiring, settings.mail.poll_interval);
+        spawn_events(&wiring, &settings);
         metrics::handle();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -193,6 +194,75 @@ fn spawn_mail_delivery(wiring: &Wiring, every: std::time::Duration) {
             }
         }
     });
+}
+
+/// The change events' background work, on every instance: the outbox
+/// metrics every `events.poll_interval`, the purge of events older than
+/// `events.retention` that every consumer has taken every
+/// `limits.purge_interval`, and, when `events.nats.url` is set, the NATS
+/// publisher (one instance at a time publishes; see `SeaEventFeed`).
+fn spawn_events(wiring: &Wiring, settings: &Settings) {
+    let events = &settings.events;
+    let feed = wiring.event_feed();
+    let every = events.poll_interval;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match feed.stats().await {
+                Ok(stats) => metrics::record_events(stats.newest, &stats.lags),
+                Err(error) => {
+                    tracing::debug!(error = %Chain(&error), "could not read the event outbox's numbers")
+                }
+            }
+        }
+    });
+    let feed = wiring.event_feed();
+    let clock = wiring.clock();
+    let (retention, every) = (events.retention, settings.limits.purge_interval);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            // A retention too long for a date keeps every event.
+            let Some(cutoff) = chrono::Duration::from_std(retention)
+                .ok()
+                .and_then(|retention| clock.now().checked_sub_signed(retention))
+            else {
+                continue;
+            };
+            match feed.purge(cutoff).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(events = purged, "purged delivered change events"),
+                Err(error) => tracing::warn!(error = %Chain(&error), "could not purge change events"),
+            }
+        }
+    });
+    if let Some(publisher) = wiring.nats_publisher(&events.nats) {
+        let (poll, max_retry, batch) = (events.poll_interval, events.nats.max_retry, events.nats.batch);
+        tokio::spawn(async move {
+            let mut wait = poll;
+            loop {
+                let round = publisher.round().await;
+                metrics::record_nats(round.published, round.failure.is_some());
+                match &round.failure {
+                    Some(error) => {
+                        tracing::warn!(error = %Chain(error), retry_in = ?wait, "could not publish change events to NATS");
+                        tokio::time::sleep(wait).await;
+                        wait = wait.saturating_mul(2).min(max_retry.max(poll));
+                    }
+                    None => {
+                        wait = poll;
+                        // A full batch: more are waiting, take them at once.
+                        if round.busy || round.taken < usize::try_from(batch).unwrap_or(usize::MAX) {
+                            tokio::time::sleep(poll).await;
+                        }
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// Connects and, when `database.migrate_on_start` is set, migrates.

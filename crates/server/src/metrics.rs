@@ -36,6 +36,17 @@ pub const MAIL_GIVEN_UP: &str = "mail_given_up_total";
 /// Messages waiting in the outbox.
 pub const MAIL_PENDING: &str = "mail_outbox_pending";
 
+/// Change events appended to the outbox: its highest event id, the same
+/// on every instance (not a per-instance count; take the max, not the sum).
+pub const EVENTS: &str = "events_total";
+/// Events acknowledged by NATS JetStream (by this instance).
+pub const EVENTS_NATS_PUBLISHED: &str = "events_nats_published_total";
+/// Failed NATS rounds: no connection, no stream, or a publish refused or
+/// not acknowledged (each retried after a wait).
+pub const EVENTS_NATS_FAILURES: &str = "events_nats_failures_total";
+/// Events after a consumer's position, by `consumer` (`nats`, `webhooks`).
+pub const EVENTS_CONSUMER_LAG: &str = "events_consumer_lag";
+
 /// Histogram buckets from 1 ms (a cached read) to 10 s (a slow upload).
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
@@ -58,6 +69,10 @@ pub fn handle() -> &'static PrometheusHandle {
         metrics::describe_counter!(MAIL_FAILURES, "Failed mail delivery attempts");
         metrics::describe_counter!(MAIL_GIVEN_UP, "Mail given up after its last attempt");
         metrics::describe_gauge!(MAIL_PENDING, "Mail waiting in the outbox");
+        metrics::describe_counter!(EVENTS, "Change events appended (the outbox's highest id)");
+        metrics::describe_counter!(EVENTS_NATS_PUBLISHED, "Change events acknowledged by NATS JetStream");
+        metrics::describe_counter!(EVENTS_NATS_FAILURES, "Failed rounds of publishing to NATS JetStream");
+        metrics::describe_gauge!(EVENTS_CONSUMER_LAG, "Change events after a consumer's position");
         handle
     })
 }
@@ -89,6 +104,24 @@ pub fn record_mail(sent: u64, failed: u64, given_up: u64) {
 pub fn record_mail_pending(pending: u64) {
     handle();
     metrics::gauge!(MAIL_PENDING).set(pending as f64);
+}
+
+/// Sets the outbox's numbers: `newest` (the highest event id) and each
+/// consumer's lag.
+#[allow(clippy::cast_precision_loss)] // exact below 2^53 events
+pub fn record_events(newest: i64, lags: &[(String, u64)]) {
+    handle();
+    metrics::counter!(EVENTS).absolute(u64::try_from(newest).unwrap_or(0));
+    for (consumer, lag) in lags {
+        metrics::gauge!(EVENTS_CONSUMER_LAG, "consumer" => consumer.clone()).set(*lag as f64);
+    }
+}
+
+/// Counts one NATS round. Both counters exist (at 0) from the first round on.
+pub fn record_nats(published: u64, failed: bool) {
+    handle();
+    metrics::counter!(EVENTS_NATS_PUBLISHED).increment(published);
+    metrics::counter!(EVENTS_NATS_FAILURES).increment(u64::from(failed));
 }
 
 /// The `method` label: a standard method's name, `OTHER` for the rest.

@@ -11,6 +11,7 @@ use profile_domain::profile::DisplayName;
 use profile_domain::user::{UserId, UserRef};
 use profile_http::dto::account::RegisterRequest;
 use profile_http::dto::session::SessionResponse;
+use profile_infrastructure::events::NatsSettings;
 use profile_infrastructure::media::S3Settings;
 
 use crate::settings::{DEFAULTS, Settings};
@@ -20,6 +21,10 @@ const SECRETS: &[&str] = &[
     "db-password-2",
     "s3-secret-key",
     "metrics-token",
+    "nats-password-1",
+    "nats-password-2",
+    "nats-token",
+    "nats-url-token",
     "correct-horse-battery",
     "new-horse-battery",
     "bearer-token-secret",
@@ -35,6 +40,9 @@ fn settings() -> Settings {
         )
         .and_then(|b| b.set_override("media.s3.secret_access_key", "s3-secret-key"))
         .and_then(|b| b.set_override("metrics.token", "metrics-token"))
+        .and_then(|b| b.set_override("events.nats.url", "nats://app:nats-password-1@broker:4222"))
+        .and_then(|b| b.set_override("events.nats.password", "nats-password-2"))
+        .and_then(|b| b.set_override("events.nats.token", "nats-token"))
         .and_then(|b| b.build())
         .and_then(Config::try_deserialize)
         .expect("settings")
@@ -60,6 +68,28 @@ fn printed() -> Vec<(&'static str, String)> {
                 S3Settings { secret_access_key: "s3-secret-key".into(), ..S3Settings::default() }
             ),
         ),
+        (
+            "NatsSettings",
+            format!(
+                "{:?}",
+                NatsSettings {
+                    url: "nats://app:nats-password-1@broker:4222".into(),
+                    stream: "S".into(),
+                    subject_prefix: "p".into(),
+                    username: "app".into(),
+                    password: "nats-password-2".into(),
+                    token: "nats-token".into(),
+                    duplicate_window: std::time::Duration::from_secs(60),
+                    timeout: std::time::Duration::from_secs(5),
+                    batch: 1,
+                }
+            ),
+        ),
+        ("Settings (token in the NATS URL)", {
+            let mut token_in_url = settings.clone();
+            token_in_url.events.nats.url = "nats://nats-url-token@broker:4222".into();
+            format!("{token_in_url:?}")
+        }),
         ("RegisterRequest", format!("{register:?}")),
         (
             "SessionResponse",

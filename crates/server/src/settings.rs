@@ -28,6 +28,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// Outgoing mail.
     pub mail: MailSettings,
+    /// The change-event outbox and its consumers.
+    pub events: EventSettings,
     /// The Prometheus endpoint and the operators' listener.
     pub metrics: MetricsSettings,
     /// Logging.
@@ -328,6 +330,82 @@ pub enum SmtpTlsMode {
     Tls,
 }
 
+/// `[events]`: the change-event outbox (`change_events`) and what reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// Events older than this are deleted once every consumer has taken
+    /// them (checked every `limits.purge_interval`).
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+    /// How often the consumers look for new events and the outbox's
+    /// metrics are read.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Publishing to NATS JetStream.
+    pub nats: NatsEventSettings,
+}
+
+/// `[events.nats]`: the events published to NATS JetStream when `url` is
+/// set. `Debug` shows the URL without credentials and the secrets redacted.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsEventSettings {
+    /// `nats://host:4222` or `tls://host:4222`; empty = not published.
+    pub url: String,
+    /// The JetStream stream, created when missing.
+    pub stream: String,
+    /// Subjects are `<subject_prefix>.<event type>`.
+    pub subject_prefix: String,
+    /// User name; empty = no user/password authentication.
+    pub username: String,
+    /// Password of `username`.
+    pub password: secrecy::SecretString,
+    /// Authentication token; empty = none.
+    pub token: secrecy::SecretString,
+    /// The de-duplication window of a stream created here.
+    #[serde(with = "humantime_serde")]
+    pub duplicate_window: Duration,
+    /// How long connecting, a request or an acknowledgement may take.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Events published per round at most.
+    pub batch: u32,
+    /// The longest wait between attempts while NATS fails (the wait starts
+    /// at `events.poll_interval` and doubles).
+    #[serde(with = "humantime_serde")]
+    pub max_retry: Duration,
+}
+
+impl std::fmt::Debug for NatsEventSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsEventSettings")
+            .field("url", &profile_infrastructure::events::nats::without_user_info(&self.url))
+            .field("stream", &self.stream)
+            .field("subject_prefix", &self.subject_prefix)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("token", &self.token)
+            .field("duplicate_window", &self.duplicate_window)
+            .field("timeout", &self.timeout)
+            .field("batch", &self.batch)
+            .field("max_retry", &self.max_retry)
+            .finish()
+    }
+}
+
+/// A JetStream stream name: letters, digits, `-` and `_`.
+fn is_stream_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Subject tokens separated by single dots, none empty, no wildcard or space.
+fn is_subject_prefix(prefix: &str) -> bool {
+    prefix
+        .split('.')
+        .all(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_graphic() && c != '*' && c != '>'))
+}
+
 /// `[metrics]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -459,6 +537,36 @@ impl Settings {
                 "server.body_idle_timeout and server.body_timeout must be longer than zero".into(),
             ));
         }
+        let events = &self.events;
+        if events.retention.is_zero() || events.poll_interval.is_zero() {
+            return Err(SettingsError(
+                "events.retention and events.poll_interval must be longer than zero".into(),
+            ));
+        }
+        let nats = &events.nats;
+        if !nats.url.is_empty() {
+            if !(nats.url.starts_with("nats://") || nats.url.starts_with("tls://")) {
+                return Err(SettingsError(
+                    "events.nats.url must start with nats:// or tls://, or be empty".into(),
+                ));
+            }
+            if !is_stream_name(&nats.stream) {
+                return Err(SettingsError("events.nats.stream must be letters, digits, - and _ only".into()));
+            }
+            if !is_subject_prefix(&nats.subject_prefix) {
+                return Err(SettingsError(
+                    "events.nats.subject_prefix must be dot-separated subject tokens without wildcards"
+                        .into(),
+                ));
+            }
+            if nats.batch == 0 || nats.timeout.is_zero() || nats.duplicate_window.is_zero() {
+                return Err(SettingsError(
+                    "events.nats.batch must be at least 1, events.nats.timeout and \
+                     events.nats.duplicate_window longer than zero"
+                        .into(),
+                ));
+            }
+        }
         if self.limits.purge_interval.is_zero() {
             return Err(SettingsError("limits.purge_interval must be longer than zero".into()));
         }
@@ -470,7 +578,29 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use super::without_password;
+    use super::{is_stream_name, is_subject_prefix, without_password};
+
+    #[test]
+    fn stream_names_and_subject_prefixes_are_checked() {
+        for (name, valid) in
+            [("PROFILE_EVENTS", true), ("test-1", true), ("a.b", false), ("a b", false), ("", false)]
+        {
+            assert_eq!(is_stream_name(name), valid, "{name:?}");
+        }
+        for (prefix, valid) in [
+            ("profiles", true),
+            ("acme.profiles", true),
+            ("a..b", false),
+            (".a", false),
+            ("a.", false),
+            ("a.*", false),
+            ("a.>", false),
+            ("a b", false),
+            ("", false),
+        ] {
+            assert_eq!(is_subject_prefix(prefix), valid, "{prefix:?}");
+        }
+    }
 
     #[test]
     fn database_urls_print_without_their_password() {

@@ -15,16 +15,19 @@ use profile_application::use_cases::{
     SuspendAccount, UpdateProfile, VerifyEmail,
 };
 use profile_http::UseCases;
+use profile_infrastructure::events::{NatsPublisher, NatsSettings};
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::mail::{FileMailer, SmtpMailer, SmtpSettings, SmtpTls, sender};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter,
-    SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaEventFeed, SeaMailOutbox,
+    SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
 };
 
 use crate::Settings;
-use crate::settings::{MailSettings, MailTransport, MediaBackend, MediaSettings, SmtpTlsMode};
+use crate::settings::{
+    MailSettings, MailTransport, MediaBackend, MediaSettings, NatsEventSettings, SmtpTlsMode,
+};
 
 /// The configured mail transport.
 pub fn mailer(settings: &MailSettings) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -330,6 +333,37 @@ impl Wiring {
             self.clock.clone(),
             self.delivery_policy,
         )
+    }
+}
+
+impl Wiring {
+    /// The change-event outbox, on the main handle.
+    pub fn event_feed(&self) -> SeaEventFeed {
+        SeaEventFeed::new(self.database.clone())
+    }
+
+    /// The clock every use case reads.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The NATS JetStream publisher, when `events.nats.url` is set.
+    pub fn nats_publisher(&self, nats: &NatsEventSettings) -> Option<NatsPublisher> {
+        if nats.url.is_empty() {
+            return None;
+        }
+        let settings = NatsSettings {
+            url: nats.url.clone(),
+            stream: nats.stream.clone(),
+            subject_prefix: nats.subject_prefix.clone(),
+            username: nats.username.clone(),
+            password: nats.password.clone(),
+            token: nats.token.clone(),
+            duplicate_window: nats.duplicate_window,
+            timeout: nats.timeout,
+            batch: nats.batch,
+        };
+        Some(NatsPublisher::new(settings, self.event_feed(), self.clock.clone()))
     }
 }
 

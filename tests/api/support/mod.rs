@@ -8,5 +8,6 @@ pub mod cli_helpers;
 #[macro_use]
 pub mod image_helpers;
 pub mod mail_helpers;
+pub mod nats_helpers;
 pub mod pg_cluster;
 pub mod profile_helpers;

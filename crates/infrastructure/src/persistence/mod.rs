@@ -19,6 +19,7 @@ pub mod account_tokens;
 pub mod change_events;
 mod entities;
 mod errors;
+pub mod event_feed;
 mod health;
 mod invalidation;
 pub mod mail_outbox;
@@ -47,6 +48,7 @@ use sea_orm::{
 };
 
 pub use account_tokens::SeaAccountTokenRepository;
+pub use event_feed::SeaEventFeed;
 pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
