@@ -14,8 +14,8 @@ pub mod security;
 
 pub use clock::SystemClock;
 pub use persistence::{
-    Database, PoolSettings, SeaAccountTokenRepository, SeaMailOutbox, SeaRateLimiter, SeaSessionRepository,
-    SeaUserDirectory, SeaUserRepository,
+    Database, PoolSettings, SeaAccountTokenRepository, SeaAuditLog, SeaMailOutbox, SeaRateLimiter,
+    SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
 };
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 

@@ -1,6 +1,7 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod audit;
 pub mod directory;
 pub mod email_verifications;
 pub mod export;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
         )
         .service(allowing("/v1/users", "GET, HEAD").route(web::get().to(directory::list_users)))
+        .service(allowing("/v1/users/{user}/audit", "GET, HEAD").route(web::get().to(audit::read_audit)))
         .service(
             allowing("/v1/users/{user}/suspension", "GET, HEAD, POST, DELETE")
                 .route(web::get().to(directory::get_suspension))
