@@ -11,12 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::dto::directory::page_limit;
 use crate::problem::ApiError;
-
-/// The default page size.
-pub const DEFAULT_LIMIT: u16 = 20;
-/// The largest page size.
-pub const MAX_LIMIT: u16 = 100;
 
 /// The audit trail's query parameters, as sent.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -36,16 +32,7 @@ impl AuditParams {
     /// 422 naming `limit` (`out_of_range`) or `cursor` (`invalid_format`).
     pub fn into_query(self) -> Result<(Option<i64>, u16), ApiError> {
         let mut errors = ValidationErrors::new();
-        let limit = match self.limit.as_deref().map(str::parse::<u16>) {
-            None => DEFAULT_LIMIT,
-            Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => limit,
-            Some(_) => {
-                errors.push(
-                    FieldError::new("limit", FieldCode::OutOfRange).with_message("An integer from 1 to 100."),
-                );
-                DEFAULT_LIMIT
-            }
-        };
+        let limit = page_limit(self.limit.as_deref(), &mut errors);
         let before = match self.cursor.as_deref().map(str::parse::<i64>) {
             None => None,
             Some(Ok(id)) if id > 0 => Some(id),

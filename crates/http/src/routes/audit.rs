@@ -9,7 +9,8 @@ use crate::extract::user_ref;
 use crate::middleware::CREDENTIAL_HEADERS;
 use crate::openapi::{BadQuery, Invalid, NotFound, Unauthorized, UserParam};
 use crate::problem::ApiError;
-use crate::state::{HttpSettings, UseCases};
+use crate::routes::next_page_link;
+use crate::state::UseCases;
 
 /// Read an account's audit trail.
 ///
@@ -40,24 +41,7 @@ pub async fn read_audit(
     let mut response = HttpResponse::Ok();
     response.insert_header((CACHE_CONTROL, "private, no-cache")).insert_header((VARY, CREDENTIAL_HEADERS));
     if let Some(cursor) = &page.next_cursor {
-        response.insert_header((LINK, format!("<{}>; rel=\"next\"", next_link(&req, cursor))));
+        response.insert_header((LINK, format!("<{}>; rel=\"next\"", next_page_link(&req, cursor))));
     }
     Ok(response.json(page))
-}
-
-/// The address of the next page: this request's path and query with
-/// `cursor` replaced, under `server.public_base_url`.
-fn next_link(req: &HttpRequest, cursor: &str) -> String {
-    let base = match req.app_data::<web::Data<HttpSettings>>() {
-        Some(settings) => settings.public_base_url.clone(),
-        None => HttpSettings::default().public_base_url,
-    };
-    let mut pairs: Vec<&str> = req
-        .query_string()
-        .split('&')
-        .filter(|pair| !pair.is_empty() && *pair != "cursor" && !pair.starts_with("cursor="))
-        .collect();
-    let cursor = format!("cursor={cursor}");
-    pairs.push(&cursor);
-    format!("{}{}?{}", base.trim_end_matches('/'), req.path(), pairs.join("&"))
 }

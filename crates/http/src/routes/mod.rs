@@ -88,3 +88,20 @@ fn image_resource(kind: ImageKind) -> actix_web::Resource {
         }))
         .route(web::delete().to(move |caller, path, req, app| images::remove(kind, caller, path, req, app)))
 }
+
+/// The address of the next page of a cursor-paginated list: this request's
+/// path and query with `cursor` replaced, under `server.public_base_url`.
+pub(crate) fn next_page_link(req: &actix_web::HttpRequest, cursor: &str) -> String {
+    let base = match req.app_data::<web::Data<crate::state::HttpSettings>>() {
+        Some(settings) => settings.public_base_url.clone(),
+        None => crate::state::HttpSettings::default().public_base_url,
+    };
+    let mut pairs: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "cursor" && !pair.starts_with("cursor="))
+        .collect();
+    let cursor = format!("cursor={cursor}");
+    pairs.push(&cursor);
+    format!("{}{}?{}", base.trim_end_matches('/'), req.path(), pairs.join("&"))
+}
