@@ -770,3 +770,76 @@ pub struct DirectoryEntry {
     /// The suspension in force, shown to administrators.
     pub suspension: Option<Suspension>,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use profile_domain::account::{Email, Username};
+    use profile_domain::user::Role;
+    use serde_json::json;
+
+    use super::*;
+
+    fn image(key: &str, alt: Option<&str>) -> ProfileImage {
+        let primary =
+            ImageVariant { key: key.into(), width: 200, height: 200, content_type: "image/jpeg".into() };
+        ProfileImage {
+            primary: primary.clone(),
+            variants: vec![primary],
+            alt: alt.map(|a| ImageAlt::restore(a.to_owned())),
+        }
+    }
+
+    fn stored(avatar: Option<ProfileImage>) -> StoredProfile {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let profile = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("alice@example.com").unwrap(),
+            Role::new(1, "user", Default::default()),
+            now,
+        );
+        StoredProfile { avatar, ..StoredProfile::without_images(profile) }
+    }
+
+    fn write(from: &StoredProfile, avatar: Option<ProfileImage>) -> ProfileWrite {
+        ProfileWrite {
+            profile: from.profile.clone(),
+            avatar,
+            cover: from.cover.clone(),
+            retirement: None,
+            requires_another_manager: false,
+        }
+    }
+
+    #[test]
+    fn an_image_change_is_its_key_and_its_alt_text_and_names_the_event() {
+        let before = stored(Some(image("old", None)));
+        let changes = write(&before, Some(image("new", Some("A cat")))).changes_from(&before);
+        assert_eq!(
+            changes,
+            [
+                FieldChange::public("avatar_image", json!("old"), json!("new")),
+                FieldChange::public("avatar_image.alt", Value::Null, json!("A cat")),
+            ]
+        );
+        assert_eq!(edit_event_type(&changes), "avatar.updated");
+    }
+
+    #[test]
+    fn the_event_type_follows_what_changed() {
+        let role = FieldChange::public("role", json!("user"), json!("admin"));
+        let location = FieldChange::public("location", Value::Null, json!("Oslo"));
+        let cover = FieldChange::public("cover_image.alt", Value::Null, json!("Sea"));
+        let cases: [(&[FieldChange], &str); 5] = [
+            (&[], "profile.updated"),
+            (std::slice::from_ref(&role), "user.role_changed"),
+            (&[role.clone(), location.clone()], "profile.updated"),
+            (std::slice::from_ref(&cover), "cover.updated"),
+            (&[cover.clone(), location.clone()], "profile.updated"),
+        ];
+        for (changes, expected) in cases {
+            assert_eq!(edit_event_type(changes), expected, "{changes:?}");
+        }
+    }
+}

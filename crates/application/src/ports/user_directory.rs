@@ -2,6 +2,7 @@
 //! accounts and to keep one out.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use profile_domain::user::UserId;
 
 use super::RepoError;
@@ -37,10 +38,10 @@ pub trait UserDirectory: Send + Sync {
         origin: &ChangeOrigin,
     ) -> Result<(Suspension, bool), RepoError>;
 
-    /// Lifts the suspension of `user`, if any, with the audit record (by
+    /// Lifts the suspension of `user`, if any, at `now`, with the audit record (by
     /// `origin`) and the `user.unsuspended` event; returns whether there was one.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the user does not exist.
-    async fn lift(&self, user: UserId, origin: &ChangeOrigin) -> Result<bool, RepoError>;
+    async fn lift(&self, user: UserId, now: DateTime<Utc>, origin: &ChangeOrigin) -> Result<bool, RepoError>;
 }

@@ -71,7 +71,7 @@ impl SuspendAccount {
     #[tracing::instrument(level = "debug", name = "lift_suspension", skip_all, fields(caller = caller.user_id.0, target = %who))]
     pub async fn lift(&self, caller: &Caller, who: &UserRef) -> Result<(), AppError> {
         let user = self.target(caller, who).await?;
-        self.directory.lift(user, &caller.origin()).await?;
+        self.directory.lift(user, self.clock.now(), &caller.origin()).await?;
         Ok(())
     }
 

@@ -191,7 +191,60 @@ impl AuditLog for SeaAuditLog {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
+    use crate::persistence::PoolSettings;
+
+    async fn sqlite() -> (Database, tempfile::TempDir) {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/audit.db?mode=rwc", folder.path().display());
+        let db = Database::connect(&url, PoolSettings::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        (db, folder)
+    }
+
+    async fn insert(db: &Database, user_id: i64, created_at: DateTime<Utc>) {
+        let row = audit_records::ActiveModel {
+            user_id: Set(user_id),
+            actor_kind: Set("system".into()),
+            action: Set("profile.updated".into()),
+            changes: Set("[]".into()),
+            created_at: Set(created_at),
+            ..Default::default()
+        };
+        audit_records::Entity::insert(row).exec(db.read()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_purge_deletes_in_batches_only_what_is_older_than_the_cutoff() {
+        let (db, _folder) = sqlite().await;
+        let now = Utc::now();
+        for _ in 0..3 {
+            insert(&db, 1, now - Duration::days(400)).await;
+        }
+        insert(&db, 1, now - Duration::days(10)).await;
+        let log = SeaAuditLog::new(db.clone());
+        let cutoff = now - Duration::days(365);
+        assert_eq!(log.purge_before(cutoff, 2).await.unwrap(), 2);
+        assert_eq!(log.purge_before(cutoff, 2).await.unwrap(), 1);
+        assert_eq!(log.purge_before(cutoff, 2).await.unwrap(), 0);
+        let left = log.list(UserId(1), None, 10).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert!(left[0].created_at > cutoff);
+    }
+
+    #[tokio::test]
+    async fn a_trail_is_read_newest_first_before_a_cursor() {
+        let (db, _folder) = sqlite().await;
+        for user in [1, 2, 1, 1] {
+            insert(&db, user, Utc::now()).await;
+        }
+        let log = SeaAuditLog::new(db);
+        let ids = |records: Vec<AuditRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(log.list(UserId(1), None, 10).await.unwrap()), [4, 3, 1]);
+        assert_eq!(ids(log.list(UserId(1), Some(4), 1).await.unwrap()), [3]);
+    }
 
     #[test]
     fn private_changes_are_stored_without_values_and_read_back() {

@@ -330,8 +330,8 @@ impl UserDirectory for SeaUserDirectory {
     }
 
     #[tracing::instrument(level = "debug", name = "users.lift_suspension", skip_all, fields(user_id = %user))]
-    async fn lift(&self, user: UserId, origin: &ChangeOrigin) -> Result<bool, RepoError> {
-        let (origin, now) = (origin.clone(), Utc::now());
+    async fn lift(&self, user: UserId, now: DateTime<Utc>, origin: &ChangeOrigin) -> Result<bool, RepoError> {
+        let origin = origin.clone();
         self.db
             .write(Box::new(move |tx| Box::pin(async move { lift_in(tx, user, &origin, now).await })))
             .await
