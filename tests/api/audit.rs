@@ -255,4 +255,20 @@ both_databases! {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM change_events WHERE user_id = {}", alice.id)).await, 1);
         assert_eq!(actions(&trail(&app, "me", &alice.token).await), ["user.created"]);
     }
+
+    async fn records_past_the_retention_are_purged(app, |s| {
+        s.audit.retention = std::time::Duration::from_secs(1);
+        s.limits.purge_interval = std::time::Duration::from_millis(200);
+    }) {
+        let alice = app.register("aud_old").await;
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM audit_records WHERE user_id = {}", alice.id)).await, 1);
+        let started = std::time::Instant::now();
+        while app.count(&format!("SELECT COUNT(*) FROM audit_records WHERE user_id = {}", alice.id)).await > 0 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "the record outlived its retention");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(trail(&app, "me", &alice.token).await, Vec::<Value>::new());
+        // The change events are not the audit trail's to purge.
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM change_events WHERE user_id = {}", alice.id)).await, 1);
+    }
 }
