@@ -1,7 +1,8 @@
 //! Several instances on one PostgreSQL database: what one instance revokes
 //! stops working on the others within a second (sessions are cached in each
 //! instance and invalidated through LISTEN/NOTIFY), and at once on itself:
-//! logout, password change, ending sessions, account deletion, role change.
+//! logout, password change, ending sessions, account deletion, role change
+//! (a promotion and a demotion, which is audited).
 
 use std::time::{Duration, Instant};
 
@@ -189,4 +190,59 @@ async fn a_role_change_takes_effect_on_every_instance_within_a_second() {
         assert!(started.elapsed() < BOUND, "the other instance still used the old role after {BOUND:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demoted_administrator_is_refused_users_manage_on_every_instance_and_the_change_is_audited() {
+    let Some((app, other)) = two_instances().await else { return };
+    let root = app.create_admin("roaming_boss").await;
+    let deputy = app.create_admin("roaming_eve").await;
+    // Both instances have cached the deputy's session with the admin role.
+    for base in [app.address.as_str(), other.as_str()] {
+        assert_eq!(status_at(&app, base, "/v1/users", &deputy.token).await, StatusCode::OK);
+    }
+
+    let demoted = app
+        .client
+        .patch(app.url(&format!("/v1/users/{}", deputy.id)))
+        .bearer_auth(&root.token)
+        .header("x-request-id", "demote-eve")
+        .json(&json!({"role": "user"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(demoted.status(), StatusCode::OK);
+
+    assert_eq!(status_at(&app, &app.address, "/v1/users", &deputy.token).await, StatusCode::FORBIDDEN);
+    let started = Instant::now();
+    loop {
+        let status = status_at(&app, &other, "/v1/users", &deputy.token).await;
+        if status == StatusCode::FORBIDDEN {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "before the change arrives the old role still applies");
+        assert!(
+            started.elapsed() < BOUND,
+            "the other instance still let the demoted admin manage users after {BOUND:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The deputy still reads their own trail, which names who demoted them.
+    let response = status_at(&app, &other, "/v1/users/me/audit", &deputy.token).await;
+    assert_eq!(response, StatusCode::OK);
+    let trail: serde_json::Value = app
+        .client
+        .get(format!("{other}/v1/users/me/audit?limit=1"))
+        .bearer_auth(&deputy.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let record = &trail["items"][0];
+    assert_eq!(record["action"], "user.role_changed");
+    assert_eq!(record["actor"], json!({"kind": "admin", "id": root.id}));
+    assert_eq!(record["request_id"], "demote-eve");
+    assert_eq!(record["changes"], json!([{"field": "role", "old": "admin", "new": "user"}]));
 }

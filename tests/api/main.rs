@@ -12,6 +12,7 @@ mod support;
 
 mod account_deletion;
 mod accounts;
+mod audit;
 mod dialect_000;
 mod dialect_001;
 mod dialect_002;

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::{
-    Actor, DisplayName, FieldUpdate, ImageAlt, Profile, RawField, RenderedDescription, VisibleProfile,
+    Actor, DisplayName, FieldChange, FieldUpdate, ImageAlt, Profile, RawField, RenderedDescription,
+    VisibleProfile, changed_fields,
 };
 use profile_domain::user::{Privilege, Role, UserId};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
+use serde_json::Value;
 
 /// What is needed to check a login. `Debug` leaves the hash out.
 #[derive(Clone, PartialEq)]
@@ -37,6 +39,8 @@ pub struct Caller {
     pub role: Role,
     /// Digest of the token that authenticated this request.
     pub token_digest: TokenDigest,
+    /// The id of the request (`X-Request-Id`), for the audit trail.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -49,6 +53,76 @@ impl Caller {
     pub fn actor(&self) -> Actor {
         Actor { user_id: self.user_id, role: self.role.clone() }
     }
+
+    /// The caller as the author of a change, with the request's id.
+    pub fn origin(&self) -> ChangeOrigin {
+        ChangeOrigin { by: ChangedBy::User(self.user_id), request_id: self.request_id.clone() }
+    }
+}
+
+/// Who made a change, as the audit trail records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// The service itself (a command-line task, a background task).
+    System,
+    /// The account the change is about, before it has a session (signing
+    /// up, redeeming a mailed token).
+    Owner,
+    /// The signed-in user with this id: the account itself, or an
+    /// administrator when it is another account.
+    User(UserId),
+}
+
+/// Who made a change and in which request: what every change to an account
+/// or profile hands its repository for the audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOrigin {
+    /// Who acted.
+    pub by: ChangedBy,
+    /// The id of the request (`X-Request-Id`), when made over HTTP.
+    pub request_id: Option<String>,
+}
+
+impl ChangeOrigin {
+    /// A change the service makes by itself.
+    pub fn system() -> Self {
+        Self { by: ChangedBy::System, request_id: None }
+    }
+
+    /// A change the account's owner makes without a session, in the request `request_id`.
+    pub fn owner(request_id: Option<String>) -> Self {
+        Self { by: ChangedBy::Owner, request_id }
+    }
+}
+
+/// One record of the audit trail, as its readers see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    /// Its id: newer records have larger ids (the pagination cursor).
+    pub id: i64,
+    /// The account the change was made to.
+    pub user_id: UserId,
+    /// `user`, `admin` or `system`.
+    pub actor_kind: String,
+    /// The account that acted (`None` for the system).
+    pub actor_id: Option<UserId>,
+    /// The id of the request that made the change.
+    pub request_id: Option<String>,
+    /// What happened (`user.created`, `profile.updated`, …; the event type).
+    pub action: String,
+    /// The fields changed; private ones without values.
+    pub changes: Vec<profile_domain::profile::FieldChange>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of an account's audit trail, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    /// The records.
+    pub records: Vec<AuditRecord>,
+    /// Where the next page starts (the last record's id), when there may be one.
+    pub next_cursor: Option<i64>,
 }
 
 /// SHA-256 of a session token, hex-encoded: the only form stored.
@@ -380,6 +454,57 @@ pub struct ProfileWrite {
     pub requires_another_manager: bool,
 }
 
+impl ProfileWrite {
+    /// The fields this write changes from `before`, the images' included
+    /// (`avatar_image` and `cover_image` by their primary media key, their
+    /// alt texts as `avatar_image.alt` and `cover_image.alt`); private fields
+    /// without values. What the audit record and the event report.
+    pub fn changes_from(&self, before: &StoredProfile) -> Vec<FieldChange> {
+        let mut changes = changed_fields(&before.profile, &self.profile);
+        for (kind, old, new) in [
+            (ImageKind::Avatar, &before.avatar, &self.avatar),
+            (ImageKind::Cover, &before.cover, &self.cover),
+        ] {
+            let key = |image: &Option<ProfileImage>| {
+                image.as_ref().map_or(Value::Null, |i| Value::String(i.primary.key.clone()))
+            };
+            let alt = |image: &Option<ProfileImage>| {
+                image
+                    .as_ref()
+                    .and_then(|i| i.alt.as_ref())
+                    .map_or(Value::Null, |a| Value::String(a.to_string()))
+            };
+            let field = format!("{}_image", kind.as_str());
+            if key(old) != key(new) {
+                changes.push(FieldChange::public(field.clone(), key(old), key(new)));
+            }
+            if alt(old) != alt(new) {
+                changes.push(FieldChange::public(format!("{field}.alt"), alt(old), alt(new)));
+            }
+        }
+        changes
+    }
+}
+
+/// The event type of a profile edit that made `changes`: `avatar.updated`
+/// or `cover.updated` when only that image (or its alt text) changed,
+/// `user.role_changed` when only the role did, else `profile.updated`.
+pub fn edit_event_type(changes: &[FieldChange]) -> &'static str {
+    let only = |prefix: &str| {
+        !changes.is_empty()
+            && changes.iter().all(|c| c.field == prefix || c.field.starts_with(&format!("{prefix}.")))
+    };
+    if only("avatar_image") {
+        "avatar.updated"
+    } else if only("cover_image") {
+        "cover.updated"
+    } else if only("role") {
+        "user.role_changed"
+    } else {
+        "profile.updated"
+    }
+}
+
 /// How an edit ended.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
@@ -644,4 +769,77 @@ pub struct DirectoryEntry {
     pub view: ProfileView,
     /// The suspension in force, shown to administrators.
     pub suspension: Option<Suspension>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use profile_domain::account::{Email, Username};
+    use profile_domain::user::Role;
+    use serde_json::json;
+
+    use super::*;
+
+    fn image(key: &str, alt: Option<&str>) -> ProfileImage {
+        let primary =
+            ImageVariant { key: key.into(), width: 200, height: 200, content_type: "image/jpeg".into() };
+        ProfileImage {
+            primary: primary.clone(),
+            variants: vec![primary],
+            alt: alt.map(|a| ImageAlt::restore(a.to_owned())),
+        }
+    }
+
+    fn stored(avatar: Option<ProfileImage>) -> StoredProfile {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let profile = Profile::new(
+            UserId(1),
+            Username::try_from("alice").unwrap(),
+            Email::try_from("alice@example.com").unwrap(),
+            Role::new(1, "user", Default::default()),
+            now,
+        );
+        StoredProfile { avatar, ..StoredProfile::without_images(profile) }
+    }
+
+    fn write(from: &StoredProfile, avatar: Option<ProfileImage>) -> ProfileWrite {
+        ProfileWrite {
+            profile: from.profile.clone(),
+            avatar,
+            cover: from.cover.clone(),
+            retirement: None,
+            requires_another_manager: false,
+        }
+    }
+
+    #[test]
+    fn an_image_change_is_its_key_and_its_alt_text_and_names_the_event() {
+        let before = stored(Some(image("old", None)));
+        let changes = write(&before, Some(image("new", Some("A cat")))).changes_from(&before);
+        assert_eq!(
+            changes,
+            [
+                FieldChange::public("avatar_image", json!("old"), json!("new")),
+                FieldChange::public("avatar_image.alt", Value::Null, json!("A cat")),
+            ]
+        );
+        assert_eq!(edit_event_type(&changes), "avatar.updated");
+    }
+
+    #[test]
+    fn the_event_type_follows_what_changed() {
+        let role = FieldChange::public("role", json!("user"), json!("admin"));
+        let location = FieldChange::public("location", Value::Null, json!("Oslo"));
+        let cover = FieldChange::public("cover_image.alt", Value::Null, json!("Sea"));
+        let cases: [(&[FieldChange], &str); 5] = [
+            (&[], "profile.updated"),
+            (std::slice::from_ref(&role), "user.role_changed"),
+            (&[role.clone(), location.clone()], "profile.updated"),
+            (std::slice::from_ref(&cover), "cover.updated"),
+            (&[cover.clone(), location.clone()], "profile.updated"),
+        ];
+        for (changes, expected) in cases {
+            assert_eq!(edit_event_type(changes), expected, "{changes:?}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use profile_application::model::Caller;
 
 use crate::problem::ApiError;
+use crate::request_id::request_id;
 use crate::state::UseCases;
 
 /// The header dialect 002 sends its token in.
@@ -58,7 +59,8 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
     let use_cases = req.app_data::<web::Data<UseCases>>().ok_or_else(|| {
         ApiError::from(profile_application::AppError::Internal("use cases not registered".into()))
     })?;
-    Ok(Some(use_cases.authenticate.execute(&token).await?))
+    let caller = use_cases.authenticate.execute(&token).await?;
+    Ok(Some(Caller { request_id: request_id(&req), ..caller }))
 }
 
 impl FromRequest for MaybeAuthenticated {

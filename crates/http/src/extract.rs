@@ -132,6 +132,7 @@ mod tests {
                 user_id: UserId(7),
                 role: Role::new(1, "user", Default::default()),
                 token_digest: TokenDigest("t".into()),
+                request_id: None,
             },
             if_match: Some(vec![Version(3)]),
             client: Some("192.0.2.1".into()),

@@ -29,12 +29,14 @@ pub mod multipart;
 pub mod openapi;
 pub mod present;
 pub mod problem;
+pub mod request_id;
 pub mod resources;
 pub mod routes;
 pub mod state;
 
 pub use error_code::ErrorCode;
 pub use problem::ApiError;
+pub use request_id::RequestId;
 pub use resources::allowing;
 // The probes, for the server's operators' listener.
 pub use routes::health::{live, readiness};

@@ -15,7 +15,7 @@ pub mod security;
 
 pub use clock::SystemClock;
 pub use persistence::{
-    Database, PoolSettings, SeaAccountTokenRepository, SeaEventFeed, SeaMailOutbox, SeaRateLimiter,
+    Database, PoolSettings, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox, SeaRateLimiter,
     SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
 };
 pub use security::{Argon2Hasher, RandomTokenIssuer};

@@ -82,14 +82,17 @@ async fn database_with_alice(hasher: &Argon2Hasher) -> (Database, tempfile::Temp
     let db = Database::connect(&url, PoolSettings::default()).await.unwrap();
     db.migrate().await.unwrap();
     SeaUserRepository::new(db.clone())
-        .create(&NewUser {
-            username: Username::try_from("alice").unwrap(),
-            email: Email::try_from(EMAIL).unwrap(),
-            password_hash: hasher.hash(PASSWORD).await.unwrap(),
-            name: DisplayName::try_from("Alice").unwrap(),
-            role: "user".to_owned(),
-            created_at: Utc::now(),
-        })
+        .create(
+            &NewUser {
+                username: Username::try_from("alice").unwrap(),
+                email: Email::try_from(EMAIL).unwrap(),
+                password_hash: hasher.hash(PASSWORD).await.unwrap(),
+                name: DisplayName::try_from("Alice").unwrap(),
+                role: "user".to_owned(),
+                created_at: Utc::now(),
+            },
+            &profile_application::model::ChangeOrigin::system(),
+        )
         .await
         .unwrap();
     (db, folder)

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use profile_application::model::ChangeOrigin;
 use profile_application::use_cases::NewAccount;
 use profile_domain::user::Role;
 
@@ -66,7 +67,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let use_cases = wire(&settings, open_database(&settings).await?)?;
             let user = use_cases
                 .create_account
-                .execute(account, Role::ADMIN)
+                .execute(account, Role::ADMIN, &ChangeOrigin::system())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("admin created: id {} username {}", user.id(), user.username());

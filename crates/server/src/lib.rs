@@ -154,6 +154,7 @@ fn connection_cap(wanted: usize, database_connections: u32) -> usize {
 /// idempotent, so several at once only repeat a cheap statement.
 fn spawn_purge(wiring: &Wiring, every: std::time::Duration) {
     let purge = wiring.purge_expired();
+    let audit = wiring.read_audit();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {
@@ -169,6 +170,11 @@ fn spawn_purge(wiring: &Wiring, every: std::time::Duration) {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %Chain(&error), "could not purge expired state"),
+            }
+            match audit.purge().await {
+                Ok(0) => {}
+                Ok(records) => tracing::info!(records, "purged audit records past retention"),
+                Err(error) => tracing::warn!(error = %Chain(&error), "could not purge the audit trail"),
             }
         }
     });

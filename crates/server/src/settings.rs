@@ -34,6 +34,18 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How long audit records are kept; older ones are purged every
+    /// `limits.purge_interval`.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
 }
 
 /// `[server]`.
@@ -566,6 +578,9 @@ impl Settings {
                         .into(),
                 ));
             }
+        }
+        if self.audit.retention.is_zero() {
+            return Err(SettingsError("audit.retention must be longer than zero".into()));
         }
         if self.limits.purge_interval.is_zero() {
             return Err(SettingsError("limits.purge_interval must be longer than zero".into()));

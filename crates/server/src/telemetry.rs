@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -60,6 +61,9 @@ pub async fn trace_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
+    if let Ok(text) = id.to_str() {
+        req.extensions_mut().insert(profile_http::RequestId(text.to_owned()));
+    }
     let span = tracing::info_span!(
         "request",
         request_id = id.to_str().unwrap_or_default(),

@@ -10,9 +10,9 @@ use profile_application::ports::{
 use profile_application::use_cases::{
     Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, DeliverMail, DeliveryPolicy,
     EmailVerificationPolicy, EndSessions, ExportAccount, FetchMedia, FindImage, GetProfile, ListSessions,
-    ListUsers, LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired, RegisterAccount,
-    ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SignUpPolicy, StartSession,
-    SuspendAccount, UpdateProfile, VerifyEmail,
+    ListUsers, LogIn, LogOut, LoginPolicy, PasswordResetPolicy, ProfilePolicy, PurgeExpired, ReadAudit,
+    RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SignUpPolicy,
+    StartSession, SuspendAccount, UpdateProfile, VerifyEmail,
 };
 use profile_http::UseCases;
 use profile_infrastructure::events::{NatsPublisher, NatsSettings};
@@ -20,7 +20,7 @@ use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::mail::{FileMailer, SmtpMailer, SmtpSettings, SmtpTls, sender};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaEventFeed, SeaMailOutbox,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox,
     SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
 };
 
@@ -97,6 +97,7 @@ pub struct Wiring {
     login_policy: LoginPolicy,
     signup_policy: SignUpPolicy,
     public_read: bool,
+    audit_retention: chrono::Duration,
 }
 
 impl Wiring {
@@ -180,6 +181,7 @@ impl Wiring {
             login_policy,
             signup_policy,
             public_read: settings.profiles.public_read,
+            audit_retention: duration(settings.audit.retention, "audit.retention")?,
         })
     }
 
@@ -298,6 +300,12 @@ impl Wiring {
             fetch_media: FetchMedia::new(self.media.clone()),
             list_users: ListUsers::new(directory.clone(), profiles.clone()),
             suspend_account: SuspendAccount::new(directory, profiles.clone(), clock.clone()),
+            read_audit: ReadAudit::new(
+                Arc::new(SeaAuditLog::new(database.clone())),
+                profiles.clone(),
+                clock.clone(),
+                self.audit_retention,
+            ),
             update_profile: UpdateProfile::new(profiles, writer, limiter, clock.clone(), self.profile_policy),
             health: database.health_check(),
         }
@@ -322,6 +330,17 @@ impl Wiring {
             Arc::new(SeaRateLimiter::new(database.clone())),
             self.clock.clone(),
             longest_window,
+        )
+    }
+
+    /// The audit trail's reader and purge, on the main handle.
+    pub fn read_audit(&self) -> ReadAudit {
+        let database = &self.database;
+        ReadAudit::new(
+            Arc::new(SeaAuditLog::new(database.clone())),
+            Arc::new(SeaUserRepository::new(database.clone())),
+            self.clock.clone(),
+            self.audit_retention,
         )
     }
 

@@ -6,21 +6,22 @@ use profile_domain::profile::Profile;
 use profile_domain::user::UserId;
 
 use super::RepoError;
-use crate::model::{Credentials, DeletedAccount, NewUser, TokenDigest};
+use crate::model::{ChangeOrigin, Credentials, DeletedAccount, NewUser, TokenDigest};
 
 /// Creates accounts and keeps their passwords: what signing up, logging in
 /// and changing a password need.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AccountRepository: Send + Sync {
-    /// Creates the account with a fresh profile.
+    /// Creates the account with a fresh profile, its audit record (by
+    /// `origin`) and its `user.created` event.
     ///
     /// # Errors
     /// MUST return [`RepoError::Duplicate`] with `field` `username` or
     /// `email` when either is taken ignoring case (enforced by the database,
     /// not only by a prior read), or the username is retired by another user
     /// and still cooling down at `user.created_at`; and store nothing.
-    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError>;
+    async fn create(&self, user: &NewUser, origin: &ChangeOrigin) -> Result<Profile, RepoError>;
 
     /// The credentials of the account whose username or email equals
     /// `login`, ignoring case; `Ok(None)` when there is none.
@@ -37,7 +38,8 @@ pub trait AccountRepository: Send + Sync {
     async fn password_hash(&self, user: UserId) -> Result<Option<String>, RepoError>;
 
     /// Replaces the password hash of `user` and revokes every active session
-    /// of theirs but `keep`, in one transaction: either both happen or neither.
+    /// of theirs but `keep`, with the audit record (by `origin`) and the
+    /// `user.password_changed` event, in one transaction: all or nothing.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the user does not exist.
@@ -47,12 +49,15 @@ pub trait AccountRepository: Send + Sync {
         hash: &str,
         keep: &TokenDigest,
         now: DateTime<Utc>,
+        origin: &ChangeOrigin,
     ) -> Result<(), RepoError>;
 
     /// Deletes the account `user` in one transaction: its row and profile,
     /// its sessions (refused on every instance from the commit on), its
     /// pending tokens; and retires its username until `username_available_at`
-    /// so nobody can claim it meanwhile. On any failure nothing changes.
+    /// so nobody can claim it meanwhile; writes the audit record (by
+    /// `origin`, kept after the account) and the `user.deleted` event. On
+    /// any failure nothing changes.
     /// Returns the keys of the image files it held, which the caller deletes
     /// after the commit.
     ///
@@ -65,5 +70,6 @@ pub trait AccountRepository: Send + Sync {
         user: UserId,
         username_available_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        origin: &ChangeOrigin,
     ) -> Result<DeletedAccount, RepoError>;
 }

@@ -4,6 +4,7 @@
 
 pub mod account_repository;
 pub mod account_tokens;
+pub mod audit_log;
 pub mod clock;
 pub mod health;
 pub mod image_processor;
@@ -20,6 +21,7 @@ pub mod user_directory;
 
 pub use account_repository::AccountRepository;
 pub use account_tokens::AccountTokenRepository;
+pub use audit_log::AuditLog;
 pub use clock::Clock;
 pub use health::HealthCheck;
 pub use image_processor::{ImageError, ImageProcessor};

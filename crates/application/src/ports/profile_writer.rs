@@ -5,7 +5,7 @@ use profile_domain::user::{Role, UserRef};
 
 use super::RepoError;
 use crate::AppError;
-use crate::model::{Edit, Edited, StoredProfile};
+use crate::model::{ChangeOrigin, Edit, Edited, StoredProfile};
 
 /// Decides, from a profile as stored, what to store instead
 /// ([`ProfileWriter::edit`]); any `FnMut(&StoredProfile) -> Result<Edit, AppError>` is one.
@@ -38,7 +38,8 @@ pub trait ProfileWriter: Send + Sync {
     /// Changes the profile named by `who` under the database's write lock:
     /// reads it inside a transaction that other writers of the same profile
     /// wait for, calls `edit` once with it, and stores what `edit` decides,
-    /// atomically with the retirement of an old username. Concurrent edits of
+    /// atomically with the retirement of an old username, the audit record
+    /// (by `origin`) and the change event. Concurrent edits of
     /// one profile therefore queue and each sees the one before it.
     ///
     /// Returns [`Edited::Refused`] (nothing written) when `edit` fails,
@@ -52,7 +53,7 @@ pub trait ProfileWriter: Send + Sync {
     /// [`RepoError::LastManager`] when the write asks to keep another
     /// manager and none would be left (nothing written);
     /// [`RepoError::Unavailable`] when the database cannot be reached.
-    async fn edit(&self, who: &UserRef, edit: Editor) -> Result<Edited, RepoError>;
+    async fn edit(&self, who: &UserRef, edit: Editor, origin: &ChangeOrigin) -> Result<Edited, RepoError>;
 
     /// The role named `name` (ignoring case), if it exists: what a change
     /// that assigns a role by name resolves before it is applied.

@@ -2,10 +2,11 @@
 //! accounts and to keep one out.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use profile_domain::user::UserId;
 
 use super::RepoError;
-use crate::model::{DirectoryQuery, StoredProfile, Suspension};
+use crate::model::{ChangeOrigin, DirectoryQuery, StoredProfile, Suspension};
 
 /// Lists accounts for administrators and keeps their suspensions.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -24,16 +25,23 @@ pub trait UserDirectory: Send + Sync {
 
     /// Suspends `user` with `suspension` unless it is suspended already,
     /// and in the same transaction revokes every session of theirs, refused
-    /// on every instance from the commit on. Returns the suspension in
+    /// on every instance from the commit on, and writes the audit record
+    /// (by `origin`) and the `user.suspended` event. Returns the suspension in
     /// force and whether this call made it.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the user does not exist.
-    async fn suspend(&self, user: UserId, suspension: &Suspension) -> Result<(Suspension, bool), RepoError>;
+    async fn suspend(
+        &self,
+        user: UserId,
+        suspension: &Suspension,
+        origin: &ChangeOrigin,
+    ) -> Result<(Suspension, bool), RepoError>;
 
-    /// Lifts the suspension of `user`, if any; returns whether there was one.
+    /// Lifts the suspension of `user`, if any, at `now`, with the audit record (by
+    /// `origin`) and the `user.unsuspended` event; returns whether there was one.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the user does not exist.
-    async fn lift(&self, user: UserId) -> Result<bool, RepoError>;
+    async fn lift(&self, user: UserId, now: DateTime<Utc>, origin: &ChangeOrigin) -> Result<bool, RepoError>;
 }

@@ -54,6 +54,7 @@ mod tests {
                     user_id: UserId(3),
                     role: Role::new(1, "user", Default::default()),
                     token_digest: digest.clone(),
+                    request_id: None,
                 }))
             });
         let authenticate = Authenticate::new(Arc::new(sessions), fixed_tokens(), fixed_clock());

@@ -69,7 +69,9 @@ impl ChangePassword {
             _ => return Err(errors.into()),
         };
         let hash = self.hasher.hash(new_password.expose()).await?;
-        self.accounts.change_password(caller.user_id, &hash, &caller.token_digest, self.clock.now()).await?;
+        self.accounts
+            .change_password(caller.user_id, &hash, &caller.token_digest, self.clock.now(), &caller.origin())
+            .await?;
         Ok(())
     }
 }
@@ -132,11 +134,11 @@ mod tests {
         let mut users = alices_account();
         users
             .expect_change_password()
-            .withf(|user, hash, keep, now| {
+            .withf(|user, hash, keep, now, _| {
                 *user == UserId(5) && hash == "$argon2id$new" && keep.0 == "current" && *now == noon()
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _, _| Ok(()));
         let mut hasher = MockPasswordHasher::new();
         hasher
             .expect_verify()

@@ -7,7 +7,7 @@ use profile_domain::profile::{DisplayName, Profile};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
 
 use crate::AppError;
-use crate::model::NewUser;
+use crate::model::{ChangeOrigin, NewUser};
 use crate::ports::{AccountRepository, Clock, PasswordHasher};
 
 /// A validated request for a new account.
@@ -78,7 +78,12 @@ impl CreateAccount {
     /// # Errors
     /// [`AppError::Duplicate`] when the username or email is taken.
     #[tracing::instrument(name = "create_account", skip_all, fields(username = %account.username, role = role))]
-    pub async fn execute(&self, account: NewAccount, role: &str) -> Result<Profile, AppError> {
+    pub async fn execute(
+        &self,
+        account: NewAccount,
+        role: &str,
+        origin: &ChangeOrigin,
+    ) -> Result<Profile, AppError> {
         let password_hash = self.hasher.hash(account.password.expose()).await?;
         let user = NewUser {
             username: account.username,
@@ -88,7 +93,7 @@ impl CreateAccount {
             role: role.to_owned(),
             created_at: self.clock.now(),
         };
-        Ok(self.accounts.create(&user).await?)
+        Ok(self.accounts.create(&user, origin).await?)
     }
 }
 

@@ -85,7 +85,8 @@ impl DeleteAccount {
             self.check_password(target, command.current_password.as_deref()).await?;
         }
         let now = self.clock.now();
-        let deleted = self.accounts.delete(target, now + self.username_cooldown, now).await?;
+        let deleted =
+            self.accounts.delete(target, now + self.username_cooldown, now, &caller.origin()).await?;
         self.remove_files(target, &deleted.media_keys).await;
         Ok(())
     }
@@ -134,6 +135,7 @@ mod tests {
             user_id: UserId(5),
             role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("current".into()),
+            request_id: None,
         }
     }
 
@@ -142,6 +144,7 @@ mod tests {
             user_id: UserId(1),
             role: Role::new(2, "admin", [Privilege::ManageUsers].into_iter().collect()),
             token_digest: TokenDigest("admin".into()),
+            request_id: None,
         }
     }
 
@@ -209,11 +212,11 @@ mod tests {
         with_hash(&mut accounts);
         accounts
             .expect_delete()
-            .withf(|user, available_at, now| {
+            .withf(|user, available_at, now, _| {
                 *user == UserId(5) && *available_at == noon() + Duration::days(30) && *now == noon()
             })
             .times(1)
-            .returning(|_, _, _| Ok(DeletedAccount { media_keys: vec!["a1".into(), "a2".into()] }));
+            .returning(|_, _, _, _| Ok(DeletedAccount { media_keys: vec!["a1".into(), "a2".into()] }));
         let mut media = MockMediaStore::new();
         media.expect_delete().withf(|key| key == "a1" || key == "a2").times(2).returning(|_| Ok(()));
 
@@ -247,9 +250,9 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts
             .expect_delete()
-            .withf(|user, _, _| *user == UserId(9))
+            .withf(|user, _, _, _| *user == UserId(9))
             .times(1)
-            .returning(|_, _, _| Ok(DeletedAccount::default()));
+            .returning(|_, _, _, _| Ok(DeletedAccount::default()));
         let mut media = MockMediaStore::new();
         media.expect_delete().never();
         use_case(accounts, Arc::new(MockPasswordHasher::new()), media)
@@ -283,9 +286,9 @@ mod tests {
         with_hash(&mut accounts);
         accounts
             .expect_delete()
-            .withf(|user, _, _| *user == UserId(9))
+            .withf(|user, _, _, _| *user == UserId(9))
             .times(1)
-            .returning(|_, _, _| Ok(DeletedAccount::default()));
+            .returning(|_, _, _, _| Ok(DeletedAccount::default()));
         let bob_caller = Caller { user_id: UserId(9), ..user_caller() };
         let by_name = UserRef::Username(Username::try_from("BOB_K").unwrap());
         let use_case = use_case(accounts, hasher(true), MockMediaStore::new());
@@ -310,7 +313,7 @@ mod tests {
     async fn a_file_that_cannot_be_removed_is_logged_not_reported() {
         let mut accounts = MockAccountRepository::new();
         with_hash(&mut accounts);
-        accounts.expect_delete().returning(|_, _, _| Ok(DeletedAccount { media_keys: vec!["a1".into()] }));
+        accounts.expect_delete().returning(|_, _, _, _| Ok(DeletedAccount { media_keys: vec!["a1".into()] }));
         let mut media = MockMediaStore::new();
         media.expect_delete().times(1).returning(|_| Err(MediaError::unavailable("delete a1", "disk gone")));
         use_case(accounts, hasher(true), media)
@@ -323,7 +326,9 @@ mod tests {
     async fn a_failed_deletion_removes_no_file() {
         let mut accounts = MockAccountRepository::new();
         with_hash(&mut accounts);
-        accounts.expect_delete().returning(|_, _, _| Err(RepoError::Unavailable("connection lost".into())));
+        accounts
+            .expect_delete()
+            .returning(|_, _, _, _| Err(RepoError::Unavailable("connection lost".into())));
         let mut media = MockMediaStore::new();
         media.expect_delete().never();
         let result = use_case(accounts, hasher(true), media)

@@ -48,6 +48,7 @@ mod tests {
             user_id: UserId(3),
             role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("mine".into()),
+            request_id: None,
         }
     }
 

@@ -58,7 +58,12 @@ mod tests {
 
     fn caller() -> Caller {
         let role = Role::new(1, "user", Default::default());
-        Caller { user_id: UserId(7), role, token_digest: TokenDigest("digest-of-this-request".into()) }
+        Caller {
+            user_id: UserId(7),
+            role,
+            token_digest: TokenDigest("digest-of-this-request".into()),
+            request_id: None,
+        }
     }
 
     fn alice() -> StoredProfile {

@@ -158,6 +158,7 @@ mod tests {
             user_id: UserId(id),
             role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("t".into()),
+            request_id: None,
         }
     }
 

@@ -55,6 +55,7 @@ mod tests {
             user_id: UserId(3),
             role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("mine".into()),
+            request_id: None,
         };
 
         let got = ListSessions::new(Arc::new(sessions), fixed_clock()).execute(&caller).await.unwrap();

@@ -87,6 +87,7 @@ mod tests {
             user_id: UserId(1),
             role: Role::new(2, "admin", privileges.iter().copied().collect()),
             token_digest: TokenDigest("t".into()),
+            request_id: None,
         }
     }
 

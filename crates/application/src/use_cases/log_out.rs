@@ -47,6 +47,7 @@ mod tests {
             user_id: UserId(1),
             role: Role::new(1, "user", Default::default()),
             token_digest: TokenDigest("this-one".into()),
+            request_id: None,
         };
 
         LogOut::new(Arc::new(sessions), fixed_clock()).execute(&caller).await.unwrap();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use crate::AppError;
-use crate::model::IssuedSession;
+use crate::model::{ChangeOrigin, IssuedSession};
 use crate::ports::{Clock, RateLimiter};
 use crate::use_cases::{CreateAccount, NewAccount, SendEmailVerification, StartSession, seconds_left};
 use profile_domain::profile::Profile;
@@ -79,6 +79,7 @@ impl RegisterAccount {
         account: NewAccount,
         client: Option<&str>,
         user_agent: Option<profile_domain::account::UserAgent>,
+        request_id: Option<String>,
     ) -> Result<Registered, AppError> {
         if let Some(client) = client {
             let now = self.clock.now();
@@ -92,7 +93,7 @@ impl RegisterAccount {
             }
             self.limiter.record(&key, now, window_start).await?;
         }
-        let user = self.create.execute(account, Role::USER).await?;
+        let user = self.create.execute(account, Role::USER, &ChangeOrigin::owner(request_id)).await?;
         // Right after the account's own transaction: a failure here leaves
         // the account unverified, and its owner can ask for another link.
         if let Some(verification) = &self.verification
@@ -137,9 +138,9 @@ mod tests {
         let mut users = MockAccountRepository::new();
         users
             .expect_create()
-            .withf(|u| u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon())
+            .withf(|u, _| u.password_hash == "$argon2id$hash" && u.role == "user" && u.created_at == noon())
             .times(1)
-            .returning(|u| {
+            .returning(|u, _| {
                 let role = Role::new(1, "user", Default::default());
                 Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
             });
@@ -148,7 +149,7 @@ mod tests {
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let registered = register.execute(account(), Some("192.0.2.4"), None).await.unwrap();
+        let registered = register.execute(account(), Some("192.0.2.4"), None, None).await.unwrap();
 
         assert_eq!(registered.user.id(), UserId(9));
         assert_eq!(registered.session.token, "secret");
@@ -180,7 +181,7 @@ mod tests {
 
     fn creating() -> CreateAccount {
         let mut users = MockAccountRepository::new();
-        users.expect_create().returning(|u| {
+        users.expect_create().returning(|u, _| {
             let role = Role::new(1, "user", Default::default());
             Ok(Profile::new(UserId(9), u.username.clone(), u.email.clone(), role, u.created_at))
         });
@@ -198,7 +199,7 @@ mod tests {
         let register =
             register_with(creating(), one_session(), open_limiter()).with_verification(verification(Ok(())));
 
-        register.execute(account(), None, None).await.unwrap();
+        register.execute(account(), None, None, None).await.unwrap();
     }
 
     #[tokio::test]
@@ -206,7 +207,7 @@ mod tests {
         let failing = verification(Err(RepoError::Unavailable("connection refused".into())));
         let register = register_with(creating(), one_session(), open_limiter()).with_verification(failing);
 
-        let registered = register.execute(account(), None, None).await.unwrap();
+        let registered = register.execute(account(), None, None, None).await.unwrap();
 
         assert_eq!(registered.user.id(), UserId(9));
     }
@@ -214,12 +215,12 @@ mod tests {
     #[tokio::test]
     async fn a_taken_username_opens_no_session() {
         let mut users = MockAccountRepository::new();
-        users.expect_create().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
+        users.expect_create().returning(|_, _| Err(RepoError::Duplicate { field: "username".into() }));
         let sessions = MockSessionRepository::new(); // a create call would panic
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register = register_with(create, start_session_with(sessions), open_limiter());
 
-        let result = register.execute(account(), None, None).await;
+        let result = register.execute(account(), None, None, None).await;
 
         assert!(matches!(result, Err(AppError::Duplicate { field }) if field == "username"));
     }
@@ -227,12 +228,12 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_database_is_unavailable() {
         let mut users = MockAccountRepository::new();
-        users.expect_create().returning(|_| Err(RepoError::Unavailable("connection refused".into())));
+        users.expect_create().returning(|_, _| Err(RepoError::Unavailable("connection refused".into())));
         let create = CreateAccount::new(Arc::new(users), Arc::new(hasher()), fixed_clock());
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), open_limiter());
 
-        assert!(matches!(register.execute(account(), None, None).await, Err(AppError::Unavailable(_))));
+        assert!(matches!(register.execute(account(), None, None, None).await, Err(AppError::Unavailable(_))));
     }
 
     fn register_with(
@@ -261,7 +262,7 @@ mod tests {
         let register =
             register_with(create, start_session_with(MockSessionRepository::new()), Arc::new(limiter));
 
-        let result = register.execute(account(), Some("192.0.2.4"), None).await;
+        let result = register.execute(account(), Some("192.0.2.4"), None, None).await;
 
         assert!(matches!(result, Err(AppError::TooManyAttempts { retry_after: 360 })), "{result:?}");
     }

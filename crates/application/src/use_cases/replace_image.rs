@@ -146,7 +146,7 @@ impl ReplaceImage {
                 requires_another_manager: false,
             }))
         };
-        let failure = match self.writer.edit(&UserRef::Id(user), Box::new(decide)).await {
+        let failure = match self.writer.edit(&UserRef::Id(user), Box::new(decide), &caller.origin()).await {
             Ok(Edited::Stored { before, after }) => {
                 if let Some(previous) = before.image(kind) {
                     self.remove_files(previous.keys(), image.as_ref()).await;
@@ -221,7 +221,7 @@ mod tests {
 
     fn caller(id: i64) -> Caller {
         let role = Role::new(1, "user", Default::default());
-        Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()) }
+        Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()), request_id: None }
     }
 
     fn old_avatar() -> ProfileImage {
@@ -293,7 +293,7 @@ mod tests {
         let written = Arc::new(Mutex::new(Vec::new()));
         users
             .expect_edit()
-            .withf(|who, _| *who == UserRef::Id(UserId(1)))
+            .withf(|who, _, _| *who == UserRef::Id(UserId(1)))
             .times(1)
             .in_sequence(&mut seq)
             .returning(edit_on(alice_with_old_avatar(), written.clone()));
@@ -351,7 +351,7 @@ mod tests {
             .expect_edit()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _| Err(RepoError::Unavailable("gone".into())));
+            .returning(|_, _, _| Err(RepoError::Unavailable("gone".into())));
         media.expect_delete().withf(|key| key.starts_with("new-")).times(2).returning(|_| Ok(()));
         let use_case = replace_image(users, media, processor());
 

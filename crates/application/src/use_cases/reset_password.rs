@@ -7,7 +7,7 @@ use profile_domain::account::Password;
 use profile_domain::user::UserRef;
 
 use crate::AppError;
-use crate::model::TokenPurpose;
+use crate::model::{ChangeOrigin, TokenPurpose};
 use crate::ports::{AccountTokenRepository, Clock, PasswordHasher, ProfileReader, RepoError, TokenIssuer};
 
 /// Redeems a password-reset token.
@@ -40,7 +40,12 @@ impl ResetPassword {
     /// (nothing changes); [`AppError::Validation`] naming `new_password`
     /// when it breaks the sign-up rules (the token stays usable).
     #[tracing::instrument(name = "reset_password", skip_all)]
-    pub async fn execute(&self, token: &str, new_password: &str) -> Result<(), AppError> {
+    pub async fn execute(
+        &self,
+        token: &str,
+        new_password: &str,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
         let now = self.clock.now();
         let digest = self.issuer.digest(token);
         let Some(found) = self.tokens.find_usable(&digest, TokenPurpose::PasswordReset, now).await? else {
@@ -51,7 +56,7 @@ impl ResetPassword {
         let password = Password::new(new_password, profile.username().as_str(), profile.email().as_str())
             .map_err(|e| e.renamed("new_password"))?;
         let hash = self.hasher.hash(password.expose()).await?;
-        match self.tokens.reset_password(&found, &hash, now).await {
+        match self.tokens.reset_password(&found, &hash, now, &ChangeOrigin::owner(request_id)).await {
             Err(RepoError::NotFound) => Err(AppError::InvalidToken),
             result => Ok(result?),
         }
@@ -102,13 +107,13 @@ mod tests {
         let mut tokens = tokens(true);
         tokens
             .expect_reset_password()
-            .withf(|token, hash, now| token.id == 3 && hash == "$argon2id$new" && *now == noon())
+            .withf(|token, hash, now, _| token.id == 3 && hash == "$argon2id$new" && *now == noon())
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let reset =
             ResetPassword::new(alice_reader(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
 
-        reset.execute("pfd_link", "violet tractor 42").await.unwrap();
+        reset.execute("pfd_link", "violet tractor 42", None).await.unwrap();
     }
 
     #[tokio::test]
@@ -122,7 +127,7 @@ mod tests {
             fixed_clock(),
         );
 
-        let result = reset.execute("pfd_link", "violet tractor 42").await;
+        let result = reset.execute("pfd_link", "violet tractor 42", None).await;
 
         assert!(matches!(result, Err(AppError::InvalidToken)), "{result:?}");
     }
@@ -130,11 +135,11 @@ mod tests {
     #[tokio::test]
     async fn a_token_used_up_meanwhile_is_invalid() {
         let mut tokens = tokens(true);
-        tokens.expect_reset_password().returning(|_, _, _| Err(RepoError::NotFound));
+        tokens.expect_reset_password().returning(|_, _, _, _| Err(RepoError::NotFound));
         let reset =
             ResetPassword::new(alice_reader(), Arc::new(tokens), fixed_tokens(), hasher(), fixed_clock());
 
-        let result = reset.execute("pfd_link", "violet tractor 42").await;
+        let result = reset.execute("pfd_link", "violet tractor 42", None).await;
 
         assert!(matches!(result, Err(AppError::InvalidToken)), "{result:?}");
     }
@@ -149,7 +154,8 @@ mod tests {
             fixed_clock(),
         );
 
-        let Err(AppError::Validation(errors)) = reset.execute("pfd_link", "alice@example.com").await else {
+        let Err(AppError::Validation(errors)) = reset.execute("pfd_link", "alice@example.com", None).await
+        else {
             panic!("expected a validation error");
         };
         assert_eq!(errors.errors()[0].field, "new_password");

@@ -47,7 +47,7 @@ impl SuspendAccount {
             return Err(AppError::SelfSuspension);
         }
         let suspension = Suspension { reason, suspended_at: self.clock.now(), suspended_by: caller.user_id };
-        Ok(self.directory.suspend(user, &suspension).await?)
+        Ok(self.directory.suspend(user, &suspension, &caller.origin()).await?)
     }
 
     /// The suspension of `who`.
@@ -71,7 +71,7 @@ impl SuspendAccount {
     #[tracing::instrument(level = "debug", name = "lift_suspension", skip_all, fields(caller = caller.user_id.0, target = %who))]
     pub async fn lift(&self, caller: &Caller, who: &UserRef) -> Result<(), AppError> {
         let user = self.target(caller, who).await?;
-        self.directory.lift(user).await?;
+        self.directory.lift(user, self.clock.now(), &caller.origin()).await?;
         Ok(())
     }
 
@@ -106,6 +106,7 @@ mod tests {
             user_id: UserId(1),
             role: Role::new(2, "admin", [Privilege::ManageUsers].into_iter().collect()),
             token_digest: TokenDigest("t".into()),
+            request_id: None,
         }
     }
 
@@ -142,14 +143,14 @@ mod tests {
         let mut directory = MockUserDirectory::new();
         directory
             .expect_suspend()
-            .withf(|user, s| {
+            .withf(|user, s, _| {
                 *user == UserId(2)
                     && s.suspended_by == UserId(1)
                     && s.suspended_at == noon()
                     && s.reason.as_str() == "spam"
             })
             .times(1)
-            .returning(|_, s| Ok((s.clone(), true)));
+            .returning(|_, s, _| Ok((s.clone(), true)));
 
         let (suspension, created) =
             suspend(directory).execute(&admin(), &UserRef::Id(UserId(2)), reason()).await.unwrap();

@@ -7,7 +7,9 @@ use profile_domain::account::{Email, Username};
 use profile_domain::profile::Profile;
 use profile_domain::user::{Role, UserId, UserRef};
 
-use crate::model::{Caller, Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest};
+use crate::model::{
+    Caller, ChangeOrigin, Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest,
+};
 use crate::ports::Editor;
 use crate::ports::RepoError;
 use crate::ports::clock::MockClock;
@@ -57,8 +59,8 @@ pub(crate) fn start_session_with(sessions: MockSessionRepository) -> StartSessio
 pub(crate) fn edit_on(
     stored: StoredProfile,
     written: Arc<Mutex<Vec<ProfileWrite>>>,
-) -> impl Fn(&UserRef, Editor) -> Result<Edited, RepoError> + Send + 'static {
-    move |_, mut editor| {
+) -> impl Fn(&UserRef, Editor, &ChangeOrigin) -> Result<Edited, RepoError> + Send + 'static {
+    move |_, mut editor, _| {
         Ok(match editor.edit(&stored) {
             Ok(Edit::Keep) => Edited::Kept(stored.clone()),
             Ok(Edit::Store(write)) => {
@@ -83,6 +85,7 @@ pub(crate) fn alice_caller() -> Caller {
         user_id: UserId(5),
         role: Role::new(1, "user", Default::default()),
         token_digest: TokenDigest("current".into()),
+        request_id: None,
     }
 }
 

@@ -207,7 +207,7 @@ impl UpdateProfile {
                 requires_another_manager,
             }))
         };
-        match self.writer.edit(&who, Box::new(decide)).await? {
+        match self.writer.edit(&who, Box::new(decide), &caller.origin()).await? {
             Edited::Stored { before, after } => {
                 if !rename_keys.is_empty()
                     && before.profile.username().canonical() != after.profile.username().canonical()
@@ -317,7 +317,7 @@ mod tests {
     }
 
     fn caller(id: i64) -> Caller {
-        Caller { user_id: UserId(id), role: role(), token_digest: TokenDigest("t".into()) }
+        Caller { user_id: UserId(id), role: role(), token_digest: TokenDigest("t".into()), request_id: None }
     }
 
     fn alice(version: i64) -> Profile {

@@ -15,7 +15,7 @@ use crate::use_cases::test_support::{edit_on, fixed_clock, noon, open_limiter};
 
 fn caller(id: i64, privileges: &[Privilege]) -> Caller {
     let role = Role::new(1, "user", privileges.iter().copied().collect());
-    Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()) }
+    Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()), request_id: None }
 }
 
 fn avatar(alt: Option<&str>) -> ProfileImage {

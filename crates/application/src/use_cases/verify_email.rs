@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::AppError;
-use crate::model::TokenPurpose;
+use crate::model::{ChangeOrigin, TokenPurpose};
 use crate::ports::{AccountTokenRepository, Clock, RepoError, TokenIssuer};
 
 /// Redeems a mailed link: a verification of the current address, or the
@@ -36,15 +36,16 @@ impl VerifyEmail {
     /// changes); [`AppError::Duplicate`] (`email`) when the new address of a
     /// change was taken since it was asked for (the token stays usable).
     #[tracing::instrument(name = "verify_email", skip_all)]
-    pub async fn execute(&self, token: &str) -> Result<(), AppError> {
+    pub async fn execute(&self, token: &str, request_id: Option<String>) -> Result<(), AppError> {
+        let origin = ChangeOrigin::owner(request_id);
         let now = self.clock.now();
         let digest = self.issuer.digest(token);
         let result = if let Some(found) =
             self.tokens.find_usable(&digest, TokenPurpose::EmailVerification, now).await?
         {
-            self.tokens.verify_email(&found, now).await
+            self.tokens.verify_email(&found, now, &origin).await
         } else if let Some(found) = self.tokens.find_usable(&digest, TokenPurpose::EmailChange, now).await? {
-            self.tokens.change_email(&found, now).await
+            self.tokens.change_email(&found, now, &origin).await
         } else {
             return Err(AppError::InvalidToken);
         };
@@ -88,11 +89,11 @@ mod tests {
         });
         tokens
             .expect_verify_email()
-            .withf(|t, now| t.id == 3 && *now == noon())
+            .withf(|t, now, _| t.id == 3 && *now == noon())
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _| Ok(()));
 
-        verifier(tokens).execute("pfd_link").await.unwrap();
+        verifier(tokens).execute("pfd_link", None).await.unwrap();
     }
 
     #[tokio::test]
@@ -104,11 +105,11 @@ mod tests {
         });
         tokens
             .expect_change_email()
-            .withf(|t, _| t.payload.as_deref() == Some("new@example.com"))
+            .withf(|t, _, _| t.payload.as_deref() == Some("new@example.com"))
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _| Ok(()));
 
-        verifier(tokens).execute("pfd_link").await.unwrap();
+        verifier(tokens).execute("pfd_link", None).await.unwrap();
     }
 
     #[tokio::test]
@@ -116,7 +117,7 @@ mod tests {
         let mut tokens = MockAccountTokenRepository::new();
         tokens.expect_find_usable().returning(|_, _, _| Ok(None));
 
-        let result = verifier(tokens).execute("pfd_link").await;
+        let result = verifier(tokens).execute("pfd_link", None).await;
 
         assert!(matches!(result, Err(AppError::InvalidToken)), "{result:?}");
     }
@@ -125,16 +126,16 @@ mod tests {
     async fn a_token_used_up_meanwhile_is_invalid_and_a_taken_address_is_a_duplicate() {
         let mut tokens = MockAccountTokenRepository::new();
         tokens.expect_find_usable().returning(|_, purpose, _| Ok(Some(stored(purpose, "new@example.com"))));
-        tokens.expect_verify_email().returning(|_, _| Err(RepoError::NotFound));
-        let result = verifier(tokens).execute("pfd_link").await;
+        tokens.expect_verify_email().returning(|_, _, _| Err(RepoError::NotFound));
+        let result = verifier(tokens).execute("pfd_link", None).await;
         assert!(matches!(result, Err(AppError::InvalidToken)), "{result:?}");
 
         let mut tokens = MockAccountTokenRepository::new();
         tokens.expect_find_usable().returning(|_, purpose, _| {
             Ok((purpose == TokenPurpose::EmailChange).then(|| stored(purpose, "new@example.com")))
         });
-        tokens.expect_change_email().returning(|_, _| Err(RepoError::Duplicate { field: "email".into() }));
-        let result = verifier(tokens).execute("pfd_link").await;
+        tokens.expect_change_email().returning(|_, _, _| Err(RepoError::Duplicate { field: "email".into() }));
+        let result = verifier(tokens).execute("pfd_link", None).await;
         assert!(matches!(&result, Err(AppError::Duplicate { field }) if field == "email"), "{result:?}");
     }
 }

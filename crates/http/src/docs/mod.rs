@@ -27,6 +27,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::dialects::creators_hub::CreatorsHubProfileInput;
 use crate::dto::account::{ChangePasswordRequest, DeleteAccountRequest, RegisterRequest, Registered};
+use crate::dto::audit::{AuditActor, AuditFieldChange, AuditPageResponse, AuditRecordResponse};
 use crate::dto::directory::{DirectoryItem, DirectoryPageResponse, SuspensionRequest, SuspensionResponse};
 use crate::dto::email::ChangeEmailRequest;
 use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, ImagesExport};
@@ -50,7 +51,13 @@ use crate::routes;
             per-field rules, avatar and cover images, privacy, roles. Errors are RFC 9457 problem \
             documents (`application/problem+json`) with a machine-readable `code`, and `errors` \
             naming every bad field. The four compatibility dialects (tagged `dialect-…`) answer in their own documents' shapes, \
-            described in docs/dialects.md."
+            described in docs/dialects.md. Every change to an account or profile is audited \
+            (`GET /v1/users/{user}/audit`) and appends a change event, in the change's own \
+            transaction, with a per-account `sequence`: `user.created`, `profile.updated` \
+            (`changed_fields`, `version`, and the new `values` of the changed public fields), \
+            `avatar.updated`, `cover.updated`, `user.role_changed`, `user.suspended`, \
+            `user.unsuspended`, `user.password_changed`, `user.email_changed`, \
+            `user.email_verified`, `user.deleted`; private fields are named, never valued."
     ),
     paths(
         routes::accounts::register,
@@ -77,6 +84,7 @@ use crate::routes;
         routes::directory::suspend,
         routes::directory::get_suspension,
         routes::directory::lift_suspension,
+        routes::audit::read_audit,
         routes::images::upload,
         routes::images::redirect,
         routes::images::remove,
@@ -90,7 +98,7 @@ use crate::routes;
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
         SessionListItem, DeleteAccountRequest, DirectoryPageResponse, DirectoryItem, SuspensionResponse,
-        SuspensionRequest,
+        SuspensionRequest, AuditPageResponse, AuditRecordResponse, AuditActor, AuditFieldChange,
         AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),

@@ -77,6 +77,21 @@ struct CursorRecord {
     i: i64,
 }
 
+/// A `limit` parameter of a paginated list: 1 to [`MAX_LIMIT`], absent
+/// [`DEFAULT_LIMIT`]; anything else is an `out_of_range` error in `errors`.
+pub(crate) fn page_limit(raw: Option<&str>, errors: &mut ValidationErrors) -> u16 {
+    match raw.map(str::parse::<u16>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => limit,
+        Some(_) => {
+            errors.push(
+                FieldError::new("limit", FieldCode::OutOfRange).with_message("An integer from 1 to 100."),
+            );
+            DEFAULT_LIMIT
+        }
+    }
+}
+
 fn invalid(field: &'static str, message: &str) -> FieldError {
     FieldError::new(field, FieldCode::InvalidFormat).with_message(message.to_owned())
 }
@@ -158,16 +173,7 @@ impl DirectoryParams {
                 DirectorySort::default()
             }
         };
-        let limit = match self.limit.as_deref().map(str::parse::<u16>) {
-            None => DEFAULT_LIMIT,
-            Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => limit,
-            Some(_) => {
-                errors.push(
-                    FieldError::new("limit", FieldCode::OutOfRange).with_message("An integer from 1 to 100."),
-                );
-                DEFAULT_LIMIT
-            }
-        };
+        let limit = page_limit(self.limit.as_deref(), &mut errors);
         let filters = format!(
             "q={:?};role={:?};verified={:?};after={:?};before={:?};suspended={:?}",
             q.as_deref().map(str::to_lowercase),

@@ -1,6 +1,7 @@
 //! Request and response bodies of the native API.
 
 pub mod account;
+pub mod audit;
 pub mod directory;
 pub mod email;
 pub mod export;

@@ -11,6 +11,7 @@ use crate::extract::{client, user_agent};
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge, TooMany};
 use crate::problem::ApiError;
+use crate::request_id::request_id;
 use crate::routes::sessions::no_store;
 use crate::routes::users::location;
 use crate::state::{HttpSettings, UseCases};
@@ -44,7 +45,8 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let account = NewAccount::try_from(body.into_inner())?;
     let client = client(&req);
-    let registered = app.register_account.execute(account, client.as_deref(), user_agent(&req)).await?;
+    let registered =
+        app.register_account.execute(account, client.as_deref(), user_agent(&req), request_id(&req)).await?;
     let location = location(registered.user.id().0);
     let session = SessionResponse::from(registered.session);
     // A new profile's description is empty: nothing to resolve.

@@ -15,7 +15,8 @@ use crate::openapi::{
 };
 use crate::present::media_urls;
 use crate::problem::ApiError;
-use crate::state::{HttpSettings, UseCases};
+use crate::routes::next_page_link;
+use crate::state::UseCases;
 
 /// List users.
 ///
@@ -43,26 +44,9 @@ pub async fn list_users(
     let mut response = HttpResponse::Ok();
     response.insert_header((CACHE_CONTROL, "private, no-cache")).insert_header((VARY, CREDENTIAL_HEADERS));
     if let Some(cursor) = &next_cursor {
-        response.insert_header((LINK, format!("<{}>; rel=\"next\"", next_link(&req, cursor))));
+        response.insert_header((LINK, format!("<{}>; rel=\"next\"", next_page_link(&req, cursor))));
     }
     Ok(response.json(DirectoryPageResponse { items, next_cursor }))
-}
-
-/// The address of the next page: this request's query with `cursor`
-/// replaced, under `server.public_base_url`.
-fn next_link(req: &HttpRequest, cursor: &str) -> String {
-    let base = match req.app_data::<web::Data<HttpSettings>>() {
-        Some(settings) => settings.public_base_url.clone(),
-        None => HttpSettings::default().public_base_url,
-    };
-    let mut pairs: Vec<&str> = req
-        .query_string()
-        .split('&')
-        .filter(|pair| !pair.is_empty() && *pair != "cursor" && !pair.starts_with("cursor="))
-        .collect();
-    let cursor = format!("cursor={cursor}");
-    pairs.push(&cursor);
-    format!("{}/v1/users?{}", base.trim_end_matches('/'), pairs.join("&"))
 }
 
 /// Suspend an account.

@@ -9,6 +9,7 @@ use profile_application::AppError;
 use crate::middleware::AskedAsHead;
 use crate::openapi::Problem;
 use crate::problem::ApiError;
+use crate::request_id::request_id;
 use crate::state::UseCases;
 
 /// Verify an email address with a mailed token.
@@ -26,9 +27,10 @@ use crate::state::UseCases;
             body = Problem, content_type = "application/problem+json")))]
 pub async fn verify_email(
     token: web::Path<String>,
+    req: HttpRequest,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
-    app.verify_email.execute(&token).await?;
+    app.verify_email.execute(&token, request_id(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -58,7 +60,7 @@ pub async fn verification_page(
             "Open this link to verify your address.",
         ));
     }
-    let (status, title, text) = match app.verify_email.execute(&token).await {
+    let (status, title, text) = match app.verify_email.execute(&token, request_id(&req)).await {
         Ok(()) => (
             StatusCode::OK,
             "Email address verified",

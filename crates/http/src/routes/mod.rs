@@ -1,6 +1,7 @@
 //! Routes of the native API, one file per resource.
 
 pub mod accounts;
+pub mod audit;
 pub mod directory;
 pub mod email_verifications;
 pub mod export;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             allowing("/v1/users/me/sessions/{id}", "DELETE").route(web::delete().to(sessions::end_session)),
         )
         .service(allowing("/v1/users", "GET, HEAD").route(web::get().to(directory::list_users)))
+        .service(allowing("/v1/users/{user}/audit", "GET, HEAD").route(web::get().to(audit::read_audit)))
         .service(
             allowing("/v1/users/{user}/suspension", "GET, HEAD, POST, DELETE")
                 .route(web::get().to(directory::get_suspension))
@@ -85,4 +87,21 @@ fn image_resource(kind: ImageKind) -> actix_web::Resource {
             images::upload(kind, caller, path, payload, req, app, settings)
         }))
         .route(web::delete().to(move |caller, path, req, app| images::remove(kind, caller, path, req, app)))
+}
+
+/// The address of the next page of a cursor-paginated list: this request's
+/// path and query with `cursor` replaced, under `server.public_base_url`.
+pub(crate) fn next_page_link(req: &actix_web::HttpRequest, cursor: &str) -> String {
+    let base = match req.app_data::<web::Data<crate::state::HttpSettings>>() {
+        Some(settings) => settings.public_base_url.clone(),
+        None => crate::state::HttpSettings::default().public_base_url,
+    };
+    let mut pairs: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "cursor" && !pair.starts_with("cursor="))
+        .collect();
+    let cursor = format!("cursor={cursor}");
+    pairs.push(&cursor);
+    format!("{}{}?{}", base.trim_end_matches('/'), req.path(), pairs.join("&"))
 }

@@ -9,6 +9,7 @@ use crate::extract::client;
 use crate::json::JsonObject;
 use crate::openapi::{Invalid, Malformed, NotJson, Problem, TooLarge};
 use crate::problem::ApiError;
+use crate::request_id::request_id;
 use crate::state::UseCases;
 
 /// Ask for a password reset.
@@ -45,11 +46,12 @@ pub async fn request_password_reset(
             content_type = "application/problem+json")))]
 pub async fn reset_password(
     token: web::Path<String>,
+    req: HttpRequest,
     body: JsonObject<NewPasswordRequest>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().into_password()?;
-    app.reset_password.execute(&token, &password).await?;
+    app.reset_password.execute(&token, &password, request_id(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,12 +4,13 @@
 //! the commit.
 
 use chrono::{DateTime, Utc};
-use profile_application::model::{DeletedAccount, ProfileImage};
+use profile_application::model::{ChangeOrigin, DeletedAccount, ProfileImage};
 use profile_application::ports::RepoError;
 use profile_domain::user::{Privilege, UserId};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
 use super::Database;
+use super::audit_log::{Change, record_change};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -25,6 +26,7 @@ pub(super) async fn delete_account(
     user: UserId,
     available_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    origin: &ChangeOrigin,
 ) -> Result<DeletedAccount, RepoError> {
     // FOR UPDATE on PostgreSQL: a concurrent edit of this profile waits, then finds it gone.
     let row = users::Entity::find_by_id(user.0)
@@ -46,6 +48,9 @@ pub(super) async fn delete_account(
         available_at: Set(available_at),
     };
     keep_retired(tx, row).await?;
+    // Before the row goes: the event takes the account's sequence from it.
+    let change = Change { user_id: user.0, action: "user.deleted", fields: Vec::new(), version: None };
+    record_change(tx, origin, change, now).await?;
     // The foreign key would cascade; deleted explicitly so the intent reads here.
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user.0))

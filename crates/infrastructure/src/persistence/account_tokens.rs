@@ -3,18 +3,23 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use profile_application::model::{AccountToken, MailMessage, NewAccountToken, TokenDigest, TokenPurpose};
+use profile_application::model::{
+    AccountToken, ChangeOrigin, MailMessage, NewAccountToken, TokenDigest, TokenPurpose,
+};
 use profile_application::ports::{AccountTokenRepository, RepoError};
+use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::Database;
+use super::audit_log::{Change, record_change};
 use super::entities::{account_tokens, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
 use super::mail_outbox::insert_mail;
 use super::session_cache::user_message;
+use super::user_repository::password_changed;
 
 /// [`AccountTokenRepository`] on SeaORM.
 #[derive(Debug, Clone)]
@@ -91,11 +96,15 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
         token: &AccountToken,
         hash: &str,
         now: DateTime<Utc>,
+        origin: &ChangeOrigin,
     ) -> Result<(), RepoError> {
-        let (id, user, hash) = (token.id, token.user_id, hash.to_owned());
+        let (id, user, hash, origin) = (token.id, token.user_id, hash.to_owned(), origin.clone());
         self.db
             .write(Box::new(move |tx| {
-                Box::pin(async move { reset_password(tx, id, user, &hash, now).await })
+                Box::pin(async move {
+                    reset_password(tx, id, user, &hash, now).await?;
+                    password_changed(tx, user, &origin, now).await
+                })
             }))
             .await?;
         self.db.sessions().invalidate_user(user);
@@ -103,8 +112,13 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
     }
 
     #[tracing::instrument(level = "debug", name = "account_tokens.verify_email", skip_all, fields(user_id = %token.user_id))]
-    async fn verify_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError> {
-        let (id, user) = (token.id, token.user_id);
+    async fn verify_email(
+        &self,
+        token: &AccountToken,
+        now: DateTime<Utc>,
+        origin: &ChangeOrigin,
+    ) -> Result<(), RepoError> {
+        let (id, user, origin) = (token.id, token.user_id, origin.clone());
         let address = token.payload.clone().unwrap_or_default().to_lowercase();
         self.db
             .write(Box::new(move |tx| {
@@ -122,15 +136,27 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
                     if updated.rows_affected == 0 {
                         return Err(RepoError::NotFound);
                     }
-                    Ok(())
+                    let verified = FieldChange::public("email_verified", false.into(), true.into());
+                    let change = Change {
+                        user_id: user.0,
+                        action: "user.email_verified",
+                        fields: vec![verified],
+                        version: None,
+                    };
+                    record_change(tx, &origin, change, now).await
                 })
             }))
             .await
     }
 
     #[tracing::instrument(level = "debug", name = "account_tokens.change_email", skip_all, fields(user_id = %token.user_id))]
-    async fn change_email(&self, token: &AccountToken, now: DateTime<Utc>) -> Result<(), RepoError> {
-        let (id, user) = (token.id, token.user_id);
+    async fn change_email(
+        &self,
+        token: &AccountToken,
+        now: DateTime<Utc>,
+        origin: &ChangeOrigin,
+    ) -> Result<(), RepoError> {
+        let (id, user, origin) = (token.id, token.user_id, origin.clone());
         let address = token.payload.clone().ok_or(RepoError::NotFound)?;
         self.db
             .write(Box::new(move |tx| {
@@ -150,7 +176,10 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
                     if updated.rows_affected == 0 {
                         return Err(RepoError::NotFound);
                     }
-                    Ok(())
+                    let fields = vec![FieldChange::private("email")];
+                    let change =
+                        Change { user_id: user.0, action: "user.email_changed", fields, version: None };
+                    record_change(tx, &origin, change, now).await
                 })
             }))
             .await

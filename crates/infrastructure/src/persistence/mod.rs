@@ -16,6 +16,7 @@
 
 mod account_deletion;
 pub mod account_tokens;
+pub mod audit_log;
 pub mod change_events;
 mod entities;
 mod errors;
@@ -48,6 +49,7 @@ use sea_orm::{
 };
 
 pub use account_tokens::SeaAccountTokenRepository;
+pub use audit_log::SeaAuditLog;
 pub use event_feed::SeaEventFeed;
 pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;

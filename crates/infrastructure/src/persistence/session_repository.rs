@@ -162,7 +162,7 @@ impl SessionRepository for SeaSessionRepository {
         };
         let role = self.db.guarded(self.db.roles().by_id(self.db.read(), session.role_id)).await?;
         self.record_use(&digest.0, &session, now);
-        Ok(Some(Caller { user_id: session.user_id, role, token_digest: digest.clone() }))
+        Ok(Some(Caller { user_id: session.user_id, role, token_digest: digest.clone(), request_id: None }))
     }
 
     #[tracing::instrument(level = "debug", name = "sessions.revoke", skip_all)]

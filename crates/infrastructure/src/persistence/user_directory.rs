@@ -12,9 +12,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::model::{
-    DirectoryKey, DirectoryQuery, DirectorySort, StoredProfile, SuspendedFilter, Suspension,
+    ChangeOrigin, DirectoryKey, DirectoryQuery, DirectorySort, StoredProfile, SuspendedFilter, Suspension,
 };
 use profile_application::ports::{RepoError, UserDirectory};
+use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -23,6 +24,7 @@ use sea_orm::{
 };
 
 use super::Database;
+use super::audit_log::{Change, record_change};
 use super::entities::{sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -234,6 +236,7 @@ async fn suspend_in(
     tx: &DatabaseTransaction,
     user: UserId,
     suspension: Suspension,
+    origin: &ChangeOrigin,
 ) -> Result<(Suspension, bool), RepoError> {
     if let Some(existing) = current(tx, user).await? {
         return Ok((existing, false));
@@ -248,6 +251,13 @@ async fn suspend_in(
         .map_err(repo_error)?;
     revoke_sessions(tx, user, suspension.suspended_at).await?;
     notify(tx, &user_message(user)).await?;
+    let fields = vec![
+        FieldChange::public("suspended", false.into(), true.into()),
+        // An administrator's note about the account: kept out of the trail and the event.
+        FieldChange::private("suspension_reason"),
+    ];
+    let change = Change { user_id: user.0, action: "user.suspended", fields, version: None };
+    record_change(tx, origin, change, suspension.suspended_at).await?;
     Ok((suspension, true))
 }
 
@@ -268,7 +278,12 @@ async fn revoke_sessions(
     Ok(())
 }
 
-async fn lift_in(tx: &DatabaseTransaction, user: UserId) -> Result<bool, RepoError> {
+async fn lift_in(
+    tx: &DatabaseTransaction,
+    user: UserId,
+    origin: &ChangeOrigin,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
     if current(tx, user).await?.is_none() {
         return Ok(false);
     }
@@ -280,6 +295,12 @@ async fn lift_in(tx: &DatabaseTransaction, user: UserId) -> Result<bool, RepoErr
         .exec(tx)
         .await
         .map_err(repo_error)?;
+    let fields = vec![
+        FieldChange::public("suspended", true.into(), false.into()),
+        FieldChange::private("suspension_reason"),
+    ];
+    let change = Change { user_id: user.0, action: "user.unsuspended", fields, version: None };
+    record_change(tx, origin, change, now).await?;
     Ok(true)
 }
 
@@ -291,18 +312,28 @@ impl UserDirectory for SeaUserDirectory {
     }
 
     #[tracing::instrument(level = "debug", name = "users.suspend", skip_all, fields(user_id = %user))]
-    async fn suspend(&self, user: UserId, suspension: &Suspension) -> Result<(Suspension, bool), RepoError> {
-        let suspension = suspension.clone();
+    async fn suspend(
+        &self,
+        user: UserId,
+        suspension: &Suspension,
+        origin: &ChangeOrigin,
+    ) -> Result<(Suspension, bool), RepoError> {
+        let (suspension, origin) = (suspension.clone(), origin.clone());
         let result = self
             .db
-            .write(Box::new(move |tx| Box::pin(async move { suspend_in(tx, user, suspension).await })))
+            .write(Box::new(move |tx| {
+                Box::pin(async move { suspend_in(tx, user, suspension, &origin).await })
+            }))
             .await?;
         self.db.sessions().invalidate_user(user);
         Ok(result)
     }
 
     #[tracing::instrument(level = "debug", name = "users.lift_suspension", skip_all, fields(user_id = %user))]
-    async fn lift(&self, user: UserId) -> Result<bool, RepoError> {
-        self.db.write(Box::new(move |tx| Box::pin(async move { lift_in(tx, user).await }))).await
+    async fn lift(&self, user: UserId, now: DateTime<Utc>, origin: &ChangeOrigin) -> Result<bool, RepoError> {
+        let origin = origin.clone();
+        self.db
+            .write(Box::new(move |tx| Box::pin(async move { lift_in(tx, user, &origin, now).await })))
+            .await
     }
 }

@@ -6,21 +6,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::Chain;
 use profile_application::model::{
-    Credentials, DeletedAccount, Edit, Edited, NewUser, ProfileWrite, StoredProfile, TokenDigest,
-    UsernameRetirement,
+    ChangeOrigin, Credentials, DeletedAccount, Edit, Edited, NewUser, ProfileWrite, StoredProfile,
+    TokenDigest, UsernameRetirement, edit_event_type,
 };
 use profile_application::ports::{AccountRepository, Editor, ProfileReader, ProfileWriter, RepoError};
-use profile_domain::profile::{Profile, Version};
+use profile_domain::profile::{FieldChange, Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
+use serde_json::Value;
 
 use super::Database;
 use super::account_deletion::delete_account;
-use super::change_events::append_event;
+use super::audit_log::{Change, record_change};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -41,7 +42,7 @@ impl SeaUserRepository {
         Self { db }
     }
 
-    async fn create_account(&self, user: NewUser) -> Result<Profile, RepoError> {
+    async fn create_account(&self, user: NewUser, origin: ChangeOrigin) -> Result<Profile, RepoError> {
         let role = self
             .db
             .guarded(self.db.roles().by_name(self.db.read(), &user.role))
@@ -69,10 +70,19 @@ impl SeaUserRepository {
                     let id = users::Entity::insert(row).exec(tx).await.map_err(repo_error)?.last_insert_id;
                     // A failure from here on rolls the insert back.
                     ensure_not_retired(tx, &user.username.canonical(), Some(id), user.created_at).await?;
-                    let mut event = serde_json::Map::new();
-                    event.insert("username".to_owned(), user.username.as_str().into());
-                    event.insert("version".to_owned(), Version::INITIAL.0.into());
-                    append_event(tx, id, "user.created", event, user.created_at).await?;
+                    let fields = vec![
+                        FieldChange::public("username", Value::Null, user.username.as_str().into()),
+                        FieldChange::private("email"),
+                        FieldChange::public("name", Value::Null, user.name.as_str().into()),
+                        FieldChange::private("password"),
+                    ];
+                    let change = Change {
+                        user_id: id,
+                        action: "user.created",
+                        fields,
+                        version: Some(Version::INITIAL.0),
+                    };
+                    record_change(tx, &origin, change, user.created_at).await?;
                     users::Entity::find_by_id(id)
                         .into_partial_model::<users::ProfileColumns>()
                         .one(tx)
@@ -128,6 +138,7 @@ async fn edit_in(
     tx: &DatabaseTransaction,
     who: &UserRef,
     mut editor: Editor,
+    origin: &ChangeOrigin,
 ) -> Result<EditStep, RepoError> {
     let filter = match who {
         UserRef::Id(id) => users::Column::Id.eq(id.0),
@@ -157,15 +168,7 @@ async fn edit_in(
         .set(write_columns(&write))
         .filter(users::Column::Id.eq(id.0))
         .filter(users::Column::Version.eq(before.profile.version().0));
-    if write.retirement.is_none() && !role_changed {
-        // One statement: a failure changes nothing (`Database::write_one`).
-        let updated = update.exec(tx).await.map_err(repo_error)?;
-        if updated.rows_affected == 0 {
-            return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
-        }
-        return Ok(EditStep::Stored { before, write, role_changed });
-    }
-    // Several statements: all or nothing.
+    // Several statements (the row, the audit record, the event): all or nothing.
     let savepoint = tx.begin().await.map_err(repo_error)?;
     if write.requires_another_manager {
         ensure_another_manager(&savepoint, id).await?;
@@ -180,6 +183,10 @@ async fn edit_in(
     if role_changed {
         notify(&savepoint, &user_message(id)).await?;
     }
+    let fields = write.changes_from(&before);
+    let action = edit_event_type(&fields);
+    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
+    record_change(&savepoint, origin, change, write.profile.updated_at()).await?;
     savepoint.commit().await.map_err(repo_error)?;
     Ok(EditStep::Stored { before, write, role_changed })
 }
@@ -314,11 +321,13 @@ impl ProfileReader for SeaUserRepository {
 #[async_trait]
 impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
-    async fn edit(&self, who: &UserRef, editor: Editor) -> Result<Edited, RepoError> {
-        let (db, who) = (self.db.clone(), who.clone());
+    async fn edit(&self, who: &UserRef, editor: Editor, origin: &ChangeOrigin) -> Result<Edited, RepoError> {
+        let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
         let step = self
             .db
-            .write_one(Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor).await })))
+            .write_one(Box::new(move |tx| {
+                Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })
+            }))
             .await?;
         let (before, write, role_changed) = match step {
             EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
@@ -352,8 +361,8 @@ impl ProfileWriter for SeaUserRepository {
 #[async_trait]
 impl AccountRepository for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.create", skip_all, fields(username = %user.username))]
-    async fn create(&self, user: &NewUser) -> Result<Profile, RepoError> {
-        self.create_account(user.clone()).await
+    async fn create(&self, user: &NewUser, origin: &ChangeOrigin) -> Result<Profile, RepoError> {
+        self.create_account(user.clone(), origin.clone()).await
     }
 
     #[tracing::instrument(level = "debug", name = "users.find_credentials", skip_all)]
@@ -405,11 +414,17 @@ impl AccountRepository for SeaUserRepository {
         user: UserId,
         hash: &str,
         keep: &TokenDigest,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
+        origin: &ChangeOrigin,
     ) -> Result<(), RepoError> {
-        let (hash, keep) = (hash.to_owned(), keep.clone());
+        let (hash, keep, origin) = (hash.to_owned(), keep.clone(), origin.clone());
         self.db
-            .write(Box::new(move |tx| Box::pin(async move { change_password(tx, user, &hash, &keep).await })))
+            .write(Box::new(move |tx| {
+                Box::pin(async move {
+                    change_password(tx, user, &hash, &keep).await?;
+                    password_changed(tx, user, &origin, now).await
+                })
+            }))
             .await?;
         self.db.sessions().invalidate_user(user);
         Ok(())
@@ -421,12 +436,15 @@ impl AccountRepository for SeaUserRepository {
         user: UserId,
         username_available_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        origin: &ChangeOrigin,
     ) -> Result<DeletedAccount, RepoError> {
-        let db = self.db.clone();
+        let (db, origin) = (self.db.clone(), origin.clone());
         let deleted = self
             .db
             .write(Box::new(move |tx| {
-                Box::pin(async move { delete_account(&db, tx, user, username_available_at, now).await })
+                Box::pin(
+                    async move { delete_account(&db, tx, user, username_available_at, now, &origin).await },
+                )
             }))
             .await?;
         self.db.sessions().invalidate_user(user);
@@ -458,6 +476,18 @@ async fn change_password(
         .await
         .map_err(repo_error)?;
     notify(tx, &user_message(user)).await
+}
+
+/// Records the change of `user`'s password (a secret: no values) on `tx`.
+pub(super) async fn password_changed(
+    tx: &DatabaseTransaction,
+    user: UserId,
+    origin: &ChangeOrigin,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let fields = vec![FieldChange::private("password")];
+    let change = Change { user_id: user.0, action: "user.password_changed", fields, version: None };
+    record_change(tx, origin, change, now).await
 }
 
 /// Fills `mentions` for rows written before the column existed; called once

@@ -1,6 +1,7 @@
 //! SeaORM models of the tables `migrations` defines. Private to this crate.
 
 pub mod account_tokens;
+pub mod audit_records;
 pub mod change_events;
 pub mod event_consumers;
 pub mod mail_outbox;
