@@ -8,8 +8,9 @@ use profile_application::ports::HealthCheck;
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
     Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount,
-    FetchMedia, FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, RegisterAccount, ReplaceImage,
-    RequestPasswordReset, ResetPassword, SendEmailVerification, SuspendAccount, UpdateProfile, VerifyEmail,
+    FetchMedia, FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, ManageWebhooks,
+    RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification,
+    SuspendAccount, UpdateProfile, VerifyEmail,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -59,6 +60,8 @@ pub struct UseCases {
     pub list_users: ListUsers,
     /// Suspending accounts and lifting suspensions.
     pub suspend_account: SuspendAccount,
+    /// Registering webhooks, their deliveries, redelivery.
+    pub manage_webhooks: ManageWebhooks,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }

@@ -54,6 +54,7 @@ impl Application {
         let http = http_settings(&settings, address)?;
         wiring.set_public_base_url(&http.public_base_url);
         spawn_mail_delivery(&wiring, settings.mail.poll_interval);
+        spawn_webhook_delivery(&wiring, settings.webhooks.poll_interval);
         metrics::handle();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -190,6 +191,43 @@ fn spawn_mail_delivery(wiring: &Wiring, every: std::time::Duration) {
             match deliver.pending().await {
                 Ok(pending) => metrics::record_mail_pending(pending),
                 Err(error) => tracing::debug!(error = %Chain(&error), "could not count the mail outbox"),
+            }
+        }
+    });
+}
+
+/// Fans change events out to the webhooks and sends due deliveries every
+/// `every` (at once again after a round that found work), for as long as
+/// the runtime runs, and keeps the webhook metrics. Every instance does it;
+/// the fan-out holds the consumer's lock and claims never overlap (see
+/// `SeaWebhookStore`).
+fn spawn_webhook_delivery(wiring: &Wiring, every: std::time::Duration) {
+    let deliver = wiring.deliver_webhooks();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            loop {
+                let busy = match deliver.execute().await {
+                    Ok(round) => {
+                        metrics::record_webhooks(round.delivered, round.failed, round.dead, &round.latencies);
+                        round.fanned_out > 0 || round.claimed > 0
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = %Chain(&error), "could not deliver webhooks");
+                        false
+                    }
+                };
+                match deliver.pending().await {
+                    Ok(pending) => metrics::record_webhooks_pending(pending),
+                    Err(error) => {
+                        tracing::debug!(error = %Chain(&error), "could not count webhook deliveries")
+                    }
+                }
+                if !busy {
+                    break;
+                }
             }
         }
     });

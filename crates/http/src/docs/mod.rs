@@ -33,6 +33,10 @@ use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, Im
 use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
+use crate::dto::webhook::{
+    RegisterWebhookRequest, RegisteredWebhook, WebhookDeliveryPage, WebhookDeliveryResponse,
+    WebhookListResponse, WebhookResponse,
+};
 use crate::media::{DescribedImageJson, ImageJson};
 use crate::openapi::{
     AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
@@ -77,6 +81,12 @@ use crate::routes;
         routes::directory::suspend,
         routes::directory::get_suspension,
         routes::directory::lift_suspension,
+        routes::webhooks::register,
+        routes::webhooks::list,
+        routes::webhooks::get,
+        routes::webhooks::delete,
+        routes::webhooks::deliveries,
+        routes::webhooks::redeliver,
         routes::images::upload,
         routes::images::redirect,
         routes::images::remove,
@@ -90,7 +100,8 @@ use crate::routes;
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
         SessionListItem, DeleteAccountRequest, DirectoryPageResponse, DirectoryItem, SuspensionResponse,
-        SuspensionRequest,
+        SuspensionRequest, RegisterWebhookRequest, RegisteredWebhook, WebhookResponse, WebhookListResponse,
+        WebhookDeliveryResponse, WebhookDeliveryPage,
         AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),
@@ -98,6 +109,7 @@ use crate::routes;
         (name = "accounts", description = "Sign-up, sessions and passwords"),
         (name = "profiles", description = "Reading and editing profiles"),
         (name = "images", description = "Avatars and covers"),
+        (name = "webhooks", description = "Change events delivered to registered endpoints (Standard Webhooks)"),
         (name = "operations", description = "Probes (metrics at `/metrics`, Prometheus text format)"),
         (name = "dialect-000 nickname", description = "A user-seq profile service (`/v1/user/profile`)"),
         (name = "dialect-001 creators-hub", description = "A creators' hub (`/api/public/user/{user_id}/info`)"),

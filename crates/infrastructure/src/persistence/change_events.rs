@@ -126,7 +126,6 @@ async fn next_sequence(tx: &DatabaseTransaction, user_id: i64) -> Result<i64, Re
 ///
 /// # Errors
 /// What the database reports.
-#[allow(dead_code, reason = "the webhook and NATS consumers come next")]
 pub(crate) async fn lock_consumer(
     tx: &DatabaseTransaction,
     name: &str,
@@ -150,7 +149,6 @@ pub(crate) async fn lock_consumer(
 ///
 /// # Errors
 /// What the database reports.
-#[allow(dead_code, reason = "the webhook and NATS consumers come next")]
 pub(crate) async fn events_after<C: ConnectionTrait>(
     db: &C,
     position: i64,
@@ -170,7 +168,6 @@ pub(crate) async fn events_after<C: ConnectionTrait>(
 ///
 /// # Errors
 /// What the database reports.
-#[allow(dead_code, reason = "the webhook and NATS consumers come next")]
 pub(crate) async fn advance_consumer(
     tx: &DatabaseTransaction,
     name: &str,
