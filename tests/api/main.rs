@@ -46,3 +46,4 @@ mod profiles_update;
 mod sessions;
 mod suspension;
 mod users;
+mod webhooks;

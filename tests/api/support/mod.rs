@@ -10,3 +10,4 @@ pub mod image_helpers;
 pub mod mail_helpers;
 pub mod pg_cluster;
 pub mod profile_helpers;
+pub mod webhook_helpers;
