@@ -22,6 +22,7 @@ mod m20261208_000001_email_verified;
 mod m20261208_000002_directory;
 mod m20261209_000001_change_events;
 mod m20261209_000002_audit_log;
+mod m20261209_000003_webhooks;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000002_directory::Migration),
             Box::new(m20261209_000001_change_events::Migration),
             Box::new(m20261209_000002_audit_log::Migration),
+            Box::new(m20261209_000003_webhooks::Migration),
         ]
     }
 }

@@ -48,3 +48,4 @@ mod profiles_update;
 mod sessions;
 mod suspension;
 mod users;
+mod webhooks;

@@ -79,6 +79,10 @@ both_databases! {
             ("/v1/users/{user}/avatar", &["get", "post", "delete"]),
             ("/v1/users/{user}/cover", &["get", "post", "delete"]),
             ("/media/{key}", &["get"]),
+            ("/v1/webhooks", &["get", "post"]),
+            ("/v1/webhooks/{webhook}", &["get", "delete"]),
+            ("/v1/webhooks/{webhook}/deliveries", &["get"]),
+            ("/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver", &["post"]),
             ("/healthz", &["get"]),
             ("/readyz", &["get"]),
         ] {

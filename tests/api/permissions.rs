@@ -365,6 +365,15 @@ fn matrix() -> Vec<Row> {
         row(GET, "/healthz", [s(200); 4]).operations(),
         row(GET, "/readyz", [s(200); 4]).operations(),
         row(GET, "/v1/nothing-here", [s(404); 4]),
+        // ------------------------------------------------------------ webhooks (users.manage)
+        row(GET, "/v1/webhooks", [s(401), s(403), s(403), s(200)]),
+        row(POST, "/v1/webhooks", [s(401), s(403), s(403), s(422)])
+            .json(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}))
+            .note("a loopback target: forbidden_target"),
+        row(GET, "/v1/webhooks/999999999", [s(401), s(403), s(403), s(404)]),
+        row(DELETE, "/v1/webhooks/999999999", [s(401), s(403), s(403), s(404)]),
+        row(GET, "/v1/webhooks/999999999/deliveries", [s(401), s(403), s(403), s(404)]),
+        row(POST, "/v1/webhooks/999999999/deliveries/1/redeliver", [s(401), s(403), s(403), s(404)]),
         row(POST, "/v1/users/{id}", [s(405); 4]),
         // ------------------------------------------------------------ account deletion and sessions
         row(DELETE, "/v1/users/{id}", [s(401), s(422), s(403), s(204)])

@@ -36,6 +36,7 @@ pub mod account;
 pub mod error;
 pub mod profile;
 pub mod user;
+pub mod webhook;
 
 pub use error::{FieldCode, FieldError, ValidationErrors};
 

@@ -8,9 +8,9 @@ use profile_application::ports::HealthCheck;
 use crate::client::TrustedProxies;
 use profile_application::use_cases::{
     Authenticate, ChangeEmail, ChangePassword, CreateAccount, DeleteAccount, EndSessions, ExportAccount,
-    FetchMedia, FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, ReadAudit, RegisterAccount,
-    ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SuspendAccount, UpdateProfile,
-    VerifyEmail,
+    FetchMedia, FindImage, GetProfile, ListSessions, ListUsers, LogIn, LogOut, ManageWebhooks, ReadAudit,
+    RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification,
+    SuspendAccount, UpdateProfile, VerifyEmail,
 };
 
 /// Every use case the HTTP layer calls, wired by the composition root.
@@ -62,6 +62,8 @@ pub struct UseCases {
     pub suspend_account: SuspendAccount,
     /// Reading an account's audit trail.
     pub read_audit: ReadAudit,
+    /// Registering webhooks, their deliveries, redelivery.
+    pub manage_webhooks: ManageWebhooks,
     /// Readiness probe.
     pub health: Arc<dyn HealthCheck>,
 }

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod media;
 pub mod persistence;
 pub mod security;
+pub mod webhooks;
 
 pub use clock::SystemClock;
 pub use persistence::{

@@ -55,6 +55,7 @@ impl Application {
         wiring.set_public_base_url(&http.public_base_url);
         spawn_mail_delivery(&wiring, settings.mail.poll_interval);
         spawn_events(&wiring, &settings);
+        spawn_webhook_delivery(&wiring, settings.webhooks.poll_interval);
         metrics::handle();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -269,6 +270,43 @@ fn spawn_events(wiring: &Wiring, settings: &Settings) {
             }
         });
     }
+}
+
+/// Fans change events out to the webhooks and sends due deliveries every
+/// `every` (at once again after a round that found work), for as long as
+/// the runtime runs, and keeps the webhook metrics. Every instance does it;
+/// the fan-out holds the consumer's lock and claims never overlap (see
+/// `SeaWebhookStore`).
+fn spawn_webhook_delivery(wiring: &Wiring, every: std::time::Duration) {
+    let deliver = wiring.deliver_webhooks();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            loop {
+                let busy = match deliver.execute().await {
+                    Ok(round) => {
+                        metrics::record_webhooks(round.delivered, round.failed, round.dead, &round.latencies);
+                        round.fanned_out > 0 || round.claimed > 0
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = %Chain(&error), "could not deliver webhooks");
+                        false
+                    }
+                };
+                match deliver.pending().await {
+                    Ok(pending) => metrics::record_webhooks_pending(pending),
+                    Err(error) => {
+                        tracing::debug!(error = %Chain(&error), "could not count webhook deliveries")
+                    }
+                }
+                if !busy {
+                    break;
+                }
+            }
+        }
+    });
 }
 
 /// Connects and, when `database.migrate_on_start` is set, migrates.

@@ -46,6 +46,19 @@ pub const EVENTS_NATS_PUBLISHED: &str = "events_nats_published_total";
 pub const EVENTS_NATS_FAILURES: &str = "events_nats_failures_total";
 /// Events after a consumer's position, by `consumer` (`nats`, `webhooks`).
 pub const EVENTS_CONSUMER_LAG: &str = "events_consumer_lag";
+/// Webhook deliveries waiting (pending, not dead).
+pub const WEBHOOK_PENDING: &str = "webhook_deliveries_pending";
+/// Webhook deliveries answered 2xx.
+pub const WEBHOOK_DELIVERED: &str = "webhook_deliveries_delivered_total";
+/// Failed webhook delivery attempts (each retried later, or dead).
+pub const WEBHOOK_FAILURES: &str = "webhook_delivery_failures_total";
+/// Webhook deliveries that went dead (retried for `webhooks.retry_for`).
+pub const WEBHOOK_DEAD: &str = "webhook_deliveries_dead_total";
+/// Seconds from an event's commit to its delivery's 2xx.
+pub const WEBHOOK_LATENCY: &str = "webhook_delivery_latency_seconds";
+
+/// Webhook latency buckets: from 50 ms (the next round) to a day (the retry window).
+const WEBHOOK_BUCKETS: [f64; 12] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 3600.0, 86400.0];
 
 /// Histogram buckets from 1 ms (a cached read) to 10 s (a slow upload).
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -57,6 +70,8 @@ pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(DURATION.into()), &BUCKETS)
+            .expect("the bucket list is not empty")
+            .set_buckets_for_metric(Matcher::Full(WEBHOOK_LATENCY.into()), &WEBHOOK_BUCKETS)
             .expect("the bucket list is not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -73,6 +88,15 @@ pub fn handle() -> &'static PrometheusHandle {
         metrics::describe_counter!(EVENTS_NATS_PUBLISHED, "Change events acknowledged by NATS JetStream");
         metrics::describe_counter!(EVENTS_NATS_FAILURES, "Failed rounds of publishing to NATS JetStream");
         metrics::describe_gauge!(EVENTS_CONSUMER_LAG, "Change events after a consumer's position");
+        metrics::describe_gauge!(WEBHOOK_PENDING, "Webhook deliveries waiting");
+        metrics::describe_counter!(WEBHOOK_DELIVERED, "Webhook deliveries answered 2xx");
+        metrics::describe_counter!(WEBHOOK_FAILURES, "Failed webhook delivery attempts");
+        metrics::describe_counter!(WEBHOOK_DEAD, "Webhook deliveries given up (dead letters)");
+        metrics::describe_histogram!(
+            WEBHOOK_LATENCY,
+            metrics::Unit::Seconds,
+            "Time from an event's commit to its webhook delivery"
+        );
         handle
     })
 }
@@ -122,6 +146,26 @@ pub fn record_nats(published: u64, failed: bool) {
     handle();
     metrics::counter!(EVENTS_NATS_PUBLISHED).increment(published);
     metrics::counter!(EVENTS_NATS_FAILURES).increment(u64::from(failed));
+}
+
+/// Counts one round of webhook deliveries; the counters exist (at 0) from
+/// the first round on.
+pub fn record_webhooks(delivered: u64, failed: u64, dead: u64, latencies: &[f64]) {
+    handle();
+    metrics::counter!(WEBHOOK_DELIVERED).increment(delivered);
+    metrics::counter!(WEBHOOK_FAILURES).increment(failed);
+    metrics::counter!(WEBHOOK_DEAD).increment(dead);
+    let histogram = metrics::histogram!(WEBHOOK_LATENCY);
+    for latency in latencies {
+        histogram.record(*latency);
+    }
+}
+
+/// Sets the number of webhook deliveries waiting.
+#[allow(clippy::cast_precision_loss)] // exact below 2^53 deliveries
+pub fn record_webhooks_pending(pending: u64) {
+    handle();
+    metrics::gauge!(WEBHOOK_PENDING).set(pending as f64);
 }
 
 /// The `method` label: a standard method's name, `OTHER` for the rest.

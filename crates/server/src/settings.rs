@@ -30,6 +30,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The change-event outbox and its consumers.
     pub events: EventSettings,
+    /// Webhook deliveries.
+    pub webhooks: WebhookSettings,
     /// The Prometheus endpoint and the operators' listener.
     pub metrics: MetricsSettings,
     /// Logging.
@@ -418,6 +420,38 @@ fn is_subject_prefix(prefix: &str) -> bool {
         .all(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_graphic() && c != '*' && c != '>'))
 }
 
+/// `[webhooks]`: how change events reach the registered endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// How often new events are fanned out and due deliveries sent (a
+    /// round that found work is followed at once by the next).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Events fanned out, and deliveries sent, per round at most.
+    pub batch: u32,
+    /// An attempt without a complete answer within this time fails.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// A claimed delivery is hidden from other instances this long (more
+    /// than `timeout`): an instance that dies mid-delivery delays its
+    /// deliveries by at most this much.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// Wait after the first failed attempt; it doubles with each further one
+    /// (times a jitter between 0.5 and 1).
+    #[serde(with = "humantime_serde")]
+    pub first_retry: Duration,
+    /// The longest wait between attempts.
+    #[serde(with = "humantime_serde")]
+    pub max_retry: Duration,
+    /// A delivery is retried for this long after its event; then it is dead.
+    #[serde(with = "humantime_serde")]
+    pub retry_for: Duration,
+    /// Lets webhooks target loopback and private addresses (tests, closed networks).
+    pub allow_private_targets: bool,
+}
+
 /// `[metrics]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -510,6 +544,19 @@ impl Settings {
                 "mail.poll_interval must be longer than zero, mail.batch and mail.max_attempts at least 1"
                     .into(),
             ));
+        }
+        let hooks = &self.webhooks;
+        if hooks.poll_interval.is_zero()
+            || hooks.batch == 0
+            || hooks.timeout.is_zero()
+            || hooks.first_retry.is_zero()
+        {
+            return Err(SettingsError(
+                "webhooks.poll_interval, webhooks.timeout and webhooks.first_retry must be longer than zero, webhooks.batch at least 1".into(),
+            ));
+        }
+        if hooks.lease <= hooks.timeout {
+            return Err(SettingsError("webhooks.lease must be longer than webhooks.timeout".into()));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.is_empty() {
             return Err(SettingsError("mail.smtp.host must be set when mail.transport is \"smtp\"".into()));

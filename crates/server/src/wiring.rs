@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use profile_application::ports::WebhookSender;
 use profile_application::ports::{
     AccountRepository, AccountTokenRepository, Clock, ImageProcessor, Mailer, MediaStore, PasswordHasher,
     ProfileReader, ProfileWriter, RateLimiter, SessionRepository, TokenIssuer, UserDirectory,
@@ -14,11 +15,14 @@ use profile_application::use_cases::{
     RegisterAccount, ReplaceImage, RequestPasswordReset, ResetPassword, SendEmailVerification, SignUpPolicy,
     StartSession, SuspendAccount, UpdateProfile, VerifyEmail,
 };
+use profile_application::use_cases::{DeliverWebhooks, ManageWebhooks, WebhookPolicy};
 use profile_http::UseCases;
 use profile_infrastructure::events::{NatsPublisher, NatsSettings};
 use profile_infrastructure::images::{ImageLimits, ImageRsProcessor};
 use profile_infrastructure::mail::{FileMailer, SmtpMailer, SmtpSettings, SmtpTls, sender};
 use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
+use profile_infrastructure::persistence::SeaWebhookStore;
+use profile_infrastructure::webhooks::HttpWebhookSender;
 use profile_infrastructure::{
     Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox,
     SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
@@ -88,6 +92,8 @@ pub struct Wiring {
     media: Arc<dyn MediaStore>,
     processor: Arc<dyn ImageProcessor>,
     mailer: Arc<dyn Mailer>,
+    webhook_sender: Arc<dyn WebhookSender>,
+    webhook_policy: WebhookPolicy,
     ttl: chrono::Duration,
     session_use_interval: std::time::Duration,
     reset_policy: PasswordResetPolicy,
@@ -155,6 +161,16 @@ impl Wiring {
             // Longer than any one attempt can take (the SMTP timeout bounds each exchange).
             lease: chrono::Duration::minutes(5).max(duration(mail.smtp.timeout * 6, "mail.smtp.timeout")?),
         };
+        let hooks = &settings.webhooks;
+        let webhook_policy = WebhookPolicy {
+            batch: hooks.batch,
+            lease: duration(hooks.lease, "webhooks.lease")?,
+            first_retry: duration(hooks.first_retry, "webhooks.first_retry")?,
+            max_retry: duration(hooks.max_retry, "webhooks.max_retry")?,
+            retry_for: duration(hooks.retry_for, "webhooks.retry_for")?,
+        };
+        let webhook_sender =
+            Arc::new(HttpWebhookSender::new(hooks.timeout, hooks.allow_private_targets).context("webhooks")?);
         let limits = ImageLimits {
             max_side: settings.media.max_image_side,
             max_pixels: settings.media.max_image_pixels,
@@ -172,6 +188,8 @@ impl Wiring {
             media: media_store(&settings.media)?,
             processor: Arc::new(ImageRsProcessor::new(limits, concurrency)),
             mailer: mailer(&settings.mail)?,
+            webhook_sender,
+            webhook_policy,
             ttl,
             session_use_interval: settings.auth.session_use_interval,
             reset_policy,
@@ -307,6 +325,12 @@ impl Wiring {
                 self.audit_retention,
             ),
             update_profile: UpdateProfile::new(profiles, writer, limiter, clock.clone(), self.profile_policy),
+            manage_webhooks: ManageWebhooks::new(
+                Arc::new(SeaWebhookStore::new(database.clone())),
+                self.webhook_sender.clone(),
+                clock.clone(),
+                self.webhook_policy.retry_for,
+            ),
             health: database.health_check(),
         }
     }
@@ -383,6 +407,16 @@ impl Wiring {
             batch: nats.batch,
         };
         Some(NatsPublisher::new(settings, self.event_feed(), self.clock.clone()))
+    }
+
+    /// The webhook fan-out and delivery, on the main handle.
+    pub fn deliver_webhooks(&self) -> DeliverWebhooks {
+        DeliverWebhooks::new(
+            Arc::new(SeaWebhookStore::new(self.database.clone())),
+            self.webhook_sender.clone(),
+            self.clock.clone(),
+            self.webhook_policy,
+        )
     }
 }
 

@@ -11,3 +11,4 @@ pub mod mail_helpers;
 pub mod nats_helpers;
 pub mod pg_cluster;
 pub mod profile_helpers;
+pub mod webhook_helpers;

@@ -18,6 +18,7 @@ pub mod rate_limiter;
 pub mod session_repository;
 pub mod token_issuer;
 pub mod user_directory;
+pub mod webhooks;
 
 pub use account_repository::AccountRepository;
 pub use account_tokens::AccountTokenRepository;
@@ -35,6 +36,7 @@ pub use rate_limiter::{AttemptWindow, RateLimiter};
 pub use session_repository::SessionRepository;
 pub use token_issuer::TokenIssuer;
 pub use user_directory::UserDirectory;
+pub use webhooks::{WebhookSender, WebhookStore};
 
 use crate::Cause;
 

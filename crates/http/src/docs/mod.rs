@@ -34,6 +34,10 @@ use crate::dto::export::{AccountExportResponse, ImageExport, ImageSizeExport, Im
 use crate::dto::password_reset::{NewPasswordRequest, PasswordResetRequest};
 use crate::dto::profile::{CountryResponse, ProfileResponse, RoleResponse};
 use crate::dto::session::{LogInRequest, SessionListItem, SessionResponse};
+use crate::dto::webhook::{
+    RegisterWebhookRequest, RegisteredWebhook, WebhookDeliveryPage, WebhookDeliveryResponse,
+    WebhookListResponse, WebhookResponse,
+};
 use crate::media::{DescribedImageJson, ImageJson};
 use crate::openapi::{
     AnnotationSchema, DescriptionInput, DescriptionSchema, LenientDescriptionInput, LenientProfileInput,
@@ -85,6 +89,12 @@ use crate::routes;
         routes::directory::get_suspension,
         routes::directory::lift_suspension,
         routes::audit::read_audit,
+        routes::webhooks::register,
+        routes::webhooks::list,
+        routes::webhooks::get,
+        routes::webhooks::delete,
+        routes::webhooks::deliveries,
+        routes::webhooks::redeliver,
         routes::images::upload,
         routes::images::redirect,
         routes::images::remove,
@@ -99,6 +109,8 @@ use crate::routes;
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
         SessionListItem, DeleteAccountRequest, DirectoryPageResponse, DirectoryItem, SuspensionResponse,
         SuspensionRequest, AuditPageResponse, AuditRecordResponse, AuditActor, AuditFieldChange,
+        SuspensionRequest, RegisterWebhookRequest, RegisteredWebhook, WebhookResponse, WebhookListResponse,
+        WebhookDeliveryResponse, WebhookDeliveryPage,
         AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,
     )),
     modifiers(&BearerAuth, &KnownNames, &PerKind, &Dialects, &OptionalBodies),
@@ -106,6 +118,7 @@ use crate::routes;
         (name = "accounts", description = "Sign-up, sessions and passwords"),
         (name = "profiles", description = "Reading and editing profiles"),
         (name = "images", description = "Avatars and covers"),
+        (name = "webhooks", description = "Change events delivered to registered endpoints (Standard Webhooks)"),
         (name = "operations", description = "Probes (metrics at `/metrics`, Prometheus text format)"),
         (name = "dialect-000 nickname", description = "A user-seq profile service (`/v1/user/profile`)"),
         (name = "dialect-001 creators-hub", description = "A creators' hub (`/api/public/user/{user_id}/info`)"),

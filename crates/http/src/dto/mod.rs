@@ -9,3 +9,4 @@ pub mod password_reset;
 pub mod profile;
 pub mod profile_members;
 pub mod session;
+pub mod webhook;

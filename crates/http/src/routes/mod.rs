@@ -11,6 +11,7 @@ pub mod media;
 pub mod password_resets;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -71,6 +72,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             allowing("/v1/users/{user}/annotations", "GET, HEAD")
                 .route(web::get().to(users::get_annotations)),
+        )
+        .service(
+            allowing("/v1/webhooks", "GET, HEAD, POST")
+                .route(web::get().to(webhooks::list))
+                .route(web::post().to(webhooks::register)),
+        )
+        .service(
+            allowing("/v1/webhooks/{webhook}", "GET, HEAD, DELETE")
+                .route(web::get().to(webhooks::get))
+                .route(web::delete().to(webhooks::delete)),
+        )
+        .service(
+            allowing("/v1/webhooks/{webhook}/deliveries", "GET, HEAD")
+                .route(web::get().to(webhooks::deliveries)),
+        )
+        .service(
+            allowing("/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver", "POST")
+                .route(web::post().to(webhooks::redeliver)),
         )
         .service(image_resource(ImageKind::Avatar))
         .service(image_resource(ImageKind::Cover))

@@ -32,6 +32,7 @@ mod session_cache;
 pub mod session_repository;
 pub mod user_directory;
 pub mod user_repository;
+pub mod webhooks;
 mod writer;
 
 use std::path::Path;
@@ -56,6 +57,7 @@ pub use rate_limiter::SeaRateLimiter;
 pub use session_repository::SeaSessionRepository;
 pub use user_directory::SeaUserDirectory;
 pub use user_repository::SeaUserRepository;
+pub use webhooks::SeaWebhookStore;
 
 use errors::repo_error;
 use health::Health;

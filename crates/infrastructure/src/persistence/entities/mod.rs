@@ -12,3 +12,5 @@ pub mod role_privileges;
 pub mod roles;
 pub mod sessions;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
