@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use profile_domain::account::{Email, Username};
+use profile_domain::change::ChangeKind;
 use profile_domain::profile::{
     Actor, DisplayName, FieldChange, FieldUpdate, ImageAlt, Profile, RawField, RenderedDescription,
     VisibleProfile, changed_fields,
@@ -489,19 +490,19 @@ impl ProfileWrite {
 /// The event type of a profile edit that made `changes`: `avatar.updated`
 /// or `cover.updated` when only that image (or its alt text) changed,
 /// `user.role_changed` when only the role did, else `profile.updated`.
-pub fn edit_event_type(changes: &[FieldChange]) -> &'static str {
+pub fn edit_event_type(changes: &[FieldChange]) -> ChangeKind {
     let only = |prefix: &str| {
         !changes.is_empty()
             && changes.iter().all(|c| c.field == prefix || c.field.starts_with(&format!("{prefix}.")))
     };
     if only("avatar_image") {
-        "avatar.updated"
+        ChangeKind::AvatarUpdated
     } else if only("cover_image") {
-        "cover.updated"
+        ChangeKind::CoverUpdated
     } else if only("role") {
-        "user.role_changed"
+        ChangeKind::RoleChanged
     } else {
-        "profile.updated"
+        ChangeKind::ProfileUpdated
     }
 }
 
@@ -823,7 +824,7 @@ mod tests {
                 FieldChange::public("avatar_image.alt", Value::Null, json!("A cat")),
             ]
         );
-        assert_eq!(edit_event_type(&changes), "avatar.updated");
+        assert_eq!(edit_event_type(&changes), ChangeKind::AvatarUpdated);
     }
 
     #[test]
@@ -831,12 +832,12 @@ mod tests {
         let role = FieldChange::public("role", json!("user"), json!("admin"));
         let location = FieldChange::public("location", Value::Null, json!("Oslo"));
         let cover = FieldChange::public("cover_image.alt", Value::Null, json!("Sea"));
-        let cases: [(&[FieldChange], &str); 5] = [
-            (&[], "profile.updated"),
-            (std::slice::from_ref(&role), "user.role_changed"),
-            (&[role.clone(), location.clone()], "profile.updated"),
-            (std::slice::from_ref(&cover), "cover.updated"),
-            (&[cover.clone(), location.clone()], "profile.updated"),
+        let cases: [(&[FieldChange], ChangeKind); 5] = [
+            (&[], ChangeKind::ProfileUpdated),
+            (std::slice::from_ref(&role), ChangeKind::RoleChanged),
+            (&[role.clone(), location.clone()], ChangeKind::ProfileUpdated),
+            (std::slice::from_ref(&cover), ChangeKind::CoverUpdated),
+            (&[cover.clone(), location.clone()], ChangeKind::ProfileUpdated),
         ];
         for (changes, expected) in cases {
             assert_eq!(edit_event_type(changes), expected, "{changes:?}");

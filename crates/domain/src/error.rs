@@ -260,6 +260,8 @@ field_codes! {
     UseEmailChange => "use_email_change", "Change your address with PUT /v1/users/me/email: it needs your current password, and the new address is used once verified.";
     /// `read_only`: a member the server maintains, sent with another value than it has.
     ReadOnly => "read_only", "The server maintains this member; send it unchanged or leave it out.";
+    /// `unknown_event_type`: (webhooks) not the type of any change event.
+    UnknownEventType => "unknown_event_type", "No change event has this type.";
     /// `forbidden_target`: a webhook URL with credentials, or whose host is or resolves to a loopback, private or otherwise internal address.
     ForbiddenTarget => "forbidden_target", "This URL points at an address webhooks may not reach (loopback, private, link-local or internal), or carries credentials.";
 }

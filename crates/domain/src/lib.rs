@@ -33,6 +33,7 @@
 #![warn(clippy::missing_errors_doc)]
 
 pub mod account;
+pub mod change;
 pub mod error;
 pub mod profile;
 pub mod user;

@@ -16,8 +16,8 @@ pub mod webhooks;
 
 pub use clock::SystemClock;
 pub use persistence::{
-    Database, PoolSettings, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox, SeaRateLimiter,
-    SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
+    Database, PoolSettings, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox,
+    SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository,
 };
 pub use security::{Argon2Hasher, RandomTokenIssuer};
 

@@ -24,8 +24,8 @@ use profile_infrastructure::media::{FsMediaStore, S3MediaStore, S3Settings};
 use profile_infrastructure::persistence::SeaWebhookStore;
 use profile_infrastructure::webhooks::HttpWebhookSender;
 use profile_infrastructure::{
-    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed, SeaMailOutbox,
-    SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
+    Argon2Hasher, Database, RandomTokenIssuer, SeaAccountTokenRepository, SeaAuditLog, SeaEventFeed,
+    SeaMailOutbox, SeaRateLimiter, SeaSessionRepository, SeaUserDirectory, SeaUserRepository, SystemClock,
 };
 
 use crate::Settings;

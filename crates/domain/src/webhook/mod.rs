@@ -7,13 +7,12 @@ use std::fmt;
 
 use url::{Host, Url};
 
+use crate::change::ChangeKind;
 use crate::error::{FieldCode, FieldError};
 use crate::profile::website_url::MAX_LEN;
 
 /// Event types a webhook may name at most.
 pub const MAX_EVENT_TYPES: usize = 32;
-/// Longest event type name.
-pub const MAX_EVENT_TYPE_LEN: usize = 64;
 /// Longest description, in characters.
 pub const MAX_DESCRIPTION_LEN: usize = 500;
 
@@ -96,17 +95,6 @@ impl EventTypes {
     }
 }
 
-/// True for `user.created`, `profile.updated`, …: lower-case words of
-/// letters, digits and `_`, at least two, joined by dots.
-fn is_event_type(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('.').collect();
-    name.len() <= MAX_EVENT_TYPE_LEN
-        && parts.len() >= 2
-        && parts.iter().all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
-}
-
 impl TryFrom<&[String]> for EventTypes {
     type Error = FieldError;
 
@@ -124,11 +112,10 @@ impl TryFrom<&[String]> for EventTypes {
             return Ok(EventTypes::All);
         }
         for (index, name) in raw.iter().enumerate() {
-            if !is_event_type(name) {
-                return Err(FieldError::new(format!("event_types[{index}]"), FieldCode::InvalidFormat)
-                    .with_message(
-                        "An event type is `*` alone, or dotted lower-case words such as `profile.updated`.",
-                    ));
+            if ChangeKind::from_name(name).is_none() {
+                let known: Vec<&str> = ChangeKind::ALL.iter().map(|kind| kind.as_str()).collect();
+                return Err(FieldError::new(format!("event_types[{index}]"), FieldCode::UnknownEventType)
+                    .with_message(format!("An event type is `*` alone, or one of {}.", known.join(", "))));
             }
         }
         let mut types = raw.to_vec();
@@ -203,10 +190,11 @@ mod tests {
                 Ok(EventTypes::Only(names(&["profile.updated", "user.created"]))),
             ),
             (names(&[]), Err("too_short")),
-            (names(&["*", "user.created"]), Err("invalid_format")),
-            (names(&["User.Created"]), Err("invalid_format")),
-            (names(&["created"]), Err("invalid_format")),
-            (names(&["user..created"]), Err("invalid_format")),
+            (names(&["*", "user.created"]), Err("unknown_event_type")),
+            (names(&["User.Created"]), Err("unknown_event_type")),
+            (names(&["created"]), Err("unknown_event_type")),
+            (names(&["user..created"]), Err("unknown_event_type")),
+            (names(&["profile.udpated"]), Err("unknown_event_type")),
             (vec!["a.b".to_owned(); MAX_EVENT_TYPES + 1], Err("too_many")),
         ];
         for (raw, expected) in cases {

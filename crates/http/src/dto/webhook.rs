@@ -6,6 +6,7 @@ use profile_application::ports::webhooks::{
     DeliveryQuery, DeliveryStatus, Webhook, WebhookDelivery, WebhookSecret,
 };
 use profile_application::use_cases::RegisterWebhookCommand;
+use profile_domain::change::ChangeKind;
 use profile_domain::webhook::{EventTypes, WebhookDescription, WebhookUrl};
 use profile_domain::{FieldCode, FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,32 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// The most deliveries listed at once.
 pub const MAX_LIMIT: u32 = 200;
 
+crate::openapi::json_schema!(
+    /// An event type a webhook asks for: `*` (alone: every type, present
+    /// and future) or the type of a change event.
+    EventTypeName = serde_json::json!({
+        "type": "string",
+        "enum": std::iter::once("*").chain(ChangeKind::ALL.iter().map(|kind| kind.as_str())).collect::<Vec<_>>(),
+    })
+);
+
+crate::openapi::json_schema!(
+    /// The event types a webhook asks for: `["*"]` for every type, present
+    /// and future, or 1 to 32 change event types (`*` not among them).
+    EventTypesInput = serde_json::json!({
+        "oneOf": [
+            {"type": "array", "items": {"type": "string", "enum": ["*"]}, "minItems": 1, "maxItems": 32},
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": ChangeKind::ALL.iter().map(|kind| kind.as_str()).collect::<Vec<_>>()},
+                "minItems": 1,
+                "maxItems": 32,
+            },
+        ],
+        "example": ["*"],
+    })
+);
+
 /// `POST /v1/webhooks`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterWebhookRequest {
@@ -31,7 +58,7 @@ pub struct RegisterWebhookRequest {
     /// `["*"]` for every event type, or the types wanted (`user.created`,
     /// `profile.updated`, …), 1 to 32.
     #[serde(default)]
-    #[schema(value_type = Vec<String>, required = true, min_items = 1, max_items = 32, example = json!(["*"]))]
+    #[schema(value_type = EventTypesInput, required = true)]
     event_types: JsonField<Vec<String>>,
     /// A note for administrators, up to 500 characters.
     #[serde(default)]
@@ -72,6 +99,7 @@ pub struct WebhookResponse {
     /// Where deliveries go.
     pub url: String,
     /// `["*"]` or the event types it receives.
+    #[schema(value_type = Vec<EventTypeName>)]
     pub event_types: Vec<String>,
     /// The administrators' note.
     pub description: Option<String>,

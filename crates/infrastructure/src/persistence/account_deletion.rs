@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use profile_application::model::{ChangeOrigin, DeletedAccount, ProfileImage};
 use profile_application::ports::RepoError;
+use profile_domain::change::ChangeKind;
 use profile_domain::user::{Privilege, UserId};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
@@ -49,7 +50,7 @@ pub(super) async fn delete_account(
     };
     keep_retired(tx, row).await?;
     // Before the row goes: the event takes the account's sequence from it.
-    let change = Change { user_id: user.0, action: "user.deleted", fields: Vec::new(), version: None };
+    let change = Change { user_id: user.0, action: ChangeKind::Deleted, fields: Vec::new(), version: None };
     record_change(tx, origin, change, now).await?;
     // The foreign key would cascade; deleted explicitly so the intent reads here.
     sessions::Entity::delete_many()

@@ -7,6 +7,7 @@ use profile_application::model::{
     AccountToken, ChangeOrigin, MailMessage, NewAccountToken, TokenDigest, TokenPurpose,
 };
 use profile_application::ports::{AccountTokenRepository, RepoError};
+use profile_domain::change::ChangeKind;
 use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -139,7 +140,7 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
                     let verified = FieldChange::public("email_verified", false.into(), true.into());
                     let change = Change {
                         user_id: user.0,
-                        action: "user.email_verified",
+                        action: ChangeKind::EmailVerified,
                         fields: vec![verified],
                         version: None,
                     };
@@ -178,7 +179,7 @@ impl AccountTokenRepository for SeaAccountTokenRepository {
                     }
                     let fields = vec![FieldChange::private("email")];
                     let change =
-                        Change { user_id: user.0, action: "user.email_changed", fields, version: None };
+                        Change { user_id: user.0, action: ChangeKind::EmailChanged, fields, version: None };
                     record_change(tx, &origin, change, now).await
                 })
             }))

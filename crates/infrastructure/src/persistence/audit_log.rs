@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use profile_application::model::{AuditRecord, ChangeOrigin, ChangedBy};
 use profile_application::ports::{AuditLog, RepoError};
+use profile_domain::change::ChangeKind;
 use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
 use sea_orm::{
@@ -28,7 +29,7 @@ pub(crate) struct Change {
     /// The account changed.
     pub user_id: i64,
     /// The event type, also the audit record's action (`profile.updated`, …).
-    pub action: &'static str,
+    pub action: ChangeKind,
     /// The fields changed.
     pub fields: Vec<FieldChange>,
     /// The profile's version after the change, when the change bumps it.
@@ -60,7 +61,7 @@ pub(crate) async fn record_change(
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
         request_id: Set(origin.request_id.clone()),
-        action: Set(change.action.to_owned()),
+        action: Set(change.action.as_str().to_owned()),
         changes: Set(changes_json(&change.fields).to_string()),
         created_at: Set(now),
         ..Default::default()
@@ -77,7 +78,7 @@ pub(crate) async fn record_change(
         .filter_map(|f| f.new.as_ref().filter(|_| !f.private).map(|new| (f.field.clone(), new.clone())))
         .collect();
     data.insert("values".to_owned(), Value::Object(values));
-    append_event(tx, change.user_id, change.action, data, now).await?;
+    append_event(tx, change.user_id, change.action.as_str(), data, now).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use profile_application::model::{
     ChangeOrigin, DirectoryKey, DirectoryQuery, DirectorySort, StoredProfile, SuspendedFilter, Suspension,
 };
 use profile_application::ports::{RepoError, UserDirectory};
+use profile_domain::change::ChangeKind;
 use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::Expr;
@@ -256,7 +257,7 @@ async fn suspend_in(
         // An administrator's note about the account: kept out of the trail and the event.
         FieldChange::private("suspension_reason"),
     ];
-    let change = Change { user_id: user.0, action: "user.suspended", fields, version: None };
+    let change = Change { user_id: user.0, action: ChangeKind::Suspended, fields, version: None };
     record_change(tx, origin, change, suspension.suspended_at).await?;
     Ok((suspension, true))
 }
@@ -299,7 +300,7 @@ async fn lift_in(
         FieldChange::public("suspended", true.into(), false.into()),
         FieldChange::private("suspension_reason"),
     ];
-    let change = Change { user_id: user.0, action: "user.unsuspended", fields, version: None };
+    let change = Change { user_id: user.0, action: ChangeKind::Unsuspended, fields, version: None };
     record_change(tx, origin, change, now).await?;
     Ok(true)
 }

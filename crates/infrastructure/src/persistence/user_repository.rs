@@ -10,6 +10,7 @@ use profile_application::model::{
     TokenDigest, UsernameRetirement, edit_event_type,
 };
 use profile_application::ports::{AccountRepository, Editor, ProfileReader, ProfileWriter, RepoError};
+use profile_domain::change::ChangeKind;
 use profile_domain::profile::{FieldChange, Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -78,7 +79,7 @@ impl SeaUserRepository {
                     ];
                     let change = Change {
                         user_id: id,
-                        action: "user.created",
+                        action: ChangeKind::UserCreated,
                         fields,
                         version: Some(Version::INITIAL.0),
                     };
@@ -486,7 +487,7 @@ pub(super) async fn password_changed(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let fields = vec![FieldChange::private("password")];
-    let change = Change { user_id: user.0, action: "user.password_changed", fields, version: None };
+    let change = Change { user_id: user.0, action: ChangeKind::PasswordChanged, fields, version: None };
     record_change(tx, origin, change, now).await
 }
 
