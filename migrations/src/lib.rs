@@ -21,6 +21,7 @@ mod m20261207_000003_account_tokens_mail_outbox;
 mod m20261208_000001_email_verified;
 mod m20261208_000002_directory;
 mod m20261209_000001_change_events;
+mod m20261210_000001_sqlite_name_words;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_email_verified::Migration),
             Box::new(m20261208_000002_directory::Migration),
             Box::new(m20261209_000001_change_events::Migration),
+            Box::new(m20261210_000001_sqlite_name_words::Migration),
         ]
     }
 }
