@@ -23,6 +23,7 @@ mod m20261208_000002_directory;
 mod m20261209_000001_change_events;
 mod m20261209_000002_audit_log;
 mod m20261209_000003_webhooks;
+mod m20261210_000001_sqlite_name_words;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_change_events::Migration),
             Box::new(m20261209_000002_audit_log::Migration),
             Box::new(m20261209_000003_webhooks::Migration),
+            Box::new(m20261210_000001_sqlite_name_words::Migration),
         ]
     }
 }

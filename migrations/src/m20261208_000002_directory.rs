@@ -9,8 +9,8 @@
 //! `(role_id, created_at, id)` for the role filter; `suspended_at` for the
 //! suspension filter; the email is found through the unique `email_key`.
 //! On PostgreSQL the words of the display name have a GIN index on
-//! `to_tsvector('simple', name)`; SQLite has no such index and scans the
-//! names (said in docs/decisions.md).
+//! `to_tsvector('simple', name)`; SQLite's is the FTS5 table of the later
+//! `sqlite_name_words` migration (docs/decisions.md).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};

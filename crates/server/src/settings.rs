@@ -90,7 +90,8 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
     /// Pool size.
     pub max_connections: u32,
-    /// How long a request waits for a connection while the database is busy.
+    /// How long a request waits for a PostgreSQL connection while the server
+    /// is busy (on SQLite requests queue without this bound).
     #[serde(with = "humantime_serde")]
     pub acquire_timeout: Duration,
 }

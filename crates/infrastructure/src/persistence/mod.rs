@@ -70,8 +70,9 @@ use writer::{Work, Writer};
 pub struct PoolSettings {
     /// Connections in the (reading) pool.
     pub max_connections: u32,
-    /// How long a request waits for a free connection while the database is
-    /// reachable but busy. An unreachable database is reported at once.
+    /// How long a request waits for a free PostgreSQL connection while the
+    /// server is reachable but busy. An unreachable database is reported at
+    /// once; on SQLite requests queue without this bound (see `acquire_timeout`).
     pub acquire_timeout: Duration,
 }
 
@@ -149,13 +150,11 @@ impl Database {
         if is_sqlite {
             ensure_sqlite_folder(url)?;
         }
-        let read = open_pool(url, pool.max_connections, pool.acquire_timeout).await?;
+        let acquire_timeout = acquire_timeout(is_sqlite, pool.acquire_timeout);
+        let read = open_pool(url, pool.max_connections, acquire_timeout).await?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let write = if is_sqlite && !in_memory {
-            open_pool(url, 1, pool.acquire_timeout).await?
-        } else {
-            read.clone()
-        };
+        let write =
+            if is_sqlite && !in_memory { open_pool(url, 1, acquire_timeout).await? } else { read.clone() };
         let backend = read.get_database_backend();
         let inner = Inner {
             backend,
@@ -190,7 +189,9 @@ impl Database {
             DbBackend::Sqlite => SQLITE_READERS_PER_WORKER,
             _ => (self.inner.pool.max_connections / workers).max(2),
         };
-        let read = match lazy_pool(&self.inner.url, connections, self.inner.pool.acquire_timeout) {
+        let is_sqlite = self.inner.backend == DbBackend::Sqlite;
+        let acquire_timeout = acquire_timeout(is_sqlite, self.inner.pool.acquire_timeout);
+        let read = match lazy_pool(&self.inner.url, connections, acquire_timeout) {
             Ok(read) => read,
             Err(error) => {
                 tracing::warn!(%error, "cannot open a worker's pool; sharing the main one");
@@ -368,6 +369,21 @@ fn lazy_pool_options<DB: sea_orm::sqlx::Database>(
             })
         })
 }
+
+/// How long a request waits for a pooled connection: `configured` on
+/// PostgreSQL, where the health gate answers an unreachable server at once
+/// and this bounds the wait of a busy one; on SQLite no bound in practice.
+/// An SQLite file is always there to be read, so a wait for one of its
+/// connections is only a queue behind slower requests (contention), never
+/// an outage: failing it would answer 503 for a database that is fine
+/// (issue 10: "a 503 means only that the database cannot be reached").
+fn acquire_timeout(is_sqlite: bool, configured: Duration) -> Duration {
+    if is_sqlite { SQLITE_ACQUIRE_TIMEOUT.max(configured) } else { configured }
+}
+
+/// The wait for an SQLite connection: a day, long past any client's
+/// patience (sqlx needs a finite deadline).
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Reading connections of each worker on SQLite (see [`Database::for_worker`]).
 const SQLITE_READERS_PER_WORKER: u32 = 2;

@@ -5,9 +5,11 @@
 //! Every filter and order has an index (see the `directory` migration); on
 //! PostgreSQL usernames are compared in the `C` collation so that a prefix
 //! is a plain range of the index, and the words of the display name go
-//! through the GIN index on `to_tsvector('simple', name)`. SQLite matches
-//! name words with `LIKE` (words separated by spaces and hyphens, ASCII
-//! case folding) and scans the names.
+//! through the GIN index on `to_tsvector('simple', name)`. On SQLite they go
+//! through the FTS5 table `users_name_words` (the `sqlite_name_words`
+//! migration), kept by triggers. On both the matches of `q` are found first,
+//! each way through its own index, and only they are sorted: the cost follows
+//! the number of matches, never the number of accounts.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -85,63 +87,92 @@ fn name_words(q: &str) -> Vec<String> {
 }
 
 /// `q`: a username prefix, an exact email, or every word of `q` starting a
-/// word of the display name.
+/// word of the display name (PostgreSQL: one condition on `users`).
 fn text_condition(sql: &mut Sql, q: &str) -> String {
     let term = q.to_lowercase();
     let mut any = Vec::new();
     if username_like(&term) {
-        let key = sql.username_key();
-        let low = sql.bind(term.clone());
-        // `~` sorts after every character a username may hold.
-        let high = sql.bind(format!("{term}~"));
-        any.push(format!("({key} >= {low} AND {key} < {high})"));
+        any.push(username_range(sql, &term));
     }
     let email = sql.bind(term.clone());
     any.push(format!(r#""users"."email_key" = {email}"#));
     let words = name_words(&term);
     if !words.is_empty() {
-        match sql.backend {
-            DbBackend::Postgres => {
-                // Only letters and digits reach the query text: nothing in it
-                // is tsquery syntax but the `:*` and `&` written here.
-                let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-                let query = sql.bind(query);
-                any.push(format!(
-                    r#"to_tsvector('simple', "users"."name") @@ to_tsquery('simple', {query})"#
-                ));
-            }
-            _ => {
-                let all: Vec<String> = words
-                    .iter()
-                    .map(|w| {
-                        let pattern = sql.bind(format!("% {w}%"));
-                        format!(r#"(' ' || replace(lower("users"."name"), '-', ' ')) LIKE {pattern}"#)
-                    })
-                    .collect();
-                any.push(format!("({})", all.join(" AND ")));
-            }
-        }
+        // Only letters and digits reach the query text: nothing in it is
+        // tsquery syntax but the `:*` and `&` written here.
+        let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+        let query = sql.bind(query);
+        any.push(format!(r#"to_tsvector('simple', "users"."name") @@ to_tsquery('simple', {query})"#));
     }
     format!("({})", any.join(" OR "))
 }
 
+/// A username starting with `term` (lower case): a range of the username index.
+fn username_range(sql: &mut Sql, term: &str) -> String {
+    let key = sql.username_key();
+    let low = sql.bind(term.to_owned());
+    // `~` sorts after every character a username may hold.
+    let high = sql.bind(format!("{term}~"));
+    format!("({key} >= {low} AND {key} < {high})")
+}
+
+/// SQLite: the ids matching `q`, one `SELECT` per way of matching, each on
+/// its own index (the username range, the unique `email_key`, the FTS5
+/// index of name words), united.
+fn sqlite_matches(sql: &mut Sql, q: &str) -> String {
+    let term = q.to_lowercase();
+    let mut any = Vec::new();
+    if username_like(&term) {
+        let range = username_range(sql, &term);
+        any.push(format!(r#"SELECT "users"."id" FROM "users" WHERE {range}"#));
+    }
+    let email = sql.bind(term.clone());
+    any.push(format!(r#"SELECT "users"."id" FROM "users" WHERE "users"."email_key" = {email}"#));
+    let words = name_words(&term);
+    if !words.is_empty() {
+        // Each word a quoted prefix query, all required: FTS5 syntax is only
+        // what is written here (the words hold letters and digits only, and a
+        // quote would be doubled).
+        let query = words
+            .iter()
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let query = sql.bind(query);
+        any.push(format!(
+            r#"SELECT "users_name_words"."rowid" FROM "users_name_words" WHERE "users_name_words" MATCH {query}"#
+        ));
+    }
+    any.join(" UNION ")
+}
+
 /// The statement of one directory read.
-fn statement(backend: DbBackend, query: &DirectoryQuery, role_id: Option<i64>, fence_q: bool) -> Statement {
+fn statement(backend: DbBackend, query: &DirectoryQuery, role_id: Option<i64>) -> Statement {
     let select = users::ProfileColumns::select_cols(users::Entity::find().select_only())
         .column_as(Expr::cust(mention_ids(backend)), "mention_ids")
         .build(backend)
         .sql;
     let mut sql = Sql { backend, conditions: Vec::new(), values: Vec::new() };
-    // PostgreSQL first finds every match of `q` through its indexes (a
-    // subquery it cannot flatten), then sorts them: the cost follows the
-    // matches. Its estimate of a word prefix is a fixed guess, so left to
-    // itself it may walk the order's index instead, reading every row when
-    // `q` matches little (seconds at 1,000,000 accounts; BENCHMARKS.md).
+    // Every match of `q` is found first through its indexes, then the
+    // matches are sorted: the cost follows the matches. PostgreSQL gets a
+    // subquery it cannot flatten: its estimate of a word prefix is a fixed
+    // guess, so left to itself it may walk the order's index instead, reading
+    // every row when `q` matches little (seconds at 1,000,000 accounts;
+    // BENCHMARKS.md). SQLite gets the union of the ids each index finds,
+    // joined to `users` by primary key; `CROSS JOIN` makes SQLite keep the
+    // matches as the outer loop.
     let from = " FROM \"users\"";
-    let select = match (fence_q, query.q.as_deref(), select.strip_suffix(from)) {
-        (true, Some(q), Some(columns)) => {
+    let select = match (query.q.as_deref(), select.strip_suffix(from)) {
+        (Some(q), Some(columns)) if backend == DbBackend::Postgres => {
             let condition = text_condition(&mut sql, q);
             format!("{columns} FROM (SELECT * FROM \"users\" WHERE {condition} OFFSET 0) AS \"users\"")
+        }
+        (Some(q), Some(columns)) => {
+            let matches = sqlite_matches(&mut sql, q);
+            format!(
+                "{columns} FROM ({matches}) AS \"matches\" \
+                 CROSS JOIN \"users\" ON \"users\".\"id\" = \"matches\".\"id\""
+            )
         }
         _ => select,
     };
@@ -166,12 +197,6 @@ fn statement(backend: DbBackend, query: &DirectoryQuery, role_id: Option<i64>, f
     if let Some(before) = query.created_before {
         let before = sql.bind(before);
         sql.conditions.push(format!(r#""users"."created_at" < {before}"#));
-    }
-    if let Some(q) = query.q.as_deref()
-        && !fence_q
-    {
-        let condition = text_condition(&mut sql, q);
-        sql.conditions.push(condition);
     }
     let (column, direction) = match query.sort {
         DirectorySort::CreatedAt => (r#""users"."created_at""#, "ASC"),
@@ -209,8 +234,7 @@ impl SeaUserDirectory {
             None => None,
         };
         let backend = db.get_database_backend();
-        let fence_q = backend == DbBackend::Postgres;
-        let rows = db.query_all_raw(statement(backend, query, role_id, fence_q)).await.map_err(repo_error)?;
+        let rows = db.query_all_raw(statement(backend, query, role_id)).await.map_err(repo_error)?;
         let mut profiles = Vec::with_capacity(rows.len());
         for row in rows {
             let row = ProfileRow::from_query_result(&row, "").map_err(repo_error)?;
