@@ -4,7 +4,9 @@
 //! `webhooks.retry_for` is dead, listed, and can be redelivered; internal
 //! targets are refused; and with two instances on one PostgreSQL database,
 //! one of them killed mid-delivery, no event is lost and each user's events
-//! arrive in order.
+//! arrive in order (profile edits made through both instances); events
+//! waiting when the service crashes are delivered, in order, after it
+//! restarts.
 
 use std::collections::{BTreeMap, HashSet};
 use std::process::{Child, Command, Stdio};
@@ -242,26 +244,30 @@ fn spawn_process(database_url: &str, port: u16, scratch: &std::path::Path) -> Ch
         .expect("profiled starts")
 }
 
-/// Appends `count` events about `user` (sequences 2, 3, …) as the service
-/// stores them. Sign-up is the only change that records an event on this
-/// branch; these stand in for profile edits.
-async fn append_events(app: &TestApp, user: i64, count: i64) {
-    let db = app.database().await;
-    for sequence in 2..2 + count {
-        let payload = json!({
-            "type": "profile.updated",
-            "timestamp": chrono::Utc::now().to_rfc3339(),
-            "data": {"user_id": user, "sequence": sequence, "changed_fields": ["location"]},
-        });
-        let sql = format!(
-            "UPDATE users SET event_sequence = {sequence} WHERE id = {user}; \
-             INSERT INTO change_events (event_id, user_id, sequence, event_type, payload, created_at) \
-             VALUES ('evt_{}', {user}, {sequence}, 'profile.updated', '{payload}', CURRENT_TIMESTAMP)",
-            uuid::Uuid::new_v4().simple()
-        );
-        sea_orm::ConnectionTrait::execute_unprepared(&db, &sql).await.expect("append an event");
+/// Changes `user`'s location `count` times through the instance at `base`
+/// (events with sequences 2, 3, …), with `token`.
+async fn edit_profile(client: &reqwest::Client, base: &str, token: &str, count: i64) {
+    for change in 0..count {
+        let response = client
+            .patch(format!("{base}/v1/users/me"))
+            .bearer_auth(token)
+            .json(&json!({"location": format!("City {change}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
     }
-    let _ = db.close().await;
+}
+
+/// Waits until the instance at `base` answers `/healthz`.
+async fn wait_for(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the instance at {base} did not start");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,16 +285,7 @@ async fn two_instances_lose_nothing_and_keep_each_users_order_when_one_is_killed
     let port = free_port();
     let mut other = spawn_process(&app.database_url, port, scratch.path());
     let other_base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..200 {
-        if app.client.get(format!("{other_base}/healthz")).send().await.is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the second instance did not start");
+    wait_for(&app.client, &other_base).await;
 
     let admin = app.create_admin("pair_admin").await;
     let receiver = Receiver::start().await;
@@ -299,6 +296,7 @@ async fn two_instances_lose_nothing_and_keep_each_users_order_when_one_is_killed
     const USERS: usize = 6;
     const MORE: i64 = 5;
     let mut users = Vec::new();
+    let mut edits = Vec::new();
     for index in 0..USERS {
         // Half the sign-ups through each instance.
         let base = if index % 2 == 0 { app.address.clone() } else { other_base.clone() };
@@ -313,9 +311,12 @@ async fn two_instances_lose_nothing_and_keep_each_users_order_when_one_is_killed
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
         users.push(body["user"]["id"].as_i64().unwrap());
+        // Each user's edits through the other instance than their sign-up.
+        let edit_base = if index % 2 == 0 { other_base.clone() } else { app.address.clone() };
+        edits.push((edit_base, body["token"].as_str().unwrap().to_owned()));
     }
-    for user in &users {
-        append_events(&app, *user, MORE).await;
+    for (base, token) in &edits {
+        edit_profile(&app.client, base, token, MORE).await;
     }
     let expected: usize = USERS * (1 + usize::try_from(MORE).unwrap());
 
@@ -374,4 +375,94 @@ async fn two_instances_lose_nothing_and_keep_each_users_order_when_one_is_killed
     let twice = "SELECT COUNT(*) FROM (SELECT webhook_id, event_row_id FROM webhook_deliveries \
         GROUP BY webhook_id, event_row_id HAVING COUNT(*) > 1) AS twice";
     assert_eq!(app.count(twice).await, 0, "an event fanned out twice");
+}
+
+/// Runs `profiled admin create` on `database_url`.
+fn create_admin_on(database_url: &str, username: &str, scratch: &std::path::Path) {
+    let output = Command::new(profiled_binary())
+        .args(["admin", "create", "--username", username, "--email", &format!("{username}@example.com")])
+        .current_dir(scratch)
+        .env("PROFILED__DATABASE__URL", database_url)
+        .env("PROFILED_ADMIN_PASSWORD", crate::support::helpers::PASSWORD)
+        .env("PROFILED__LOG__LEVEL", "warn")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("profiled admin create runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_waiting_when_the_service_crashes_are_delivered_in_order_after_its_restart() {
+    let scratch = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/restart.db?mode=rwc", scratch.path().display());
+    let client = reqwest::Client::new();
+    // The service migrates on start: the first run makes the schema the CLI needs.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut first = spawn_process(&database_url, port, scratch.path());
+    wait_for(&client, &base).await;
+    create_admin_on(&database_url, "restart_admin", scratch.path());
+    let log_in = |login: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let response = client
+                .post(format!("{base}/v1/sessions"))
+                .json(&json!({"login": login, "password": crate::support::helpers::PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let admin = log_in("restart_admin").await;
+
+    // The receiver fails everything while the first run lasts.
+    let receiver = Receiver::start().await;
+    receiver.otherwise(503);
+    let registered = client
+        .post(format!("{base}/v1/webhooks"))
+        .bearer_auth(&admin)
+        .json(&json!({"url": receiver.url, "event_types": ["*"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let secret = registered.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    let signed_up = client
+        .post(format!("{base}/v1/accounts"))
+        .json(&json!({"username": "restart_user", "email": "restart_user@example.com", "password": crate::support::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), StatusCode::CREATED);
+    let body: Value = signed_up.json().await.unwrap();
+    let (user, token) = (body["user"]["id"].as_i64().unwrap(), body["token"].as_str().unwrap().to_owned());
+    edit_profile(&client, &base, &token, 3).await;
+    receiver.wait_until(Duration::from_secs(20), |r| !about(r, user).is_empty()).await;
+
+    // A crash, not a shutdown: nothing gets to finish.
+    first.kill().expect("kill the first run");
+    let _ = first.wait();
+    receiver.otherwise(204);
+    let port = free_port();
+    let mut second = spawn_process(&database_url, port, scratch.path());
+    wait_for(&client, &format!("http://127.0.0.1:{port}")).await;
+
+    let received = receiver
+        .wait_until(Duration::from_secs(30), |r| {
+            about(r, user).iter().filter(|r| r.status == 204).count() >= 4
+        })
+        .await;
+    second.kill().expect("stop the second run");
+    let _ = second.wait();
+    let mut delivered = Vec::new();
+    for request in about(&received, user) {
+        assert!(request.signed_with(&secret), "{request:#?}");
+        if request.status == 204 {
+            delivered.push(request.json()["data"]["sequence"].as_i64().unwrap());
+        }
+    }
+    // Each event delivered once, in the user's order: sign-up, then the three edits.
+    assert_eq!(delivered, [1, 2, 3, 4]);
 }

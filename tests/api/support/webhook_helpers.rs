@@ -27,6 +27,8 @@ pub struct Received {
     pub content_type: String,
     /// The raw body.
     pub body: Vec<u8>,
+    /// The status the receiver answered.
+    pub status: u16,
 }
 
 impl Received {
@@ -149,12 +151,14 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             signature: header("webhook-signature"),
             content_type: header("content-type"),
             body: buffer[end + 4..end + 4 + length].to_vec(),
+            status: 0,
         };
         let (status, delay) = {
             let mut state = state.lock().unwrap();
             let status = state.script.pop_front().or(state.otherwise).unwrap_or(204);
             (status, state.delay)
         };
+        let received = Received { status, ..received };
         tokio::time::sleep(delay).await;
         // Recorded as it is answered (a sender killed meanwhile sends it again: a duplicate).
         state.lock().unwrap().received.push(received);
