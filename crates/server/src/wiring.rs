@@ -169,8 +169,7 @@ impl Wiring {
             max_retry: duration(hooks.max_retry, "webhooks.max_retry")?,
             retry_for: duration(hooks.retry_for, "webhooks.retry_for")?,
         };
-        let webhook_sender =
-            Arc::new(HttpWebhookSender::new(hooks.timeout, hooks.allow_private_targets).context("webhooks")?);
+        let webhook_sender = Arc::new(HttpWebhookSender::new(hooks.timeout, hooks.allow_private_targets));
         let limits = ImageLimits {
             max_side: settings.media.max_image_side,
             max_pixels: settings.media.max_image_pixels,

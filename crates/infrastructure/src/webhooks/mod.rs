@@ -13,7 +13,7 @@
 
 mod target;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -45,10 +45,12 @@ pub fn sign(secret: &WebhookSecret, event_id: &str, timestamp: i64, body: &[u8])
     Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
-/// [`WebhookSender`] on reqwest.
+/// [`WebhookSender`] on reqwest. The HTTP client (its TLS roots, its
+/// connection pool) is built at the first delivery, not at start: an
+/// instance with no webhook never holds one.
 #[derive(Clone)]
 pub struct HttpWebhookSender {
-    client: reqwest::Client,
+    client: Arc<OnceLock<reqwest::Client>>,
     allow_private: bool,
     timeout: Duration,
 }
@@ -72,17 +74,29 @@ impl HttpWebhookSender {
     ///
     /// # Errors
     /// [`SenderError`] when the TLS set-up fails.
-    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, SenderError> {
+    pub fn new(timeout: Duration, allow_private: bool) -> Self {
+        Self { client: Arc::new(OnceLock::new()), allow_private, timeout }
+    }
+
+    /// The HTTP client, built on first use.
+    ///
+    /// # Errors
+    /// [`SenderError`] when the TLS set-up fails (tried again next time).
+    fn client(&self) -> Result<&reqwest::Client, SenderError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .user_agent(concat!("profiled-webhooks/", env!("CARGO_PKG_VERSION")));
-        if !allow_private {
+        if !self.allow_private {
             builder = builder.dns_resolver(Arc::new(target::GuardedResolver));
         }
-        Ok(Self { client: builder.build().map_err(SenderError)?, allow_private, timeout })
+        let built = builder.build().map_err(SenderError)?;
+        Ok(self.client.get_or_init(|| built))
     }
 }
 
@@ -117,8 +131,8 @@ impl WebhookSender for HttpWebhookSender {
         let timestamp = now.timestamp();
         let signature = sign(&delivery.secret, &delivery.event_id, timestamp, delivery.payload.as_bytes())
             .ok_or_else(|| failure("the stored secret is not a whsec_ secret".into()))?;
-        let response = self
-            .client
+        let client = self.client().map_err(|error| failure(error.to_string()))?;
+        let response = client
             .post(delivery.url.as_str())
             .header("content-type", "application/json")
             .header("webhook-id", &delivery.event_id)
@@ -172,7 +186,7 @@ mod tests {
 
     #[test]
     fn a_new_secret_is_whsec_and_32_random_bytes() {
-        let sender = HttpWebhookSender::new(Duration::from_secs(5), false).unwrap();
+        let sender = HttpWebhookSender::new(Duration::from_secs(5), false);
         let (one, two) = (sender.new_secret(), sender.new_secret());
         assert_ne!(one, two);
         let bytes = STANDARD.decode(one.expose().strip_prefix("whsec_").unwrap()).unwrap();
