@@ -108,7 +108,7 @@ use crate::routes;
         CountryResponse, RoleResponse, ImageJson, DescribedImageJson, AnnotationSchema, Problem, FieldProblem,
         LenientProfileInput, LenientProfileReplacement, NicknameProfileInput, CreatorsHubProfileInput,
         SessionListItem, DeleteAccountRequest, DirectoryPageResponse, DirectoryItem, SuspensionResponse,
-        SuspensionRequest, crate::dto::webhook::EventTypeName, crate::dto::webhook::EventTypesInput, AuditPageResponse, AuditRecordResponse, AuditActor, AuditFieldChange,
+        SuspensionRequest, crate::dto::webhook::EventTypeName, crate::dto::webhook::EventTypesInput, crate::dto::audit::AnyValue, AuditPageResponse, AuditRecordResponse, AuditActor, AuditFieldChange,
         SuspensionRequest, RegisterWebhookRequest, RegisteredWebhook, WebhookResponse, WebhookListResponse,
         WebhookDeliveryResponse, WebhookDeliveryPage,
         AccountExportResponse, ImagesExport, ImageExport, ImageSizeExport,

@@ -14,6 +14,21 @@ use utoipa::{IntoParams, ToSchema};
 use crate::dto::directory::page_limit;
 use crate::problem::ApiError;
 
+/// A field's value as the profile holds it: a string, a number, a boolean,
+/// an object, or `null` when unset (a schema without a type).
+pub enum AnyValue {}
+
+impl utoipa::PartialSchema for AnyValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some("Any JSON value; null when unset."))
+            .into()
+    }
+}
+
+impl ToSchema for AnyValue {}
+
 /// The audit trail's query parameters, as sent.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -22,6 +37,7 @@ pub struct AuditParams {
     #[param(value_type = Option<u16>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     cursor: Option<String>,
 }
 
@@ -71,11 +87,11 @@ pub struct AuditFieldChange {
     pub private: bool,
     /// The value before (`null`: unset).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = AnyValue, required = false)]
     pub old: Option<Value>,
     /// The value after (`null`: unset).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = AnyValue, required = false)]
     pub new: Option<Value>,
 }
 
