@@ -146,20 +146,14 @@ pub(crate) async fn view(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
     use crate::ports::profile_reader::MockProfileReader;
-    use crate::use_cases::test_support::noon;
+    use crate::use_cases::test_support::{member_caller, noon};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::{Description, Profile, StoredProfileParts};
     use profile_domain::user::{Role, UserId};
 
     fn caller(id: i64) -> Caller {
-        Caller {
-            user_id: UserId(id),
-            role: Role::new(1, "user", Default::default()),
-            token_digest: TokenDigest("t".into()),
-            request_id: None,
-        }
+        member_caller(id)
     }
 
     #[tokio::test]

@@ -74,21 +74,15 @@ fn key(sort: DirectorySort, last: &StoredProfile) -> DirectoryKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
     use crate::ports::profile_reader::MockProfileReader;
     use crate::ports::user_directory::MockUserDirectory;
-    use crate::use_cases::test_support::noon;
+    use crate::use_cases::test_support::{admin_caller_with, noon};
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::Profile;
     use profile_domain::user::{Role, UserId};
 
     fn caller(privileges: &[Privilege]) -> Caller {
-        Caller {
-            user_id: UserId(1),
-            role: Role::new(2, "admin", privileges.iter().copied().collect()),
-            token_digest: TokenDigest("t".into()),
-            request_id: None,
-        }
+        admin_caller_with(privileges)
     }
 
     fn stored(id: i64) -> StoredProfile {

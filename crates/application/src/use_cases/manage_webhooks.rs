@@ -150,18 +150,11 @@ impl ManageWebhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
     use crate::ports::webhooks::{MockWebhookSender, MockWebhookStore, TargetRefused};
-    use crate::use_cases::test_support::{fixed_clock, noon};
-    use profile_domain::user::{Role, UserId};
+    use crate::use_cases::test_support::{admin_caller_with, fixed_clock, noon};
 
     fn caller(privileges: &[Privilege]) -> Caller {
-        Caller {
-            user_id: UserId(1),
-            role: Role::new(2, "admin", privileges.iter().copied().collect()),
-            token_digest: TokenDigest("t".into()),
-            request_id: None,
-        }
+        admin_caller_with(privileges)
     }
 
     fn command() -> RegisterWebhookCommand {

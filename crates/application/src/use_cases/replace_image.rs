@@ -206,13 +206,12 @@ fn image_error(kind: ImageKind, error: ImageError) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenDigest;
     use crate::ports::RepoError;
     use crate::ports::image_processor::{EncodedImage, MockImageProcessor, ProcessedImage};
     use crate::ports::media_store::MockMediaStore;
     use crate::ports::profile_reader::MockProfileReader;
     use crate::ports::profile_writer::MockProfileWriter;
-    use crate::use_cases::test_support::{edit_on, fixed_clock, fixed_tokens, noon};
+    use crate::use_cases::test_support::{edit_on, fixed_clock, fixed_tokens, member_caller, noon};
     use mockall::Sequence;
     use profile_domain::account::{Email, Username};
     use profile_domain::profile::{Profile, Version};
@@ -220,8 +219,7 @@ mod tests {
     use std::sync::Mutex;
 
     fn caller(id: i64) -> Caller {
-        let role = Role::new(1, "user", Default::default());
-        Caller { user_id: UserId(id), role, token_digest: TokenDigest("t".into()), request_id: None }
+        member_caller(id)
     }
 
     fn old_avatar() -> ProfileImage {

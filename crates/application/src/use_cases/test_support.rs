@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeZone, Utc};
 use profile_domain::account::{Email, Username};
 use profile_domain::profile::Profile;
-use profile_domain::user::{Role, UserId, UserRef};
+use profile_domain::user::{Privilege, Role, UserId, UserRef};
 
 use crate::model::{
     Caller, ChangeOrigin, Edit, Edited, IssuedToken, ProfileWrite, StoredProfile, TokenDigest,
@@ -76,6 +76,26 @@ pub(crate) fn edit_on(
             }
             Err(error) => Edited::Refused(error),
         })
+    }
+}
+
+/// User `id` with the role `user` (no privileges), calling with the session `t`.
+pub(crate) fn member_caller(id: i64) -> Caller {
+    Caller {
+        user_id: UserId(id),
+        role: Role::new(1, "user", Default::default()),
+        token_digest: TokenDigest("t".into()),
+        request_id: None,
+    }
+}
+
+/// User 1 with the role `admin` holding `privileges`, calling with the session `t`.
+pub(crate) fn admin_caller_with(privileges: &[Privilege]) -> Caller {
+    Caller {
+        user_id: UserId(1),
+        role: Role::new(2, "admin", privileges.iter().copied().collect()),
+        token_digest: TokenDigest("t".into()),
+        request_id: None,
     }
 }
 
