@@ -321,10 +321,12 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
 
 /// Opens the pools `[database]` describes.
 pub async fn connect_database(settings: &Settings) -> anyhow::Result<Database> {
-    let pool = PoolSettings {
-        max_connections: settings.database.max_connections,
-        acquire_timeout: settings.database.acquire_timeout,
-    };
+    if settings.database.acquire_timeout.is_some() {
+        tracing::warn!(
+            "database.acquire_timeout is no longer used: requests wait for a connection while the database can be reached"
+        );
+    }
+    let pool = PoolSettings { max_connections: settings.database.max_connections };
     Database::connect(&settings.database.url, pool).await.context("cannot open the database (database.url)")
 }
 

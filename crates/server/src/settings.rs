@@ -90,10 +90,11 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
     /// Pool size.
     pub max_connections: u32,
-    /// How long a request waits for a PostgreSQL connection while the server
-    /// is busy (on SQLite requests queue without this bound).
-    #[serde(with = "humantime_serde")]
-    pub acquire_timeout: Duration,
+    /// No longer used: a request waits for a connection for as long as the
+    /// database can be reached (an unreachable one is a 503 at once). Still
+    /// accepted, with a warning at start, so that older files load.
+    #[serde(default, with = "humantime_serde")]
+    pub acquire_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for DatabaseSettings {
@@ -524,9 +525,6 @@ impl Settings {
             return Err(SettingsError(
                 "database.url must start with sqlite:, postgres:// or postgresql://".into(),
             ));
-        }
-        if self.database.acquire_timeout.is_zero() {
-            return Err(SettingsError("database.acquire_timeout must be longer than zero".into()));
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError("database.max_connections must be at least 1".into()));

@@ -65,20 +65,17 @@ use role_cache::RoleCache;
 use session_cache::SessionCache;
 use writer::{Work, Writer};
 
-/// How the pools are sized and how long a request waits for a connection.
+/// How the pools are sized. A request waits for a connection for as long as
+/// the database can be reached (see [`QUEUE_LIMIT`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolSettings {
     /// Connections in the (reading) pool.
     pub max_connections: u32,
-    /// How long a request waits for a free PostgreSQL connection while the
-    /// server is reachable but busy. An unreachable database is reported at
-    /// once; on SQLite requests queue without this bound (see `acquire_timeout`).
-    pub acquire_timeout: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+        Self { max_connections: 10 }
     }
 }
 
@@ -150,11 +147,9 @@ impl Database {
         if is_sqlite {
             ensure_sqlite_folder(url)?;
         }
-        let acquire_timeout = acquire_timeout(is_sqlite, pool.acquire_timeout);
-        let read = open_pool(url, pool.max_connections, acquire_timeout).await?;
+        let read = open_pool(url, pool.max_connections).await?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let write =
-            if is_sqlite && !in_memory { open_pool(url, 1, acquire_timeout).await? } else { read.clone() };
+        let write = if is_sqlite && !in_memory { open_pool(url, 1).await? } else { read.clone() };
         let backend = read.get_database_backend();
         let inner = Inner {
             backend,
@@ -189,9 +184,7 @@ impl Database {
             DbBackend::Sqlite => SQLITE_READERS_PER_WORKER,
             _ => (self.inner.pool.max_connections / workers).max(2),
         };
-        let is_sqlite = self.inner.backend == DbBackend::Sqlite;
-        let acquire_timeout = acquire_timeout(is_sqlite, self.inner.pool.acquire_timeout);
-        let read = match lazy_pool(&self.inner.url, connections, acquire_timeout) {
+        let read = match lazy_pool(&self.inner.url, connections) {
             Ok(read) => read,
             Err(error) => {
                 tracing::warn!(%error, "cannot open a worker's pool; sharing the main one");
@@ -258,6 +251,13 @@ impl Database {
                 .then_some(SqliteTransactionMode::Immediate),
         };
         self.write.begin_with_options(options).await.map_err(repo_error)
+    }
+
+    /// Whether writes share a transaction (SQLite's writer commits them in
+    /// batches), so that work run by [`Database::write_one`] must take a
+    /// savepoint before its second statement to be all or nothing.
+    pub(crate) fn batches_writes(&self) -> bool {
+        self.inner.writer.is_some()
     }
 
     pub(crate) fn sessions(&self) -> &SessionCache {
@@ -332,7 +332,7 @@ impl Database {
 
 /// A pool that connects only when used (see [`Database::for_worker`]), set
 /// up as [`open_pool`] sets up its pools.
-fn lazy_pool(url: &str, connections: u32, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
+fn lazy_pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
     use sea_orm::sqlx::ConnectOptions as _;
     use sea_orm::sqlx::pool::PoolOptions;
     use sea_orm::{SqlxPostgresConnector, SqlxSqliteConnector};
@@ -340,25 +340,22 @@ fn lazy_pool(url: &str, connections: u32, acquire_timeout: Duration) -> Result<D
     if url.starts_with("sqlite:") {
         let connect: SqliteConnectOptions = url.parse().map_err(invalid)?;
         let connect = sqlite_options(connect).disable_statement_logging();
-        let pool: PoolOptions<sea_orm::sqlx::Sqlite> = lazy_pool_options(connections, acquire_timeout);
+        let pool: PoolOptions<sea_orm::sqlx::Sqlite> = lazy_pool_options(connections);
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.connect_lazy_with(connect)))
     } else {
         let connect: PgConnectOptions = url.parse().map_err(invalid)?;
         let connect = connect.disable_statement_logging();
-        let pool: PoolOptions<sea_orm::sqlx::Postgres> = lazy_pool_options(connections, acquire_timeout);
+        let pool: PoolOptions<sea_orm::sqlx::Postgres> = lazy_pool_options(connections);
         Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool.connect_lazy_with(connect)))
     }
 }
 
-fn lazy_pool_options<DB: sea_orm::sqlx::Database>(
-    connections: u32,
-    acquire_timeout: Duration,
-) -> sea_orm::sqlx::pool::PoolOptions<DB> {
+fn lazy_pool_options<DB: sea_orm::sqlx::Database>(connections: u32) -> sea_orm::sqlx::pool::PoolOptions<DB> {
     use sea_orm::sqlx::Connection as _;
     sea_orm::sqlx::pool::PoolOptions::new()
         .max_connections(connections)
         .min_connections(0)
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(QUEUE_LIMIT)
         .test_before_acquire(false)
         .before_acquire(|connection: &mut DB::Connection, meta| {
             Box::pin(async move {
@@ -370,20 +367,14 @@ fn lazy_pool_options<DB: sea_orm::sqlx::Database>(
         })
 }
 
-/// How long a request waits for a pooled connection: `configured` on
-/// PostgreSQL, where the health gate answers an unreachable server at once
-/// and this bounds the wait of a busy one; on SQLite no bound in practice.
-/// An SQLite file is always there to be read, so a wait for one of its
-/// connections is only a queue behind slower requests (contention), never
-/// an outage: failing it would answer 503 for a database that is fine
-/// (issue 10: "a 503 means only that the database cannot be reached").
-fn acquire_timeout(is_sqlite: bool, configured: Duration) -> Duration {
-    if is_sqlite { SQLITE_ACQUIRE_TIMEOUT.max(configured) } else { configured }
-}
-
-/// The wait for an SQLite connection: a day, long past any client's
-/// patience (sqlx needs a finite deadline).
-const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a request may wait for a pooled connection: a day, long past
+/// any client's patience (sqlx needs a finite deadline). A wait for a
+/// connection is contention, never an outage, so it is not cut short and
+/// answered 503 (issue 10: "a 503 means only that the database cannot be
+/// reached"). An SQLite file is always there; an unreachable PostgreSQL is
+/// answered at once by the health gate, which also ends the waits already
+/// queued (see [`Database::guarded`]).
+pub const QUEUE_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Reading connections of each worker on SQLite (see [`Database::for_worker`]).
 const SQLITE_READERS_PER_WORKER: u32 = 2;
@@ -406,17 +397,13 @@ fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("cache_size", "-256")
 }
 
-async fn open_pool(
-    url: &str,
-    connections: u32,
-    acquire_timeout: Duration,
-) -> Result<DatabaseConnection, DbErr> {
+async fn open_pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(QUEUE_LIMIT)
         .test_before_acquire_if_idle_for(IDLE_PING)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(sqlite_options);
