@@ -24,6 +24,7 @@ mod m20261209_000001_change_events;
 mod m20261209_000002_audit_log;
 mod m20261209_000003_webhooks;
 mod m20261210_000001_sqlite_name_words;
+mod m20261211_000001_name_words_on_change;
 
 /// The names of the unique constraints (PostgreSQL) that the repository maps
 /// to input fields.
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000002_audit_log::Migration),
             Box::new(m20261209_000003_webhooks::Migration),
             Box::new(m20261210_000001_sqlite_name_words::Migration),
+            Box::new(m20261211_000001_name_words_on_change::Migration),
         ]
     }
 }

@@ -2,10 +2,11 @@
 //! [`record_change`] inside each change's transaction, read and purged by
 //! [`SeaAuditLog`].
 //!
-//! One call per change: one `INSERT` into `audit_records`, and the event
-//! ([`append_event`]: one `UPDATE … RETURNING` of the account's sequence and
-//! one `INSERT`). Private fields and secrets are recorded as changed without
-//! their values, in both.
+//! One call per change: the account's next event number (an `UPDATE …
+//! RETURNING`, or the change's own update of the row), then the record and
+//! the event ([`append_event`]: one statement on PostgreSQL, two on SQLite).
+//! Private fields and secrets are recorded as changed without their values,
+//! in both.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,13 +15,15 @@ use profile_application::ports::{AuditLog, RepoError};
 use profile_domain::change::ChangeKind;
 use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
+use sea_orm::sea_query::InsertStatement;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use serde_json::{Map, Value, json};
 
 use super::Database;
-use super::change_events::append_event;
+use super::change_events::{append_event, append_numbered_event};
 use super::entities::audit_records;
 use super::errors::repo_error;
 
@@ -50,6 +53,36 @@ pub(crate) async fn record_change(
     change: Change,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
+    let (user_id, action) = (change.user_id, change.action);
+    let (record, data) = audit_record(origin, change, now);
+    append_event(tx, user_id, action.as_str(), data, now, Some(record)).await?;
+    Ok(())
+}
+
+/// [`record_change`] for a change whose own `UPDATE` of the account's row
+/// took its event `sequence` number (`change_events::take_sequence`).
+///
+/// # Errors
+/// What the database reports.
+pub(crate) async fn record_numbered_change(
+    tx: &DatabaseTransaction,
+    origin: &ChangeOrigin,
+    change: Change,
+    sequence: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let (user_id, action) = (change.user_id, change.action);
+    let (record, data) = audit_record(origin, change, now);
+    append_numbered_event(tx, user_id, sequence, action.as_str(), data, now, Some(record)).await?;
+    Ok(())
+}
+
+/// The `INSERT` of `change`'s audit record, and its event's `data`.
+fn audit_record(
+    origin: &ChangeOrigin,
+    change: Change,
+    now: DateTime<Utc>,
+) -> (InsertStatement, Map<String, Value>) {
     let (actor_kind, actor_id) = match origin.by {
         ChangedBy::System => ("system", None),
         ChangedBy::Owner => ("user", Some(change.user_id)),
@@ -66,7 +99,7 @@ pub(crate) async fn record_change(
         created_at: Set(now),
         ..Default::default()
     };
-    audit_records::Entity::insert(row).exec_without_returning(tx).await.map_err(repo_error)?;
+    let record = audit_records::Entity::insert(row).into_query();
     let mut data = Map::new();
     data.insert("changed_fields".to_owned(), change.fields.iter().map(|f| json!(f.field)).collect());
     if let Some(version) = change.version {
@@ -78,8 +111,7 @@ pub(crate) async fn record_change(
         .filter_map(|f| f.new.as_ref().filter(|_| !f.private).map(|new| (f.field.clone(), new.clone())))
         .collect();
     data.insert("values".to_owned(), Value::Object(values));
-    append_event(tx, change.user_id, change.action.as_str(), data, now).await?;
-    Ok(())
+    (record, data)
 }
 
 /// `[{"field", "old", "new"}]`, `{"field", "private": true}` for private ones.

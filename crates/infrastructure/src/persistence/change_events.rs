@@ -10,10 +10,13 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use profile_application::ports::RepoError;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, LockBehavior, LockType, Query,
+    UpdateStatement, WithClause,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use serde_json::{Map, Value, json};
 
@@ -57,6 +60,8 @@ impl From<change_events::Model> for StoredEvent {
 /// account's next sequence number (which takes its row lock until `tx`
 /// ends, so one account's events are numbered in commit order) and stores
 /// the envelope with `data`'s members after `user_id` and `sequence`.
+/// `along`, an `INSERT` that belongs to the same change (its audit record),
+/// is sent in the same statement on PostgreSQL.
 ///
 /// Call it before deleting the account's row in the same transaction.
 ///
@@ -69,8 +74,27 @@ pub(crate) async fn append_event(
     event_type: &str,
     data: Map<String, Value>,
     now: DateTime<Utc>,
+    along: Option<InsertStatement>,
 ) -> Result<StoredEvent, RepoError> {
     let sequence = next_sequence(tx, user_id).await?;
+    append_numbered_event(tx, user_id, sequence, event_type, data, now, along).await
+}
+
+/// [`append_event`] with the account's sequence number already taken by the
+/// caller's own `UPDATE` of its row (see [`take_sequence`]): one statement
+/// fewer.
+///
+/// # Errors
+/// What the database reports.
+pub(crate) async fn append_numbered_event(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    sequence: i64,
+    event_type: &str,
+    data: Map<String, Value>,
+    now: DateTime<Utc>,
+    along: Option<InsertStatement>,
+) -> Result<StoredEvent, RepoError> {
     let mut body = Map::new();
     body.insert("user_id".to_owned(), json!(user_id));
     body.insert("sequence".to_owned(), json!(sequence));
@@ -91,7 +115,24 @@ pub(crate) async fn append_event(
         created_at: Set(now),
         ..Default::default()
     };
-    let id = change_events::Entity::insert(row).exec(tx).await.map_err(repo_error)?.last_insert_id;
+    let mut insert = change_events::Entity::insert(row).into_query();
+    insert.returning_col(change_events::Column::Id);
+    let backend = tx.get_database_backend();
+    let statement = match (along, backend) {
+        (None, _) => backend.build(&insert),
+        // One round trip: `WITH "along" AS (INSERT …) INSERT INTO change_events …`.
+        (Some(along), DbBackend::Postgres) => {
+            let cte = CommonTableExpression::new().query(along).table_name(Alias::new("along")).to_owned();
+            backend.build(&insert.with(WithClause::new().cte(cte).to_owned()))
+        }
+        // SQLite has no data-modifying `WITH`: two statements.
+        (Some(along), _) => {
+            tx.execute_raw(backend.build(&along)).await.map_err(repo_error)?;
+            backend.build(&insert)
+        }
+    };
+    let inserted = tx.query_one_raw(statement).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
+    let id = inserted.try_get::<i64>("", "id").map_err(repo_error)?;
     Ok(StoredEvent {
         id,
         event_id,
@@ -105,15 +146,26 @@ pub(crate) async fn append_event(
 
 /// Increments `users.event_sequence` of `user_id` and returns the new value.
 async fn next_sequence(tx: &DatabaseTransaction, user_id: i64) -> Result<i64, RepoError> {
-    let column = Alias::new("event_sequence");
-    let update = Query::update()
+    let mut update = Query::update()
         .table(Alias::new("users"))
-        .value(column.clone(), Expr::col(column.clone()).add(1))
         .and_where(Expr::col(Alias::new("id")).eq(user_id))
-        .returning_col(column)
         .to_owned();
+    take_sequence(&mut update);
     let statement = tx.get_database_backend().build(&update);
     let row = tx.query_one_raw(statement).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
+    sequence_taken(&row)
+}
+
+/// Makes `update` (of rows of `users`) also take the account's next event
+/// sequence number, returned by the statement (read it with
+/// [`sequence_taken`]): for a change that updates the row anyway.
+pub(crate) fn take_sequence(update: &mut UpdateStatement) {
+    let column = Alias::new("event_sequence");
+    update.value(column.clone(), Expr::col(column.clone()).add(1)).returning_col(column);
+}
+
+/// The sequence number a statement made by [`take_sequence`] returned.
+pub(crate) fn sequence_taken(row: &QueryResult) -> Result<i64, RepoError> {
     row.try_get::<i64>("", "event_sequence").map_err(repo_error)
 }
 
@@ -224,7 +276,7 @@ mod tests {
             Box::pin(async move {
                 let mut data = Map::new();
                 data.insert("changed_fields".to_owned(), json!(["location"]));
-                append_event(tx, user_id, event_type, data, Utc::now()).await
+                append_event(tx, user_id, event_type, data, Utc::now(), None).await
             })
         }))
         .await

@@ -260,9 +260,9 @@ mod tests {
             let at = Utc::now() - *age;
             let event = db
                 .write(Box::new(move |tx| {
-                    Box::pin(
-                        async move { append_event(tx, user_id, "profile.updated", Map::new(), at).await },
-                    )
+                    Box::pin(async move {
+                        append_event(tx, user_id, "profile.updated", Map::new(), at, None).await
+                    })
                 }))
                 .await
                 .unwrap();

@@ -19,7 +19,8 @@ use profile_domain::profile::{
     StoredProfileParts, TextField, TimeZone, UserLink, Version,
 };
 use profile_domain::user::{Role, UserId};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveModelTrait as _;
+use sea_orm::ActiveValue::{self, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -155,9 +156,30 @@ pub(crate) fn mentions_from_column(raw: Option<&str>) -> Option<HashMap<String, 
     Some(pairs.into_iter().map(|(name, id)| (name, UserId(id))).collect())
 }
 
-/// The columns a write stores (everything but id, password and created_at).
-pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
-    let profile = &write.profile;
+/// The columns of `write` that differ from `before`, the only ones its
+/// `UPDATE` sets: SQLite rewrites the entries of every index whose columns a
+/// statement sets, changed or not (six indexes on `users`), and fires the
+/// triggers `OF` them.
+pub(crate) fn changed_columns(write: &ProfileWrite, before: &StoredProfile) -> users::ActiveModel {
+    let old = columns_of(&before.profile, before.avatar.as_ref(), before.cover.as_ref());
+    let mut new = columns_of(&write.profile, write.avatar.as_ref(), write.cover.as_ref());
+    for column in <users::Column as sea_orm::Iterable>::iter() {
+        if let (ActiveValue::Set(now), ActiveValue::Set(was)) = (new.get(column), old.get(column))
+            && now == was
+        {
+            new.not_set(column);
+        }
+    }
+    new
+}
+
+/// The columns a profile's write stores (everything but id, password,
+/// created_at and the suspension).
+fn columns_of(
+    profile: &Profile,
+    avatar: Option<&ProfileImage>,
+    cover: Option<&ProfileImage>,
+) -> users::ActiveModel {
     let links: Vec<StoredLink<'_>> = profile
         .description()
         .user_links()
@@ -183,10 +205,10 @@ pub(crate) fn write_columns(write: &ProfileWrite) -> users::ActiveModel {
         birthdate: Set(profile.birthdate().as_ref().map(Birthdate::date)),
         is_creator: Set(*profile.is_creator()),
         annotations: Set(profile.annotations().to_json().to_string()),
-        avatar_image: Set(image_to_column(write.avatar.as_ref())),
-        cover_image: Set(image_to_column(write.cover.as_ref())),
-        avatar_alt: Set(alt_column(write.avatar.as_ref())),
-        cover_alt: Set(alt_column(write.cover.as_ref())),
+        avatar_image: Set(image_to_column(avatar)),
+        cover_image: Set(image_to_column(cover)),
+        avatar_alt: Set(alt_column(avatar)),
+        cover_alt: Set(alt_column(cover)),
         ..Default::default()
     };
     macro_rules! text_columns {

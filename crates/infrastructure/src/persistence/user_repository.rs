@@ -16,17 +16,18 @@ use profile_domain::user::{Privilege, Role, UserId, UserRef};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, Statement, TransactionTrait,
+    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use serde_json::Value;
 
 use super::Database;
 use super::account_deletion::delete_account;
-use super::audit_log::{Change, record_change};
+use super::audit_log::{Change, record_change, record_numbered_change};
+use super::change_events::{sequence_taken, take_sequence};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
-use super::profile_mapping::{mentions_column, to_profile, to_stored_profile, write_columns};
+use super::profile_mapping::{changed_columns, mentions_column, to_profile, to_stored_profile};
 use super::profile_query::{By, find_profile_row};
 use super::session_cache::user_message;
 
@@ -165,30 +166,42 @@ async fn edit_in(
     };
     let id = write.profile.id();
     let role_changed = write.profile.role().id != before.profile.role().id;
-    let update = users::Entity::update_many()
-        .set(write_columns(&write))
+    // The row's update also takes the account's next event number.
+    let mut update = users::Entity::update_many()
+        .set(changed_columns(&write, &before))
         .filter(users::Column::Id.eq(id.0))
-        .filter(users::Column::Version.eq(before.profile.version().0));
-    // Several statements (the row, the audit record, the event): all or nothing.
-    let savepoint = tx.begin().await.map_err(repo_error)?;
+        .filter(users::Column::Version.eq(before.profile.version().0))
+        .into_query();
+    take_sequence(&mut update);
+    // Several statements (the row, the audit record, the event): all or
+    // nothing. On SQLite this work shares the writer's transaction with
+    // others, so it takes a savepoint; on PostgreSQL it has its own.
+    let savepoint = match db.batches_writes() {
+        true => Some(tx.begin().await.map_err(repo_error)?),
+        false => None,
+    };
+    let atomic = savepoint.as_ref().unwrap_or(tx);
     if write.requires_another_manager {
-        ensure_another_manager(&savepoint, id).await?;
+        ensure_another_manager(atomic, id).await?;
     }
-    let updated = update.exec(&savepoint).await.map_err(repo_error)?;
-    if updated.rows_affected == 0 {
+    let statement = atomic.get_database_backend().build(&update);
+    let Some(updated) = atomic.query_one_raw(statement).await.map_err(repo_error)? else {
         return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
-    }
+    };
+    let sequence = sequence_taken(&updated)?;
     if let Some(retirement) = &write.retirement {
-        retire(&savepoint, &write.profile, retirement).await?;
+        retire(atomic, &write.profile, retirement).await?;
     }
     if role_changed {
-        notify(&savepoint, &user_message(id)).await?;
+        notify(atomic, &user_message(id)).await?;
     }
     let fields = write.changes_from(&before);
     let action = edit_event_type(&fields);
     let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
-    record_change(&savepoint, origin, change, write.profile.updated_at()).await?;
-    savepoint.commit().await.map_err(repo_error)?;
+    record_numbered_change(atomic, origin, change, sequence, write.profile.updated_at()).await?;
+    if let Some(savepoint) = savepoint {
+        savepoint.commit().await.map_err(repo_error)?;
+    }
     Ok(EditStep::Stored { before, write, role_changed })
 }
 
