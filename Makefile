@@ -1,7 +1,7 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint fmt migrate docker bench api-fuzz soak fuzz
+.PHONY: run test lint fmt migrate docker bench symbol-order api-fuzz soak fuzz
 
 ## Build and serve on 127.0.0.1:8080 with SQLite under data/ (migrations run on start).
 run:
@@ -30,6 +30,13 @@ migrate:
 ## argon2, vipsthumbnail) in one run; writes bench/results/latest.json and BENCHMARKS.md.
 bench:
 	scripts/bench.sh
+
+## Lists the functions a running service executes (valgrind's callgrind), in
+## crates/server/symbol-order.txt: the release build links them side by side.
+symbol-order:
+	command -v valgrind >/dev/null || { echo "valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
+	$(CARGO) build --release --locked -p profile-server
+	python3 bench/symbol_order.py
 
 ## Build the container image (needs a Docker engine).
 docker:
