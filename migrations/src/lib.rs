@@ -77,3 +77,16 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Runs `statements` on SQLite, in order; nothing on PostgreSQL (for what
+/// only SQLite needs, such as its FTS5 name-words index).
+async fn on_sqlite_only(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait as _, DbBackend};
+    if manager.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
