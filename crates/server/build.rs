@@ -3,7 +3,7 @@
 //! background rounds) placed together, so that the pages the kernel maps
 //! around it hold code that runs, not its neighbours. That keeps the
 //! resident set small (issue 10: idle RSS) and the hot code dense. The list
-//! is made by `scripts/symbol-order.sh`; a name it lists that the build does
+//! is made by `make symbol-order` (`bench/symbol_order.py`); a name it lists that the build does
 //! not have is skipped, so a stale list costs memory, never correctness.
 //! Only for release builds for x86_64 Linux, linked by LLD (Rust's default
 //! linker there); `PROFILED_SYMBOL_ORDER=0` turns it off.
