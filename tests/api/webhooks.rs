@@ -108,6 +108,9 @@ both_databases! {
         assert_eq!(delivery["last_status"], 204);
         assert!(delivery["delivered_at"].is_string());
         assert!(deliveries(&app, &admin, webhook, "?status=dead").await.is_empty());
+        // The administrator's account was made before the webhook was
+        // registered: not sent, even when the fan-out's round came after.
+        assert!(about(&receiver.received(), admin.id).is_empty());
 
         let text = metrics(&app).await;
         for name in [

@@ -1,30 +1,34 @@
-//! The audit trail (`audit_records`): written with the change event by
-//! [`record_change`] inside each change's transaction, read and purged by
-//! [`SeaAuditLog`].
+//! The audit trail (`audit_records`): written with the change event inside
+//! each change's transaction, read and purged by [`SeaAuditLog`].
 //!
-//! One call per change: the account's next event number (an `UPDATE …
-//! RETURNING`, or the change's own update of the row), then the record and
-//! the event ([`append_event`]: one statement on PostgreSQL, two on SQLite).
-//! Private fields and secrets are recorded as changed without their values,
-//! in both.
+//! One call per change. [`record_change`] takes the account's next event
+//! number (an `UPDATE … RETURNING`), then writes the record and the event
+//! ([`append_event`]: one statement on PostgreSQL, two on SQLite). A profile
+//! edit, which updates the row anyway and has read its number under the
+//! row's lock, sends the update, the record and the event together
+//! ([`update_recorded`]). Private fields and secrets are recorded as changed
+//! without their values, in both.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use profile_application::Cause;
 use profile_application::model::{AuditRecord, ChangeOrigin, ChangedBy};
 use profile_application::ports::{AuditLog, RepoError};
 use profile_domain::change::ChangeKind;
 use profile_domain::profile::FieldChange;
 use profile_domain::user::UserId;
-use sea_orm::sea_query::InsertStatement;
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, InsertStatement, Query, SelectStatement, UpdateStatement, WithClause,
+};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde_json::{Map, Value, json};
 
 use super::Database;
-use super::change_events::{append_event, append_numbered_event};
-use super::entities::audit_records;
+use super::change_events::{append_event, event_row, new_event};
+use super::entities::{audit_records, change_events};
 use super::errors::repo_error;
 
 /// One change to an account, as the audit trail and the outbox report it.
@@ -54,35 +58,102 @@ pub(crate) async fn record_change(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let (user_id, action) = (change.user_id, change.action);
-    let (record, data) = audit_record(origin, change, now);
+    let (record, data) = audit_row(origin, change, now);
+    let record = audit_records::Entity::insert(record).into_query();
     append_event(tx, user_id, action.as_str(), data, now, Some(record)).await?;
     Ok(())
 }
 
-/// [`record_change`] for a change whose own `UPDATE` of the account's row
-/// took its event `sequence` number (`change_events::take_sequence`).
+/// Runs `update`, an `UPDATE` of `change`'s account row that sets its
+/// `event_sequence` to `sequence` and returns its `id`, with the audit
+/// record and the event of `change` made by `origin`: all or nothing, in
+/// one round trip to the database, and the record and the event only when
+/// the update matched the row. Returns whether it did.
+///
+/// - PostgreSQL: `WITH "row" AS (UPDATE … RETURNING id), "audit" AS
+///   (INSERT INTO audit_records … SELECT … FROM "row") INSERT INTO
+///   change_events … SELECT … FROM "row"`.
+/// - SQLite has no data-modifying `WITH`: `SAVEPOINT; UPDATE …; INSERT …
+///   SELECT … WHERE changes() = 1` twice; `RELEASE`, sent to the driver's
+///   thread at once, and rolled back to the savepoint when a statement fails.
 ///
 /// # Errors
-/// What the database reports.
-pub(crate) async fn record_numbered_change(
+/// What the database reports; nothing of the three is stored then.
+pub(crate) async fn update_recorded(
     tx: &DatabaseTransaction,
+    update: UpdateStatement,
     origin: &ChangeOrigin,
     change: Change,
     sequence: i64,
     now: DateTime<Utc>,
-) -> Result<(), RepoError> {
+) -> Result<bool, RepoError> {
     let (user_id, action) = (change.user_id, change.action);
-    let (record, data) = audit_record(origin, change, now);
-    append_numbered_event(tx, user_id, sequence, action.as_str(), data, now, Some(record)).await?;
-    Ok(())
+    let (record, data) = audit_row(origin, change, now);
+    let event = event_row(&new_event(user_id, sequence, action.as_str(), data, now));
+    let backend = tx.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let matched = Query::select().from(Alias::new("row")).to_owned();
+        let row = CommonTableExpression::new().query(update).table_name(Alias::new("row")).to_owned();
+        let audit = CommonTableExpression::new()
+            .query(insert_selecting(record, matched.clone())?)
+            .table_name(Alias::new("audit"))
+            .to_owned();
+        let mut event = insert_selecting(event, matched)?;
+        event.returning_col(change_events::Column::Id);
+        let statement = backend.build(&event.with(WithClause::new().cte(row).cte(audit).to_owned()));
+        return Ok(tx.query_one_raw(statement).await.map_err(repo_error)?.is_some());
+    }
+    let matched = Query::select().and_where(Expr::cust("changes() = 1")).to_owned();
+    let script = [
+        backend.build(&update),
+        backend.build(&insert_selecting(record, matched.clone())?),
+        backend.build(&insert_selecting(event, matched)?),
+    ];
+    let mut sql = String::from("SAVEPOINT recorded; ");
+    let mut values = Vec::new();
+    for statement in script {
+        sql.push_str(&statement.sql);
+        sql.push_str("; ");
+        values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+    }
+    sql.push_str("RELEASE recorded");
+    let statement = Statement::from_sql_and_values(backend, sql, values);
+    match tx.query_all_raw(statement).await {
+        // Only the update returns a row.
+        Ok(rows) => Ok(!rows.is_empty()),
+        Err(error) => {
+            // If even this fails, the writer's commit will say so.
+            let _ = tx.execute_unprepared("ROLLBACK TO recorded; RELEASE recorded").await;
+            Err(repo_error(error))
+        }
+    }
 }
 
-/// The `INSERT` of `change`'s audit record, and its event's `data`.
-fn audit_record(
+/// `INSERT INTO` `row`'s table its set columns `SELECT`ed as values from
+/// `source` (a `FROM` or a `WHERE`): inserted once per row `source` yields.
+fn insert_selecting<A: ActiveModelTrait>(
+    row: A,
+    mut source: SelectStatement,
+) -> Result<InsertStatement, RepoError> {
+    let mut columns = Vec::new();
+    for column in <<A::Entity as EntityTrait>::Column as Iterable>::iter() {
+        if let ActiveValue::Set(value) = row.get(column) {
+            columns.push(column);
+            source.expr(Expr::val(value));
+        }
+    }
+    let mut insert = Query::insert();
+    insert.into_table(A::Entity::default()).columns(columns);
+    insert.select_from(source).map_err(|error| RepoError::Other(Cause::new(error)))?;
+    Ok(insert)
+}
+
+/// The row of `change`'s audit record, and its event's `data`.
+fn audit_row(
     origin: &ChangeOrigin,
     change: Change,
     now: DateTime<Utc>,
-) -> (InsertStatement, Map<String, Value>) {
+) -> (audit_records::ActiveModel, Map<String, Value>) {
     let (actor_kind, actor_id) = match origin.by {
         ChangedBy::System => ("system", None),
         ChangedBy::Owner => ("user", Some(change.user_id)),
@@ -99,7 +170,6 @@ fn audit_record(
         created_at: Set(now),
         ..Default::default()
     };
-    let record = audit_records::Entity::insert(row).into_query();
     let mut data = Map::new();
     data.insert("changed_fields".to_owned(), change.fields.iter().map(|f| json!(f.field)).collect());
     if let Some(version) = change.version {
@@ -111,7 +181,7 @@ fn audit_record(
         .filter_map(|f| f.new.as_ref().filter(|_| !f.private).map(|new| (f.field.clone(), new.clone())))
         .collect();
     data.insert("values".to_owned(), Value::Object(values));
-    (record, data)
+    (row, data)
 }
 
 /// `[{"field", "old", "new"}]`, `{"field", "private": true}` for private ones.
@@ -228,6 +298,8 @@ mod tests {
 
     use super::*;
     use crate::persistence::PoolSettings;
+    use crate::persistence::change_events::tests::insert_user;
+    use crate::persistence::entities::users;
 
     async fn sqlite() -> (Database, tempfile::TempDir) {
         let folder = tempfile::tempdir().unwrap();
@@ -277,6 +349,73 @@ mod tests {
         let ids = |records: Vec<AuditRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(ids(log.list(UserId(1), None, 10).await.unwrap()), [4, 3, 1]);
         assert_eq!(ids(log.list(UserId(1), Some(4), 1).await.unwrap()), [3]);
+    }
+
+    /// `update_recorded` for `user_id`: its name to `name`, event number 1.
+    async fn rename(
+        db: &Database,
+        user_id: i64,
+        name: &'static str,
+        version: i64,
+    ) -> Result<bool, RepoError> {
+        db.write_one(Box::new(move |tx| {
+            Box::pin(async move {
+                let update = users::Entity::update_many()
+                    .col_expr(users::Column::Name, Expr::val(name))
+                    .col_expr(users::Column::Version, Expr::val(version + 1))
+                    .col_expr(Alias::new("event_sequence"), Expr::val(1))
+                    .filter(users::Column::Id.eq(user_id))
+                    .filter(users::Column::Version.eq(version))
+                    .into_query()
+                    .returning_col(users::Column::Id)
+                    .to_owned();
+                let fields = vec![FieldChange::public("name", json!("before"), json!(name))];
+                let change = Change { user_id, action: ChangeKind::ProfileUpdated, fields, version: Some(2) };
+                update_recorded(tx, update, &ChangeOrigin::system(), change, 1, Utc::now()).await
+            })
+        }))
+        .await
+    }
+
+    async fn stored_of(db: &Database, user_id: i64) -> (String, usize, usize) {
+        let user = users::Entity::find_by_id(user_id).one(db.read()).await.unwrap().unwrap();
+        let records = audit_records::Entity::find()
+            .filter(audit_records::Column::UserId.eq(user_id))
+            .all(db.read())
+            .await
+            .unwrap();
+        let events = change_events::Entity::find()
+            .filter(change_events::Column::UserId.eq(user_id))
+            .all(db.read())
+            .await
+            .unwrap();
+        (user.name, records.len(), events.len())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_update_is_stored_with_its_record_and_event_or_not_at_all() {
+        let (db, _folder) = sqlite().await;
+        let alice = insert_user(&db, "alice").await;
+        let bob = insert_user(&db, "bob").await;
+        // Bob's event cannot be stored: his edit must leave nothing, in the
+        // batch it shares with Alice's.
+        db.read()
+            .execute_unprepared(&format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON change_events WHEN NEW.user_id = {bob} \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ))
+            .await
+            .unwrap();
+
+        let (stored, refused) = tokio::join!(rename(&db, alice, "Alice", 1), rename(&db, bob, "Bob", 1));
+        assert_eq!(stored, Ok(true));
+        assert!(matches!(refused, Err(RepoError::Other(_))), "{refused:?}");
+        assert_eq!(stored_of(&db, alice).await, ("Alice".to_owned(), 1, 1));
+        assert_eq!(stored_of(&db, bob).await, ("bob".to_owned(), 0, 0));
+
+        // A stale version matches no row: nothing is recorded either.
+        assert_eq!(rename(&db, alice, "Alicja", 1).await, Ok(false));
+        assert_eq!(stored_of(&db, alice).await, ("Alice".to_owned(), 1, 1));
     }
 
     #[test]

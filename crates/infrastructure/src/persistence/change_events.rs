@@ -11,12 +11,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use profile_application::ports::RepoError;
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, LockBehavior, LockType, Query,
-    UpdateStatement, WithClause,
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, LockBehavior, LockType, Query, WithClause,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::{Map, Value, json};
 
@@ -77,45 +76,8 @@ pub(crate) async fn append_event(
     along: Option<InsertStatement>,
 ) -> Result<StoredEvent, RepoError> {
     let sequence = next_sequence(tx, user_id).await?;
-    append_numbered_event(tx, user_id, sequence, event_type, data, now, along).await
-}
-
-/// [`append_event`] with the account's sequence number already taken by the
-/// caller's own `UPDATE` of its row (see [`take_sequence`]): one statement
-/// fewer.
-///
-/// # Errors
-/// What the database reports.
-pub(crate) async fn append_numbered_event(
-    tx: &DatabaseTransaction,
-    user_id: i64,
-    sequence: i64,
-    event_type: &str,
-    data: Map<String, Value>,
-    now: DateTime<Utc>,
-    along: Option<InsertStatement>,
-) -> Result<StoredEvent, RepoError> {
-    let mut body = Map::new();
-    body.insert("user_id".to_owned(), json!(user_id));
-    body.insert("sequence".to_owned(), json!(sequence));
-    body.extend(data);
-    let payload = json!({
-        "type": event_type,
-        "timestamp": now.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "data": Value::Object(body),
-    })
-    .to_string();
-    let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
-    let row = change_events::ActiveModel {
-        event_id: Set(event_id.clone()),
-        user_id: Set(user_id),
-        sequence: Set(sequence),
-        event_type: Set(event_type.to_owned()),
-        payload: Set(payload.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    let mut insert = change_events::Entity::insert(row).into_query();
+    let mut event = new_event(user_id, sequence, event_type, data, now);
+    let mut insert = change_events::Entity::insert(event_row(&event)).into_query();
     insert.returning_col(change_events::Column::Id);
     let backend = tx.get_database_backend();
     let statement = match (along, backend) {
@@ -132,40 +94,65 @@ pub(crate) async fn append_numbered_event(
         }
     };
     let inserted = tx.query_one_raw(statement).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
-    let id = inserted.try_get::<i64>("", "id").map_err(repo_error)?;
-    Ok(StoredEvent {
-        id,
-        event_id,
+    event.id = inserted.try_get::<i64>("", "id").map_err(repo_error)?;
+    Ok(event)
+}
+
+/// The event numbered `sequence` of `event_type` about `user_id`, not yet
+/// stored (its `id` is 0): the envelope with `data`'s members after
+/// `user_id` and `sequence`.
+pub(crate) fn new_event(
+    user_id: i64,
+    sequence: i64,
+    event_type: &str,
+    data: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> StoredEvent {
+    let mut body = Map::new();
+    body.insert("user_id".to_owned(), json!(user_id));
+    body.insert("sequence".to_owned(), json!(sequence));
+    body.extend(data);
+    let payload = json!({
+        "type": event_type,
+        "timestamp": now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "data": Value::Object(body),
+    })
+    .to_string();
+    StoredEvent {
+        id: 0,
+        event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         user_id,
         sequence,
         event_type: event_type.to_owned(),
         payload,
         created_at: now,
-    })
+    }
+}
+
+/// The row that stores `event` (its `id` is the database's).
+pub(crate) fn event_row(event: &StoredEvent) -> change_events::ActiveModel {
+    change_events::ActiveModel {
+        event_id: Set(event.event_id.clone()),
+        user_id: Set(event.user_id),
+        sequence: Set(event.sequence),
+        event_type: Set(event.event_type.clone()),
+        payload: Set(event.payload.clone()),
+        created_at: Set(event.created_at),
+        ..Default::default()
+    }
 }
 
 /// Increments `users.event_sequence` of `user_id` and returns the new value.
 async fn next_sequence(tx: &DatabaseTransaction, user_id: i64) -> Result<i64, RepoError> {
-    let mut update = Query::update()
+    let column = Alias::new("event_sequence");
+    let update = Query::update()
         .table(Alias::new("users"))
+        .value(column.clone(), Expr::col(column.clone()).add(1))
         .and_where(Expr::col(Alias::new("id")).eq(user_id))
+        .returning_col(column)
         .to_owned();
-    take_sequence(&mut update);
     let statement = tx.get_database_backend().build(&update);
     let row = tx.query_one_raw(statement).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
-    sequence_taken(&row)
-}
-
-/// Makes `update` (of rows of `users`) also take the account's next event
-/// sequence number, returned by the statement (read it with
-/// [`sequence_taken`]): for a change that updates the row anyway.
-pub(crate) fn take_sequence(update: &mut UpdateStatement) {
-    let column = Alias::new("event_sequence");
-    update.value(column.clone(), Expr::col(column.clone()).add(1)).returning_col(column);
-}
-
-/// The sequence number a statement made by [`take_sequence`] returned.
-pub(crate) fn sequence_taken(row: &QueryResult) -> Result<i64, RepoError> {
     row.try_get::<i64>("", "event_sequence").map_err(repo_error)
 }
 
@@ -237,7 +224,7 @@ pub(crate) async fn advance_consumer(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use sea_orm::{EntityTrait, QueryOrder};
 
     use super::*;
@@ -252,7 +239,8 @@ mod tests {
         (db, folder)
     }
 
-    async fn insert_user(db: &Database, username: &str) -> i64 {
+    /// Stores an account `username` with the first seeded role; its id.
+    pub(crate) async fn insert_user(db: &Database, username: &str) -> i64 {
         let role = roles::Entity::find().one(db.read()).await.unwrap().expect("a seeded role");
         let now = Utc::now();
         let row = users::ActiveModel {

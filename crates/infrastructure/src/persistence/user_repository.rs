@@ -13,17 +13,17 @@ use profile_application::ports::{AccountRepository, Editor, ProfileReader, Profi
 use profile_domain::change::ChangeKind;
 use profile_domain::profile::{FieldChange, Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait,
+    Statement, TransactionTrait,
 };
 use serde_json::Value;
 
 use super::Database;
 use super::account_deletion::delete_account;
-use super::audit_log::{Change, record_change, record_numbered_change};
-use super::change_events::{sequence_taken, take_sequence};
+use super::audit_log::{Change, record_change, update_recorded};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -148,17 +148,20 @@ async fn edit_in(
         UserRef::Me => return Err(RepoError::NotFound),
     };
     // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
-    // SQLite's writer holds the database's write lock already.
-    let row = users::Entity::find()
+    // SQLite's writer holds the database's write lock already. Either way
+    // the account's event number read here is still the last one at the
+    // update.
+    let locked = users::ProfileColumns::select_cols(users::Entity::find().select_only())
+        .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
         .filter(filter)
         .lock_exclusive()
-        .into_partial_model::<users::ProfileColumns>()
+        .into_model::<Locked>()
         .one(tx)
         .await
         .map_err(repo_error)?
         .ok_or(RepoError::NotFound)?;
-    let role = db.roles().by_id(tx, row.role_id).await?;
-    let before = to_stored_profile(row, role, None)?;
+    let role = db.roles().by_id(tx, locked.row.role_id).await?;
+    let before = to_stored_profile(locked.row, role, None)?;
     let write = match editor.edit(&before) {
         Err(refused) => return Ok(EditStep::Refused(refused)),
         Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
@@ -166,43 +169,62 @@ async fn edit_in(
     };
     let id = write.profile.id();
     let role_changed = write.profile.role().id != before.profile.role().id;
-    // The row's update also takes the account's next event number.
-    let mut update = users::Entity::update_many()
+    let sequence = locked.event_sequence + 1;
+    let update = users::Entity::update_many()
         .set(changed_columns(&write, &before))
+        .col_expr(Alias::new(EVENT_SEQUENCE), sequence.into())
         .filter(users::Column::Id.eq(id.0))
         .filter(users::Column::Version.eq(before.profile.version().0))
-        .into_query();
-    take_sequence(&mut update);
-    // Several statements (the row, the audit record, the event): all or
-    // nothing. On SQLite this work shares the writer's transaction with
-    // others, so it takes a savepoint; on PostgreSQL it has its own.
-    let savepoint = match db.batches_writes() {
+        .into_query()
+        .returning_col(users::Column::Id)
+        .to_owned();
+    if write.requires_another_manager {
+        ensure_another_manager(tx, id).await?;
+    }
+    // The update, the audit record and the event are one unit already. A
+    // username's retirement adds statements: on SQLite, where this work
+    // shares the writer's transaction with others, they all take a
+    // savepoint; on PostgreSQL the edit has its own transaction.
+    let savepoint = match db.batches_writes() && write.retirement.is_some() {
         true => Some(tx.begin().await.map_err(repo_error)?),
         false => None,
     };
     let atomic = savepoint.as_ref().unwrap_or(tx);
-    if write.requires_another_manager {
-        ensure_another_manager(atomic, id).await?;
-    }
-    let statement = atomic.get_database_backend().build(&update);
-    let Some(updated) = atomic.query_one_raw(statement).await.map_err(repo_error)? else {
+    let fields = write.changes_from(&before);
+    let action = edit_event_type(&fields);
+    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
+    if !update_recorded(atomic, update, origin, change, sequence, write.profile.updated_at()).await? {
         return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
-    };
-    let sequence = sequence_taken(&updated)?;
+    }
     if let Some(retirement) = &write.retirement {
         retire(atomic, &write.profile, retirement).await?;
     }
     if role_changed {
         notify(atomic, &user_message(id)).await?;
     }
-    let fields = write.changes_from(&before);
-    let action = edit_event_type(&fields);
-    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
-    record_numbered_change(atomic, origin, change, sequence, write.profile.updated_at()).await?;
     if let Some(savepoint) = savepoint {
         savepoint.commit().await.map_err(repo_error)?;
     }
     Ok(EditStep::Stored { before, write, role_changed })
+}
+
+/// `users.event_sequence`: the number of the account's last event.
+const EVENT_SEQUENCE: &str = "event_sequence";
+
+/// The row an edit locks: the profile, and the number of the account's last
+/// event, which the edit's own event follows.
+struct Locked {
+    row: users::ProfileColumns,
+    event_sequence: i64,
+}
+
+impl FromQueryResult for Locked {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: users::ProfileColumns::from_query_result(row, prefix)?,
+            event_sequence: row.try_get(prefix, EVENT_SEQUENCE)?,
+        })
+    }
 }
 
 /// Refuses with [`RepoError::LastManager`] unless an account other than

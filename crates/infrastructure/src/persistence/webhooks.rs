@@ -3,7 +3,8 @@
 //! The fan-out reads `change_events` after the `webhooks` consumer's
 //! position and writes the deliveries and the new position in one
 //! transaction holding the consumer's row, so an event is fanned out once
-//! however many instances run. A claim takes due deliveries whose endpoint
+//! however many instances run, to the webhooks registered before it was
+//! made. A claim takes due deliveries whose endpoint
 //! and user have no earlier pending one (one user's events go out in
 //! order), read `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one
 //! writer), and hides them for a lease by moving their due time forward: a
@@ -134,7 +135,12 @@ async fn fan_out_on(
         .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
     for event in &events {
-        for hook in hooks.iter().filter(|hook| hook.event_types.matches(&event.event_type)) {
+        // A webhook receives the changes made since it was registered, not
+        // those still waiting for the fan-out when it was.
+        let receives = |hook: &&Webhook| {
+            hook.created_at <= event.created_at && hook.event_types.matches(&event.event_type)
+        };
+        for hook in hooks.iter().filter(receives) {
             rows.push(webhook_deliveries::ActiveModel {
                 webhook_id: Set(hook.id),
                 event_row_id: Set(event.id),
