@@ -82,6 +82,7 @@ fn printed() -> Vec<(&'static str, String)> {
                     duplicate_window: std::time::Duration::from_secs(60),
                     timeout: std::time::Duration::from_secs(5),
                     batch: 1,
+                    max_retry: std::time::Duration::from_secs(60),
                 }
             ),
         ),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
+use profile_infrastructure::events::NatsSettings;
 use serde::Deserialize;
 
 pub(crate) const DEFAULTS: &str = include_str!("../../../config/default.toml");
@@ -358,56 +359,8 @@ pub struct EventSettings {
     /// metrics are read.
     #[serde(with = "humantime_serde")]
     pub poll_interval: Duration,
-    /// Publishing to NATS JetStream.
-    pub nats: NatsEventSettings,
-}
-
-/// `[events.nats]`: the events published to NATS JetStream when `url` is
-/// set. `Debug` shows the URL without credentials and the secrets redacted.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NatsEventSettings {
-    /// `nats://host:4222` or `tls://host:4222`; empty = not published.
-    pub url: String,
-    /// The JetStream stream, created when missing.
-    pub stream: String,
-    /// Subjects are `<subject_prefix>.<event type>`.
-    pub subject_prefix: String,
-    /// User name; empty = no user/password authentication.
-    pub username: String,
-    /// Password of `username`.
-    pub password: secrecy::SecretString,
-    /// Authentication token; empty = none.
-    pub token: secrecy::SecretString,
-    /// The de-duplication window of a stream created here.
-    #[serde(with = "humantime_serde")]
-    pub duplicate_window: Duration,
-    /// How long connecting, a request or an acknowledgement may take.
-    #[serde(with = "humantime_serde")]
-    pub timeout: Duration,
-    /// Events published per round at most.
-    pub batch: u32,
-    /// The longest wait between attempts while NATS fails (the wait starts
-    /// at `events.poll_interval` and doubles).
-    #[serde(with = "humantime_serde")]
-    pub max_retry: Duration,
-}
-
-impl std::fmt::Debug for NatsEventSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NatsEventSettings")
-            .field("url", &profile_infrastructure::events::nats::without_user_info(&self.url))
-            .field("stream", &self.stream)
-            .field("subject_prefix", &self.subject_prefix)
-            .field("username", &self.username)
-            .field("password", &self.password)
-            .field("token", &self.token)
-            .field("duplicate_window", &self.duplicate_window)
-            .field("timeout", &self.timeout)
-            .field("batch", &self.batch)
-            .field("max_retry", &self.max_retry)
-            .finish()
-    }
+    /// Publishing to NATS JetStream, when its `url` is set.
+    pub nats: NatsSettings,
 }
 
 /// A JetStream stream name: letters, digits, `-` and `_`.

@@ -29,9 +29,7 @@ use profile_infrastructure::{
 };
 
 use crate::Settings;
-use crate::settings::{
-    MailSettings, MailTransport, MediaBackend, MediaSettings, NatsEventSettings, SmtpTlsMode,
-};
+use crate::settings::{MailSettings, MailTransport, MediaBackend, MediaSettings, SmtpTlsMode};
 
 /// The configured mail transport.
 pub fn mailer(settings: &MailSettings) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -390,22 +388,11 @@ impl Wiring {
     }
 
     /// The NATS JetStream publisher, when `events.nats.url` is set.
-    pub fn nats_publisher(&self, nats: &NatsEventSettings) -> Option<NatsPublisher> {
+    pub fn nats_publisher(&self, nats: &NatsSettings) -> Option<NatsPublisher> {
         if nats.url.is_empty() {
             return None;
         }
-        let settings = NatsSettings {
-            url: nats.url.clone(),
-            stream: nats.stream.clone(),
-            subject_prefix: nats.subject_prefix.clone(),
-            username: nats.username.clone(),
-            password: nats.password.clone(),
-            token: nats.token.clone(),
-            duplicate_window: nats.duplicate_window,
-            timeout: nats.timeout,
-            batch: nats.batch,
-        };
-        Some(NatsPublisher::new(settings, self.event_feed(), self.clock.clone()))
+        Some(NatsPublisher::new(nats.clone(), self.event_feed(), self.clock.clone()))
     }
 
     /// The webhook fan-out and delivery, on the main handle.

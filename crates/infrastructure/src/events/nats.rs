@@ -27,28 +27,37 @@ use crate::persistence::event_feed::{SeaEventFeed, Turn};
 /// The consumer's name in `event_consumers`.
 pub const CONSUMER: &str = "nats";
 
-/// Where and how events are published.
-#[derive(Clone)]
+/// Where and how events are published: `[events.nats]` in the server's
+/// configuration. `Debug` shows the URL without credentials and the
+/// secrets redacted.
+#[derive(Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NatsSettings {
-    /// Server URL (`nats://host:4222`, or `tls://…`).
+    /// Server URL (`nats://host:4222`, or `tls://…`); empty = not published.
     pub url: String,
     /// The JetStream stream, created when missing.
     pub stream: String,
     /// Subjects are `<subject_prefix>.<event type>`; the stream takes
     /// `<subject_prefix>.>`.
     pub subject_prefix: String,
-    /// User name; empty = none.
+    /// User name; empty = no user/password authentication.
     pub username: String,
     /// Password of `username`.
     pub password: SecretString,
     /// Authentication token; empty = none.
     pub token: SecretString,
     /// The stream's de-duplication window, for a stream this creates.
+    #[serde(with = "humantime_serde")]
     pub duplicate_window: Duration,
     /// How long a connection, a request or an acknowledgement may take.
+    #[serde(with = "humantime_serde")]
     pub timeout: Duration,
     /// Events published per round at most.
     pub batch: u32,
+    /// The longest wait between rounds while NATS fails (whoever runs the
+    /// rounds starts at its poll interval and doubles).
+    #[serde(with = "humantime_serde")]
+    pub max_retry: Duration,
 }
 
 impl std::fmt::Debug for NatsSettings {
@@ -63,6 +72,7 @@ impl std::fmt::Debug for NatsSettings {
             .field("duplicate_window", &self.duplicate_window)
             .field("timeout", &self.timeout)
             .field("batch", &self.batch)
+            .field("max_retry", &self.max_retry)
             .finish()
     }
 }

@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use profile_application::model::{MailMessage, QueuedMail};
 use profile_application::ports::{MailOutbox, RepoError};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::Database;
+use super::claims::claim_due;
 use super::entities::mail_outbox;
 use super::errors::repo_error;
 
@@ -74,25 +75,21 @@ impl MailOutbox for SeaMailOutbox {
         self.db
             .write(Box::new(move |tx| {
                 Box::pin(async move {
-                    let mut due = mail_outbox::Entity::find()
+                    let due = mail_outbox::Entity::find()
                         .filter(mail_outbox::Column::FailedAt.is_null())
                         .filter(mail_outbox::Column::NextAttemptAt.lte(now))
                         .order_by_asc(mail_outbox::Column::NextAttemptAt)
                         .order_by_asc(mail_outbox::Column::Id)
                         .limit(u64::from(limit));
-                    if tx.get_database_backend() == DbBackend::Postgres {
-                        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-                    }
-                    let rows = due.all(tx).await.map_err(repo_error)?;
-                    if rows.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    mail_outbox::Entity::update_many()
-                        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(now + lease))
-                        .filter(mail_outbox::Column::Id.is_in(rows.iter().map(|row| row.id)))
-                        .exec(tx)
-                        .await
-                        .map_err(repo_error)?;
+                    let rows = claim_due(
+                        tx,
+                        due,
+                        mail_outbox::Column::Id,
+                        |row| row.id,
+                        mail_outbox::Column::NextAttemptAt,
+                        now + lease,
+                    )
+                    .await?;
                     Ok(rows
                         .into_iter()
                         .map(|row| QueuedMail {

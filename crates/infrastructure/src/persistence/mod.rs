@@ -18,6 +18,7 @@ mod account_deletion;
 pub mod account_tokens;
 pub mod audit_log;
 pub mod change_events;
+mod claims;
 mod entities;
 mod errors;
 pub mod event_feed;

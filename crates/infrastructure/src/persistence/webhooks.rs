@@ -20,14 +20,15 @@ use profile_application::ports::webhooks::{
     WebhookStore,
 };
 use profile_domain::webhook::{EventTypes, WebhookDescription, WebhookUrl};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Database;
 use super::change_events::{StoredEvent, advance_consumer, events_after, lock_consumer};
+use super::claims::claim_due;
 use super::entities::{change_events, webhook_deliveries, webhooks};
 use super::errors::repo_error;
 
@@ -189,25 +190,18 @@ async fn claim_on(
                 .lt(Expr::col((webhook_deliveries::Entity, webhook_deliveries::Column::Id))),
         )
         .to_owned();
-    let mut due = webhook_deliveries::Entity::find()
+    let due = webhook_deliveries::Entity::find()
         .filter(webhook_deliveries::Column::Status.eq(pending))
         .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
         .filter(Expr::not_exists(earlier_pending))
         .order_by_asc(webhook_deliveries::Column::Id)
         .limit(u64::from(limit));
-    if tx.get_database_backend() == DbBackend::Postgres {
-        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let rows = due.all(tx).await.map_err(repo_error)?;
+    let id = webhook_deliveries::Column::Id;
+    let rows =
+        claim_due(tx, due, id, |row| row.id, webhook_deliveries::Column::NextAttemptAt, now + lease).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    webhook_deliveries::Entity::update_many()
-        .col_expr(webhook_deliveries::Column::NextAttemptAt, Expr::value(now + lease))
-        .filter(webhook_deliveries::Column::Id.is_in(rows.iter().map(|row| row.id)))
-        .exec(tx)
-        .await
-        .map_err(repo_error)?;
     let events = events_by_id(tx, rows.iter().map(|row| row.event_row_id)).await?;
     let hooks: HashMap<i64, webhooks::Model> = webhooks::Entity::find()
         .filter(webhooks::Column::Id.is_in(rows.iter().map(|row| row.webhook_id)))
