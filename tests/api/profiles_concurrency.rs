@@ -107,6 +107,38 @@ both_databases! {
         assert_eq!(newest, Some(last), "the last acknowledged change is the one stored");
     }
 
+    async fn patches_beside_password_changes_number_every_event_once(app) {
+        // A password change takes the account's next event number without a
+        // new version: an edit decided before it must not reuse the number.
+        let user = app.register("crowd_events").await;
+        let path = format!("/v1/users/{}", user.id);
+        let bodies = (0..16).map(|i| json!({"location": format!("Place {i}")})).collect();
+        let passwords = async {
+            let mut current = user.password.clone();
+            for round in 0..3 {
+                let next = format!("{} again {round}", user.password);
+                let body = json!({"current_password": current, "new_password": next});
+                let response = app.send_json(Method::PUT, "/v1/users/me/password", Some(&user.token), &body).await;
+                assert_eq!(response.status(), StatusCode::NO_CONTENT, "password change {round}");
+                current = next;
+            }
+        };
+        let (results, ()) = tokio::join!(patch_all(&app, &path, &user.token, &[], bodies), passwords);
+
+        for (index, (status, answer)) in results.iter().enumerate() {
+            assert_eq!(*status, StatusCode::OK, "writer {index}: {answer}");
+        }
+        assert_eq!(get_profile(&app, &path, &user.token).await["version"], 17);
+        let sequences: Vec<i64> = app
+            .rows(&format!("SELECT sequence FROM change_events WHERE user_id = {} ORDER BY sequence", user.id))
+            .await
+            .iter()
+            .map(|row| row["sequence"].as_i64().expect("sequence"))
+            .collect();
+        // user.created, 16 profile.updated, 3 user.password_changed.
+        assert_eq!(sequences, (1..=20).collect::<Vec<_>>());
+    }
+
     async fn sixteen_concurrent_patches_of_different_fields_all_survive(app) {
         let user = app.register("par_user").await;
         let path = format!("/v1/users/{}", user.id);

@@ -261,6 +261,14 @@ impl Database {
         self.inner.writer.is_some()
     }
 
+    /// Where a write of one statement that is all or nothing by itself may
+    /// go without a transaction around it: PostgreSQL's pool (autocommit).
+    /// `None` on SQLite, whose writes all go through the writer
+    /// ([`Database::write_one`]).
+    pub(crate) fn autocommit(&self) -> Option<&DatabaseConnection> {
+        self.inner.writer.is_none().then_some(&self.write)
+    }
+
     pub(crate) fn sessions(&self) -> &SessionCache {
         &self.inner.sessions
     }
