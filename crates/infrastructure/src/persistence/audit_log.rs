@@ -77,13 +77,10 @@ pub(crate) async fn record_change(
 ///   SELECT … WHERE changes() = 1` twice; `RELEASE`, sent to the driver's
 ///   thread at once, and rolled back to the savepoint when a statement fails.
 ///
-/// On PostgreSQL `tx` may be a pool: the statement is all or nothing by
-/// itself. On SQLite it must be the writer's transaction.
-///
 /// # Errors
 /// What the database reports; nothing of the three is stored then.
 pub(crate) async fn update_recorded(
-    tx: &impl ConnectionTrait,
+    tx: &DatabaseTransaction,
     update: UpdateStatement,
     origin: &ChangeOrigin,
     change: Change,

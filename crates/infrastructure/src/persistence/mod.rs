@@ -137,9 +137,10 @@ pub enum DatabaseError {
 
 impl Database {
     /// Opens the pools. For SQLite, creates the file's folder; every
-    /// connection uses WAL (readers never wait for the writer), foreign keys,
-    /// full synchronous commits (an acknowledged write survives a crash) and
-    /// a 5 s busy timeout, and writes go through one dedicated connection.
+    /// connection uses WAL (readers never wait for the writer), foreign keys
+    /// and a 5 s busy timeout, and writes go through one dedicated connection
+    /// whose WAL is synced before a write is answered (an acknowledged write
+    /// survives a crash).
     pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, DatabaseError> {
         let is_sqlite = url.starts_with("sqlite:");
         if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
@@ -150,7 +151,14 @@ impl Database {
         }
         let read = open_pool(url, pool.max_connections).await?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let write = if is_sqlite && !in_memory { open_pool(url, 1).await? } else { read.clone() };
+        let wal = match is_sqlite && !in_memory {
+            true => Some(wal_file(url)?),
+            false => None,
+        };
+        let write = match wal {
+            Some(_) => open_writer(url).await?,
+            None => read.clone(),
+        };
         let backend = read.get_database_backend();
         let inner = Inner {
             backend,
@@ -158,9 +166,9 @@ impl Database {
             pool,
             sqlite_writer: (is_sqlite && !in_memory).then(|| write.clone()),
             writer: match is_sqlite {
-                true => {
-                    Some(Writer::start(write.clone()).map_err(|source| DatabaseError::Thread { source })?)
-                }
+                true => Some(
+                    Writer::start(write.clone(), wal).map_err(|source| DatabaseError::Thread { source })?,
+                ),
                 false => None,
             },
             health: Health::new(),
@@ -259,14 +267,6 @@ impl Database {
     /// savepoint before its second statement to be all or nothing.
     pub(crate) fn batches_writes(&self) -> bool {
         self.inner.writer.is_some()
-    }
-
-    /// Where a write of one statement that is all or nothing by itself may
-    /// go without a transaction around it: PostgreSQL's pool (autocommit).
-    /// `None` on SQLite, whose writes all go through the writer
-    /// ([`Database::write_one`]).
-    pub(crate) fn autocommit(&self) -> Option<&DatabaseConnection> {
-        self.inner.writer.is_none().then_some(&self.write)
     }
 
     pub(crate) fn sessions(&self) -> &SessionCache {
@@ -406,7 +406,32 @@ fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("cache_size", "-256")
 }
 
+/// SQLite's writer connection: [`sqlite_options`], but its commits do not
+/// wait for the disk. The writer thread syncs the WAL file after each
+/// commit and answers the batch's writes only then (see `writer`), while
+/// it runs the next batch: the same durability as `synchronous = FULL`.
+async fn open_writer(url: &str) -> Result<DatabaseConnection, DbErr> {
+    open_pool_with(url, 1, |options| sqlite_options(options).synchronous(SqliteSynchronous::Normal)).await
+}
+
+/// The WAL file of the SQLite database at `url` (`<file>-wal`).
+fn wal_file(url: &str) -> Result<std::path::PathBuf, DatabaseError> {
+    let options: SqliteConnectOptions =
+        url.parse().map_err(|e: sea_orm::sqlx::Error| DatabaseError::Db(DbErr::Custom(e.to_string())))?;
+    let mut wal = options.get_filename().as_os_str().to_owned();
+    wal.push("-wal");
+    Ok(wal.into())
+}
+
 async fn open_pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
+    open_pool_with(url, connections, sqlite_options).await
+}
+
+async fn open_pool_with(
+    url: &str,
+    connections: u32,
+    sqlite: fn(SqliteConnectOptions) -> SqliteConnectOptions,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(connections)
@@ -415,7 +440,7 @@ async fn open_pool(url: &str, connections: u32) -> Result<DatabaseConnection, Db
         .acquire_timeout(QUEUE_LIMIT)
         .test_before_acquire_if_idle_for(IDLE_PING)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(sqlite_options);
+        .map_sqlx_sqlite_opts(sqlite);
     sea_orm::Database::connect(options).await
 }
 

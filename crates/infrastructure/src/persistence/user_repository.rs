@@ -13,7 +13,7 @@ use profile_application::ports::{AccountRepository, Editor, ProfileReader, Profi
 use profile_domain::change::ChangeKind;
 use profile_domain::profile::{FieldChange, Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, UpdateStatement};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait,
@@ -114,44 +114,6 @@ impl SeaUserRepository {
             .await
     }
 
-    /// [`ProfileWriter::edit`] without the row's lock: the row read on a
-    /// reading connection, the edit stored only while the row is still as
-    /// read, so that the writer (SQLite's one writer, the row's lock on
-    /// PostgreSQL) is held for one statement, sent without a transaction
-    /// around it on PostgreSQL. `None` when the row changed meanwhile or the
-    /// edit needs the lock ([`Decided::needs_lock`]): then it is made again
-    /// under the lock. A refusal or a no-op is decided on the row as read.
-    async fn edit_unlocked(
-        &self,
-        who: &UserRef,
-        editor: &mut Editor,
-        origin: &ChangeOrigin,
-    ) -> Result<Option<EditStep>, RepoError> {
-        let decided = match self.db.guarded(decide(&self.db, self.db.read(), who, editor, false)).await? {
-            Decision::Done(step) => return Ok(Some(step)),
-            Decision::Store(decided) if decided.needs_lock() => return Ok(None),
-            Decision::Store(decided) => decided,
-        };
-        let Decided { before, write, role_changed, update, change, sequence } = decided;
-        let now = write.profile.updated_at();
-        let stored = match self.db.autocommit() {
-            Some(pool) => {
-                self.db.guarded(update_recorded(pool, update, origin, change, sequence, now)).await?
-            }
-            None => {
-                let origin = origin.clone();
-                self.db
-                    .write_one(Box::new(move |tx| {
-                        Box::pin(
-                            async move { update_recorded(tx, update, &origin, change, sequence, now).await },
-                        )
-                    }))
-                    .await?
-            }
-        };
-        Ok(stored.then_some(EditStep::Stored { before, write, role_changed }))
-    }
-
     async fn stored(
         &self,
         db: &impl ConnectionTrait,
@@ -172,82 +134,6 @@ enum EditStep {
     Stored { before: StoredProfile, write: ProfileWrite, role_changed: bool },
 }
 
-/// An edit decided on its row as read, ready to be stored.
-struct Decided {
-    before: StoredProfile,
-    write: ProfileWrite,
-    role_changed: bool,
-    /// The row's `UPDATE`: it matches only while the row's version and event
-    /// number are those read.
-    update: UpdateStatement,
-    change: Change,
-    /// The number of the edit's event.
-    sequence: i64,
-}
-
-impl Decided {
-    /// Whether storing it takes more than its row: a rename retires the old
-    /// name, a role change checks that a manager is left and tells the
-    /// other instances.
-    fn needs_lock(&self) -> bool {
-        self.role_changed || self.write.retirement.is_some() || self.write.requires_another_manager
-    }
-}
-
-/// What an edit of a row comes to.
-// Decided once per edit and matched at once: boxing would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Decision {
-    Done(EditStep),
-    Store(Decided),
-}
-
-/// Reads `who`'s row on `db` (with its lock when `lock`: `FOR UPDATE` on
-/// PostgreSQL) and decides what `editor` makes of it.
-async fn decide(
-    database: &Database,
-    db: &impl ConnectionTrait,
-    who: &UserRef,
-    editor: &mut Editor,
-    lock: bool,
-) -> Result<Decision, RepoError> {
-    let filter = match who {
-        UserRef::Id(id) => users::Column::Id.eq(id.0),
-        UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
-        UserRef::Me => return Err(RepoError::NotFound),
-    };
-    let mut query = users::ProfileColumns::select_cols(users::Entity::find().select_only())
-        .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
-        .filter(filter);
-    if lock {
-        query = query.lock_exclusive();
-    }
-    let row = query.into_model::<EditRow>().one(db).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
-    let role = database.roles().by_id(db, row.profile.role_id).await?;
-    let before = to_stored_profile(row.profile, role, None)?;
-    let write = match editor.edit(&before) {
-        Err(refused) => return Ok(Decision::Done(EditStep::Refused(refused))),
-        Ok(Edit::Keep) => return Ok(Decision::Done(EditStep::Kept(before))),
-        Ok(Edit::Store(write)) => write,
-    };
-    let id = write.profile.id();
-    let sequence = row.event_sequence + 1;
-    let update = users::Entity::update_many()
-        .set(changed_columns(&write, &before))
-        .col_expr(Alias::new(EVENT_SEQUENCE), sequence.into())
-        .filter(users::Column::Id.eq(id.0))
-        .filter(users::Column::Version.eq(before.profile.version().0))
-        .filter(Expr::col(Alias::new(EVENT_SEQUENCE)).eq(row.event_sequence))
-        .into_query()
-        .returning_col(users::Column::Id)
-        .to_owned();
-    let fields = write.changes_from(&before);
-    let action = edit_event_type(&fields);
-    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
-    let role_changed = write.profile.role().id != before.profile.role().id;
-    Ok(Decision::Store(Decided { before, write, role_changed, update, change, sequence }))
-}
-
 /// The locked part of [`ProfileWriter::edit`], on `tx`.
 async fn edit_in(
     db: &Database,
@@ -256,14 +142,42 @@ async fn edit_in(
     mut editor: Editor,
     origin: &ChangeOrigin,
 ) -> Result<EditStep, RepoError> {
+    let filter = match who {
+        UserRef::Id(id) => users::Column::Id.eq(id.0),
+        UserRef::Username(name) => users::Column::UsernameKey.eq(name.canonical()),
+        UserRef::Me => return Err(RepoError::NotFound),
+    };
     // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
-    // SQLite's writer holds the database's write lock already.
-    let Decided { before, write, role_changed, update, change, sequence } =
-        match decide(db, tx, who, &mut editor, true).await? {
-            Decision::Done(step) => return Ok(step),
-            Decision::Store(decided) => decided,
-        };
+    // SQLite's writer holds the database's write lock already. Either way
+    // the account's event number read here is still the last one at the
+    // update.
+    let locked = users::ProfileColumns::select_cols(users::Entity::find().select_only())
+        .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
+        .filter(filter)
+        .lock_exclusive()
+        .into_model::<Locked>()
+        .one(tx)
+        .await
+        .map_err(repo_error)?
+        .ok_or(RepoError::NotFound)?;
+    let role = db.roles().by_id(tx, locked.row.role_id).await?;
+    let before = to_stored_profile(locked.row, role, None)?;
+    let write = match editor.edit(&before) {
+        Err(refused) => return Ok(EditStep::Refused(refused)),
+        Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
+        Ok(Edit::Store(write)) => write,
+    };
     let id = write.profile.id();
+    let role_changed = write.profile.role().id != before.profile.role().id;
+    let sequence = locked.event_sequence + 1;
+    let update = users::Entity::update_many()
+        .set(changed_columns(&write, &before))
+        .col_expr(Alias::new(EVENT_SEQUENCE), sequence.into())
+        .filter(users::Column::Id.eq(id.0))
+        .filter(users::Column::Version.eq(before.profile.version().0))
+        .into_query()
+        .returning_col(users::Column::Id)
+        .to_owned();
     if write.requires_another_manager {
         ensure_another_manager(tx, id).await?;
     }
@@ -276,6 +190,9 @@ async fn edit_in(
         false => None,
     };
     let atomic = savepoint.as_ref().unwrap_or(tx);
+    let fields = write.changes_from(&before);
+    let action = edit_event_type(&fields);
+    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
     if !update_recorded(atomic, update, origin, change, sequence, write.profile.updated_at()).await? {
         return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
     }
@@ -294,17 +211,17 @@ async fn edit_in(
 /// `users.event_sequence`: the number of the account's last event.
 const EVENT_SEQUENCE: &str = "event_sequence";
 
-/// The row an edit reads: the profile, and the number of the account's last
+/// The row an edit locks: the profile, and the number of the account's last
 /// event, which the edit's own event follows.
-struct EditRow {
-    profile: users::ProfileColumns,
+struct Locked {
+    row: users::ProfileColumns,
     event_sequence: i64,
 }
 
-impl FromQueryResult for EditRow {
+impl FromQueryResult for Locked {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         Ok(Self {
-            profile: users::ProfileColumns::from_query_result(row, prefix)?,
+            row: users::ProfileColumns::from_query_result(row, prefix)?,
             event_sequence: row.try_get(prefix, EVENT_SEQUENCE)?,
         })
     }
@@ -441,18 +358,13 @@ impl ProfileReader for SeaUserRepository {
 impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
     async fn edit(&self, who: &UserRef, editor: Editor, origin: &ChangeOrigin) -> Result<Edited, RepoError> {
-        let mut editor = editor;
-        let step = match self.edit_unlocked(who, &mut editor, origin).await? {
-            Some(step) => step,
-            None => {
-                let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
-                self.db
-                    .write_one(Box::new(move |tx| {
-                        Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })
-                    }))
-                    .await?
-            }
-        };
+        let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
+        let step = self
+            .db
+            .write_one(Box::new(move |tx| {
+                Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })
+            }))
+            .await?;
         let (before, write, role_changed) = match step {
             EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
             EditStep::Kept(kept) => return Ok(Edited::Kept(kept)),

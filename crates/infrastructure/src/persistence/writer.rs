@@ -11,12 +11,18 @@
 //! statement (which SQLite undoes on failure), or takes a savepoint itself
 //! before its second. When the commit fails, every write of the batch gets
 //! that error (none of them is stored). Nothing is acknowledged before it is
-//! durable.
+//! durable: the writer's connection commits without waiting for the disk
+//! (`synchronous = NORMAL`), and a second thread syncs the WAL file after
+//! each commit and only then answers the batch's writes, while the writer
+//! runs the next batch. (`FULL` would sync the same file at the same point,
+//! holding the writer meanwhile.)
 
 use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
 
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
+use profile_application::Cause;
 use profile_application::ports::RepoError;
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -39,13 +45,21 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread, writing through `connection` (one connection).
-    pub(crate) fn start(connection: DatabaseConnection) -> std::io::Result<Self> {
+    /// Starts the threads, writing through `connection` (one connection)
+    /// and syncing `wal`, its WAL file, after each commit (`None`: a
+    /// database in memory, nothing to sync).
+    pub(crate) fn start(connection: DatabaseConnection, wal: Option<PathBuf>) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (jobs, queue) = mpsc::unbounded_channel();
+        let (committed, to_sync) = std::sync::mpsc::channel();
+        if let Some(wal) = wal {
+            std::thread::Builder::new()
+                .name("sqlite-sync".into())
+                .spawn(move || sync_then_answer(&wal, to_sync))?;
+        }
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || runtime.block_on(commit_in_batches(connection, queue)))?;
+            .spawn(move || runtime.block_on(commit_in_batches(connection, queue, committed)))?;
         Ok(Self { jobs })
     }
 
@@ -68,9 +82,13 @@ fn stopped() -> RepoError {
     RepoError::Other("the SQLite writer has stopped".into())
 }
 
+/// The answers of a committed batch, waiting for the WAL file's sync.
+type Committed = Vec<Box<dyn Answer>>;
+
 async fn commit_in_batches(
     connection: DatabaseConnection,
     mut queue: mpsc::UnboundedReceiver<Box<dyn Queued>>,
+    to_sync: std::sync::mpsc::Sender<Committed>,
 ) {
     let options = TransactionOptions {
         isolation_level: None,
@@ -97,8 +115,32 @@ async fn commit_in_batches(
         for job in batch {
             answers.push(job.run(&tx).await);
         }
-        let committed = tx.commit().await.map_err(repo_error);
-        answers.into_iter().for_each(|answer| answer.deliver(committed.clone()));
+        match tx.commit().await.map_err(repo_error) {
+            // Answered once the WAL file is synced; without the sync thread
+            // (in memory), at once.
+            Ok(()) => {
+                if let Err(unsent) = to_sync.send(answers) {
+                    unsent.0.into_iter().for_each(|answer| answer.deliver(Ok(())));
+                }
+            }
+            Err(error) => answers.into_iter().for_each(|answer| answer.deliver(Err(error.clone()))),
+        }
+    }
+}
+
+/// Syncs `wal` for every committed batch (for all that are waiting at once)
+/// and then answers their writes: with an error when the sync fails, as a
+/// commit that cannot sync would.
+fn sync_then_answer(wal: &Path, committed: std::sync::mpsc::Receiver<Committed>) {
+    while let Ok(first) = committed.recv() {
+        let mut batches = vec![first];
+        batches.extend(committed.try_iter());
+        // Opened each time: SQLite may delete and make the file again.
+        let synced = std::fs::File::open(wal).and_then(|file| file.sync_data()).map_err(|error| {
+            tracing::error!(%error, wal = %wal.display(), "cannot sync the SQLite WAL file");
+            RepoError::Other(Cause::new(error))
+        });
+        batches.into_iter().flatten().for_each(|answer| answer.deliver(synced.clone()));
     }
 }
 
@@ -322,5 +364,42 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(stored_keys(&db).await, ["after"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_is_answered_after_its_wal_file_is_synced_and_fails_when_it_cannot_be() {
+        let (db, folder) = sqlite().await;
+        db.write_one(Box::new(|tx| {
+            Box::pin(async move {
+                retired_usernames::Entity::insert(retire("synced".into()))
+                    .exec(tx)
+                    .await
+                    .map_err(repo_error)?;
+                Ok(())
+            })
+        }))
+        .await
+        .unwrap();
+        assert!(folder.path().join("writer.db-wal").exists(), "the file the writer syncs is SQLite's WAL");
+
+        // A writer whose WAL file cannot be synced answers with an error.
+        let url = format!("sqlite://{}/writer.db?mode=rwc", folder.path().display());
+        let connection = sea_orm::Database::connect(url).await.unwrap();
+        let writer = Writer::start(connection, Some(folder.path().join("missing").join("x-wal"))).unwrap();
+        let answer = writer
+            .write::<()>(
+                Box::new(|tx| {
+                    Box::pin(async move {
+                        retired_usernames::Entity::insert(retire("unsynced".into()))
+                            .exec(tx)
+                            .await
+                            .map_err(repo_error)?;
+                        Ok(())
+                    })
+                }),
+                false,
+            )
+            .await;
+        assert!(matches!(answer, Err(RepoError::Other(_))), "{answer:?}");
     }
 }
