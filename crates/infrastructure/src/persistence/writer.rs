@@ -243,6 +243,16 @@ mod tests {
         }
     }
 
+    /// A write storing the retired name `key`.
+    fn insert_retired(key: &'static str) -> Work<()> {
+        Box::new(move |tx| {
+            Box::pin(async move {
+                retired_usernames::Entity::insert(retire(key.into())).exec(tx).await.map_err(repo_error)?;
+                Ok(())
+            })
+        })
+    }
+
     async fn stored_keys(db: &Database) -> Vec<String> {
         let mut keys: Vec<String> = retired_usernames::Entity::find()
             .all(db.read())
@@ -299,37 +309,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_single_statement_write_that_fails_changes_nothing_and_spares_the_batch() {
         let (db, _folder) = sqlite().await;
-        db.write_one(Box::new(|tx| {
-            Box::pin(async move {
-                retired_usernames::Entity::insert(retire("taken".into()))
-                    .exec(tx)
-                    .await
-                    .map_err(repo_error)?;
-                Ok(())
-            })
-        }))
-        .await
-        .unwrap();
-        let (duplicate, other) = tokio::join!(
-            db.write_one(Box::new(|tx| {
-                Box::pin(async move {
-                    retired_usernames::Entity::insert(retire("taken".into()))
-                        .exec(tx)
-                        .await
-                        .map_err(repo_error)?;
-                    Ok(())
-                })
-            })),
-            db.write_one(Box::new(|tx| {
-                Box::pin(async move {
-                    retired_usernames::Entity::insert(retire("fresh".into()))
-                        .exec(tx)
-                        .await
-                        .map_err(repo_error)?;
-                    Ok(())
-                })
-            })),
-        );
+        db.write_one(insert_retired("taken")).await.unwrap();
+        let (duplicate, other) =
+            tokio::join!(db.write_one(insert_retired("taken")), db.write_one(insert_retired("fresh")),);
 
         assert!(matches!(duplicate, Err(RepoError::Duplicate { .. })), "{duplicate:?}");
         assert!(other.is_ok(), "{other:?}");
@@ -352,54 +334,21 @@ mod tests {
             }))
             .await;
         assert!(matches!(panicked, Err(RepoError::Other(_))), "{panicked:?}");
-        db.write(Box::new(|tx| {
-            Box::pin(async move {
-                retired_usernames::Entity::insert(retire("after".into()))
-                    .exec(tx)
-                    .await
-                    .map_err(repo_error)?;
-                Ok(())
-            })
-        }))
-        .await
-        .unwrap();
+        db.write(insert_retired("after")).await.unwrap();
         assert_eq!(stored_keys(&db).await, ["after"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_is_answered_after_its_wal_file_is_synced_and_fails_when_it_cannot_be() {
         let (db, folder) = sqlite().await;
-        db.write_one(Box::new(|tx| {
-            Box::pin(async move {
-                retired_usernames::Entity::insert(retire("synced".into()))
-                    .exec(tx)
-                    .await
-                    .map_err(repo_error)?;
-                Ok(())
-            })
-        }))
-        .await
-        .unwrap();
+        db.write_one(insert_retired("synced")).await.unwrap();
         assert!(folder.path().join("writer.db-wal").exists(), "the file the writer syncs is SQLite's WAL");
 
         // A writer whose WAL file cannot be synced answers with an error.
         let url = format!("sqlite://{}/writer.db?mode=rwc", folder.path().display());
         let connection = sea_orm::Database::connect(url).await.unwrap();
         let writer = Writer::start(connection, Some(folder.path().join("missing").join("x-wal"))).unwrap();
-        let answer = writer
-            .write::<()>(
-                Box::new(|tx| {
-                    Box::pin(async move {
-                        retired_usernames::Entity::insert(retire("unsynced".into()))
-                            .exec(tx)
-                            .await
-                            .map_err(repo_error)?;
-                        Ok(())
-                    })
-                }),
-                false,
-            )
-            .await;
+        let answer = writer.write::<()>(insert_retired("unsynced"), false).await;
         assert!(matches!(answer, Err(RepoError::Other(_))), "{answer:?}");
     }
 }
