@@ -122,8 +122,10 @@ pub struct IdsQuery {
 }
 
 impl IdsQuery {
-    /// The users named, in order. Entries are trimmed and empty ones
-    /// skipped; one that is not a user id (`abc`) names no one and is left
+    /// The users named, in order. Entries are trimmed of whitespace,
+    /// control characters and byte-order marks (what the documented pattern
+    /// refuses, in JavaScript's and Python's sense of `\s` alike) and empty
+    /// ones skipped; one that is not a user id (`abc`) names no one and is left
     /// out, as unknown users are.
     ///
     /// # Errors
@@ -135,7 +137,7 @@ impl IdsQuery {
             .as_deref()
             .unwrap_or_default()
             .split(',')
-            .map(str::trim)
+            .map(|entry| entry.trim_matches(|c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}'))
             .filter(|e| !e.is_empty())
             .collect();
         let invalid = |code, message: String| {
@@ -383,6 +385,13 @@ mod tests {
             ("ids=abc".into(), Ok(vec![])),
             ("ids=".into(), Err("required".into())),
             ("ids=,%20,".into(), Err("required".into())),
+            // What the documented pattern refuses: NEL (whitespace to Rust and
+            // Python, not to JavaScript), a byte-order mark (whitespace to
+            // JavaScript only), control characters, no-break space.
+            ("ids=%C2%85".into(), Err("required".into())),
+            ("ids=%EF%BB%BF,%01%1C".into(), Err("required".into())),
+            ("ids=%C2%A0,%E3%80%80".into(), Err("required".into())),
+            ("ids=%C2%855%EF%BB%BF".into(), Ok(vec![id(5)])),
             ("".into(), Err("required".into())),
             (format!("ids={max}"), Ok((1..=MAX_IDS as i64).map(id).collect())),
             (format!("ids={many}"), Err("too_many".into())),

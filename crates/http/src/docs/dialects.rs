@@ -72,7 +72,7 @@ fn json_body_of(name: &str) -> Option<(&'static str, Value)> {
 fn ids() -> Value {
     json!({"name": "ids", "in": "query", "required": true,
         "description": "Comma-separated ids or `@username`s, at most 200",
-        "schema": {"type": "string", "pattern": "[^,\\s]"}})
+        "schema": {"type": "string", "pattern": "[^,\\s\\u0000-\\u001F\\u007F-\\u009F\\uFEFF]"}})
 }
 
 /// The multipart body of an App.net upload: the image in the field `kind`.
