@@ -62,6 +62,18 @@ both_databases! {
         let html = seen["description"]["html"].as_str().unwrap_or_default();
         assert!(html.contains(&format!("<span data-mention-id=\"{}\" data-mention-name=\"ghost_user\" itemprop=\"mention\">@ghost_user</span>", ghost.id)), "{html}");
         assert_eq!(seen["version"], 2, "resolving a mention is not a change");
+
+        // An edit that leaves the description answers it resolved as now.
+        let patched = patch_ok(&app, "/v1/users/me", &alice.token, &json!({"location": "Kraków"})).await;
+        assert_eq!(patched["description"], seen["description"]);
+        // One that changes it resolves the new text's mentions.
+        let body = json!({"description": {"text": "ask @ghost_user or @nobody_here"}});
+        let patched = patch_ok(&app, "/v1/users/me", &alice.token, &body).await;
+        assert_eq!(
+            patched["description"]["entities"]["mentions"],
+            json!([{"name": "ghost_user", "id": ghost.id, "pos": 4, "len": 11},
+                   {"name": "nobody_here", "id": null, "pos": 19, "len": 12}])
+        );
     }
 
     async fn the_html_escapes_everything_but_its_own_markup(app) {

@@ -28,6 +28,7 @@ pub mod mail_outbox;
 mod profile_mapping;
 mod profile_query;
 pub mod rate_limiter;
+mod readers;
 mod role_cache;
 mod session_cache;
 pub mod session_repository;
@@ -46,8 +47,8 @@ use profile_application::ports::{HealthCheck, RepoError};
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 pub use account_tokens::SeaAccountTokenRepository;
@@ -55,6 +56,8 @@ pub use audit_log::SeaAuditLog;
 pub use event_feed::SeaEventFeed;
 pub use mail_outbox::SeaMailOutbox;
 pub use rate_limiter::SeaRateLimiter;
+pub(crate) use readers::Key;
+use readers::Readers;
 pub use session_repository::SeaSessionRepository;
 pub use user_directory::SeaUserDirectory;
 pub use user_repository::SeaUserRepository;
@@ -87,6 +90,8 @@ pub struct Database {
     inner: Arc<Inner>,
     read: DatabaseConnection,
     write: DatabaseConnection,
+    /// PostgreSQL: this worker's connections for one-statement reads.
+    readers: Option<Arc<Readers>>,
 }
 
 /// What every handle of one database shares.
@@ -176,24 +181,36 @@ impl Database {
             sessions: SessionCache::new(is_sqlite),
             roles: RoleCache::default(),
         };
-        Ok(Self { inner: Arc::new(inner), read, write })
+        Ok(Self { inner: Arc::new(inner), read, write, readers: None })
     }
 
     /// A handle for one of `workers` worker threads: the shared caches and
-    /// health gate with a pool of its own (`max_connections / workers`
-    /// connections, at least two; two on SQLite), opened lazily so that its connections are
-    /// made on the runtime of the thread that uses them. On SQLite writes
-    /// still go through the one writer connection. Call it on the worker's
-    /// thread, inside its runtime.
+    /// health gate with connections of its own, opened lazily so that they
+    /// are made on the runtime of the thread that uses them. On PostgreSQL
+    /// the worker's share of `max_connections` (at least two) is split
+    /// between a pool for transactions and other reads and, half of it, the
+    /// connections of one-statement reads ([`Readers`]: no sqlx ping after
+    /// each). On SQLite two readers; writes still go through the one writer
+    /// connection. Call it on the worker's thread, inside its runtime.
     pub fn for_worker(&self, workers: usize) -> Database {
         let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
-        let connections = match self.inner.backend {
+        let (pooled, readers) = match self.inner.backend {
             // Each SQLite connection is a thread with its own page cache, and
             // a read takes microseconds: two per worker keep the cores busy.
-            DbBackend::Sqlite => SQLITE_READERS_PER_WORKER,
-            _ => (self.inner.pool.max_connections / workers).max(2),
+            DbBackend::Sqlite => (SQLITE_READERS_PER_WORKER, None),
+            _ => {
+                let share = (self.inner.pool.max_connections / workers).max(2);
+                let readers = share / 2;
+                match postgres_options(&self.inner.url) {
+                    Ok(options) => (share - readers, Some(Readers::new(options, readers))),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot open a worker's connections; sharing the main pool");
+                        return self.clone();
+                    }
+                }
+            }
         };
-        let read = match lazy_pool(&self.inner.url, connections) {
+        let read = match lazy_pool(&self.inner.url, pooled) {
             Ok(read) => read,
             Err(error) => {
                 tracing::warn!(%error, "cannot open a worker's pool; sharing the main one");
@@ -201,7 +218,7 @@ impl Database {
             }
         };
         let write = self.inner.sqlite_writer.clone().unwrap_or_else(|| read.clone());
-        Database { inner: Arc::clone(&self.inner), read, write }
+        Database { inner: Arc::clone(&self.inner), read, write, readers }
     }
 
     /// Starts the background work of a serving instance: on PostgreSQL, the
@@ -248,6 +265,20 @@ impl Database {
     /// The pool for reads.
     pub(crate) fn read(&self) -> &DatabaseConnection {
         &self.read
+    }
+
+    /// The first row of `sql`, a read of one statement with `key` as its
+    /// one parameter: on a worker's PostgreSQL handle through its
+    /// [`Readers`], else through the read pool.
+    pub(crate) async fn read_one(&self, sql: &'static str, key: Key) -> Result<Option<QueryResult>, DbErr> {
+        match &self.readers {
+            Some(readers) => readers.fetch_optional(sql, &key).await,
+            None => {
+                self.read
+                    .query_one_raw(Statement::from_sql_and_values(self.inner.backend, sql, [key.into()]))
+                    .await
+            }
+        }
     }
 
     /// A write transaction: on SQLite `BEGIN IMMEDIATE`, so it holds the
@@ -352,8 +383,7 @@ fn lazy_pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
         let pool: PoolOptions<sea_orm::sqlx::Sqlite> = lazy_pool_options(connections);
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.connect_lazy_with(connect)))
     } else {
-        let connect: PgConnectOptions = url.parse().map_err(invalid)?;
-        let connect = connect.disable_statement_logging();
+        let connect = postgres_options(url)?;
         let pool: PoolOptions<sea_orm::sqlx::Postgres> = lazy_pool_options(connections);
         Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool.connect_lazy_with(connect)))
     }
@@ -374,6 +404,14 @@ fn lazy_pool_options<DB: sea_orm::sqlx::Database>(connections: u32) -> sea_orm::
                 Ok(true)
             })
         })
+}
+
+/// The connection settings of a PostgreSQL URL, without statement logging.
+fn postgres_options(url: &str) -> Result<PgConnectOptions, DbErr> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    let connect: PgConnectOptions =
+        url.parse().map_err(|e: sea_orm::sqlx::Error| DbErr::Custom(format!("invalid database URL: {e}")))?;
+    Ok(connect.disable_statement_logging())
 }
 
 /// How long a request may wait for a pooled connection: a day, long past

@@ -13,12 +13,13 @@ use std::sync::LazyLock;
 use profile_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PartialModelTrait,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait, Statement, Value,
+    ColumnTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait,
 };
 
 use super::entities::users;
 use super::profile_mapping::mentions_from_column;
+use super::{Database, Key};
 
 /// How a read names the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +36,16 @@ pub(crate) struct ProfileRow {
 
 impl FromQueryResult for ProfileRow {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        let raw: Option<String> = row.try_get(prefix, "mention_ids")?;
+        let raw: Option<String> = row.try_get(prefix, MENTION_IDS)?;
         Ok(Self {
             user: users::ProfileColumns::from_query_result(row, prefix)?,
             mentions: mentions_from_column(raw.as_deref()),
         })
     }
 }
+
+/// The column [`mention_ids`] is read as.
+pub(crate) const MENTION_IDS: &str = "mention_ids";
 
 /// `mention_ids` for the row of the outer `users` (the subquery only for
 /// descriptions that mention someone: it costs a third of the read).
@@ -58,7 +62,7 @@ pub(crate) fn mention_ids(backend: DbBackend) -> &'static str {
 
 fn build(backend: DbBackend, by: By) -> String {
     let select = users::ProfileColumns::select_cols(users::Entity::find().select_only())
-        .column_as(Expr::cust(mention_ids(backend)), "mention_ids");
+        .column_as(Expr::cust(mention_ids(backend)), MENTION_IDS);
     let select = match by {
         By::Id => select.filter(users::Column::Id.eq(0_i64)),
         By::UsernameKey => select.filter(users::Column::UsernameKey.eq("")),
@@ -71,21 +75,16 @@ static POSTGRES_BY_NAME: LazyLock<String> = LazyLock::new(|| build(DbBackend::Po
 static SQLITE_BY_ID: LazyLock<String> = LazyLock::new(|| build(DbBackend::Sqlite, By::Id));
 static SQLITE_BY_NAME: LazyLock<String> = LazyLock::new(|| build(DbBackend::Sqlite, By::UsernameKey));
 
-/// Reads the profile row named by `value` (an id or a lower-case username).
-pub(crate) async fn find_profile_row(
-    db: &impl ConnectionTrait,
-    by: By,
-    value: Value,
-) -> Result<Option<ProfileRow>, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = match (backend, by) {
-        (DbBackend::Postgres, By::Id) => &*POSTGRES_BY_ID,
-        (DbBackend::Postgres, By::UsernameKey) => &*POSTGRES_BY_NAME,
-        (_, By::Id) => &*SQLITE_BY_ID,
-        (_, By::UsernameKey) => &*SQLITE_BY_NAME,
+/// Reads the profile row named by `key` (an id, or a lower-case username as
+/// text), in one round trip.
+pub(crate) async fn find_profile_row(db: &Database, key: Key) -> Result<Option<ProfileRow>, DbErr> {
+    let sql = match (db.read().get_database_backend(), &key) {
+        (DbBackend::Postgres, Key::Id(_)) => &*POSTGRES_BY_ID,
+        (DbBackend::Postgres, Key::Text(_)) => &*POSTGRES_BY_NAME,
+        (_, Key::Id(_)) => &*SQLITE_BY_ID,
+        (_, Key::Text(_)) => &*SQLITE_BY_NAME,
     };
-    let statement = Statement::from_sql_and_values(backend, sql.as_str(), [value]);
-    match db.query_one_raw(statement).await? {
+    match db.read_one(sql.as_str(), key).await? {
         Some(row) => Ok(Some(ProfileRow::from_query_result(&row, "")?)),
         None => Ok(None),
     }

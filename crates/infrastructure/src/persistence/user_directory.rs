@@ -32,7 +32,7 @@ use super::entities::{sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
 use super::profile_mapping::{suspension_from_columns, to_stored_profile};
-use super::profile_query::{ProfileRow, mention_ids};
+use super::profile_query::{MENTION_IDS, ProfileRow, mention_ids};
 use super::session_cache::user_message;
 
 /// The directory and suspensions on SeaORM: the [`UserDirectory`] port.
@@ -149,7 +149,7 @@ fn sqlite_matches(sql: &mut Sql, q: &str) -> String {
 /// The statement of one directory read.
 fn statement(backend: DbBackend, query: &DirectoryQuery, role_id: Option<i64>) -> Statement {
     let select = users::ProfileColumns::select_cols(users::Entity::find().select_only())
-        .column_as(Expr::cust(mention_ids(backend)), "mention_ids")
+        .column_as(Expr::cust(mention_ids(backend)), MENTION_IDS)
         .build(backend)
         .sql;
     let mut sql = Sql { backend, conditions: Vec::new(), values: Vec::new() };

@@ -21,15 +21,17 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::Database;
 use super::account_deletion::delete_account;
 use super::audit_log::{Change, record_change, update_recorded};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
-use super::profile_mapping::{changed_columns, mentions_column, to_profile, to_stored_profile};
-use super::profile_query::{By, find_profile_row};
+use super::profile_mapping::{
+    changed_columns, mentions_column, mentions_from_column, to_profile, to_stored_profile,
+};
+use super::profile_query::{MENTION_IDS, find_profile_row, mention_ids};
 use super::session_cache::user_message;
+use super::{Database, Key};
 
 /// Accounts and profiles on SeaORM: one adapter for the `users` table, the
 /// [`ProfileReader`], [`ProfileWriter`] and [`AccountRepository`] ports.
@@ -98,16 +100,15 @@ impl SeaUserRepository {
     }
 
     async fn find_profile(&self, who: &UserRef) -> Result<Option<StoredProfile>, RepoError> {
-        let (by, value) = match who {
-            UserRef::Id(id) => (By::Id, id.0.into()),
-            UserRef::Username(name) => (By::UsernameKey, name.canonical().into()),
+        let key = match who {
+            UserRef::Id(id) => Key::Id(id.0),
+            UserRef::Username(name) => Key::Text(name.canonical()),
             UserRef::Me => return Ok(None),
         };
         self.db
             .guarded(async {
-                let db = self.db.read();
-                match find_profile_row(db, by, value).await.map_err(repo_error)? {
-                    Some(row) => Ok(Some(self.stored(db, row.user, row.mentions).await?)),
+                match find_profile_row(&self.db, key).await.map_err(repo_error)? {
+                    Some(row) => Ok(Some(self.stored(self.db.read(), row.user, row.mentions).await?)),
                     None => Ok(None),
                 }
             })
@@ -153,6 +154,7 @@ async fn edit_in(
     // update.
     let locked = users::ProfileColumns::select_cols(users::Entity::find().select_only())
         .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
+        .expr_as(Expr::cust(mention_ids(tx.get_database_backend())), MENTION_IDS)
         .filter(filter)
         .lock_exclusive()
         .into_model::<Locked>()
@@ -161,7 +163,7 @@ async fn edit_in(
         .map_err(repo_error)?
         .ok_or(RepoError::NotFound)?;
     let role = db.roles().by_id(tx, locked.row.role_id).await?;
-    let before = to_stored_profile(locked.row, role, None)?;
+    let before = to_stored_profile(locked.row, role, locked.mentions)?;
     let write = match editor.edit(&before) {
         Err(refused) => return Ok(EditStep::Refused(refused)),
         Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
@@ -211,18 +213,22 @@ async fn edit_in(
 /// `users.event_sequence`: the number of the account's last event.
 const EVENT_SEQUENCE: &str = "event_sequence";
 
-/// The row an edit locks: the profile, and the number of the account's last
-/// event, which the edit's own event follows.
+/// The row an edit locks: the profile, the number of the account's last
+/// event, which the edit's own event follows, and the users its description
+/// mentions (what the answer shows when the edit leaves the description).
 struct Locked {
     row: users::ProfileColumns,
     event_sequence: i64,
+    mentions: Option<HashMap<String, UserId>>,
 }
 
 impl FromQueryResult for Locked {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        let mentions: Option<String> = row.try_get(prefix, MENTION_IDS)?;
         Ok(Self {
             row: users::ProfileColumns::from_query_result(row, prefix)?,
             event_sequence: row.try_get(prefix, EVENT_SEQUENCE)?,
+            mentions: mentions_from_column(mentions.as_deref()),
         })
     }
 }
@@ -373,13 +379,19 @@ impl ProfileWriter for SeaUserRepository {
         if role_changed {
             self.db.sessions().invalidate_user(write.profile.id());
         }
-        // Resolved after the commit, on a reading connection: the write lock
-        // is not held for them.
-        let names = write.profile.description().mentioned_names();
-        let mentions = if names.is_empty() {
-            HashMap::new()
-        } else {
-            self.db.guarded(user_ids(self.db.read(), &names)).await?
+        // The description's mentions as read with the locked row when the
+        // edit left it; else resolved after the commit, on a reading
+        // connection: the write lock is not held for them.
+        let unchanged = write.profile.description() == before.profile.description();
+        let mentions = match before.mentions.as_ref().filter(|_| unchanged) {
+            Some(mentions) => mentions.clone(),
+            None => {
+                let names = write.profile.description().mentioned_names();
+                match names.is_empty() {
+                    true => HashMap::new(),
+                    false => self.db.guarded(user_ids(self.db.read(), &names)).await?,
+                }
+            }
         };
         let ProfileWrite { profile, avatar, cover, .. } = write;
         Ok(Edited::Stored {
