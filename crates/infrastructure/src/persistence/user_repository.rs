@@ -154,7 +154,7 @@ async fn edit_in(
     // update.
     let locked = users::ProfileColumns::select_cols(users::Entity::find().select_only())
         .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
-        .expr_as(Expr::cust(mention_ids(tx.get_database_backend())), MENTION_IDS)
+        .expr_as(Expr::cust(locked_mention_ids(tx.get_database_backend())), MENTION_IDS)
         .filter(filter)
         .lock_exclusive()
         .into_model::<Locked>()
@@ -208,6 +208,16 @@ async fn edit_in(
         savepoint.commit().await.map_err(repo_error)?;
     }
     Ok(EditStep::Stored { before, write, role_changed })
+}
+
+/// The mentions an edit reads with its locked row: on PostgreSQL those of
+/// [`mention_ids`]; on SQLite none (NULL), since every write there waits
+/// for the one writer, and a reader resolves them after the commit beside it.
+fn locked_mention_ids(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => mention_ids(backend),
+        _ => "NULL",
+    }
 }
 
 /// `users.event_sequence`: the number of the account's last event.
