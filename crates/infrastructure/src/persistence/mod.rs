@@ -376,9 +376,8 @@ fn lazy_pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
     use sea_orm::sqlx::ConnectOptions as _;
     use sea_orm::sqlx::pool::PoolOptions;
     use sea_orm::{SqlxPostgresConnector, SqlxSqliteConnector};
-    let invalid = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("invalid database URL: {e}"));
     if url.starts_with("sqlite:") {
-        let connect: SqliteConnectOptions = url.parse().map_err(invalid)?;
+        let connect: SqliteConnectOptions = url.parse().map_err(invalid_url)?;
         let connect = sqlite_options(connect).disable_statement_logging();
         let pool: PoolOptions<sea_orm::sqlx::Sqlite> = lazy_pool_options(connections);
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.connect_lazy_with(connect)))
@@ -409,9 +408,12 @@ fn lazy_pool_options<DB: sea_orm::sqlx::Database>(connections: u32) -> sea_orm::
 /// The connection settings of a PostgreSQL URL, without statement logging.
 fn postgres_options(url: &str) -> Result<PgConnectOptions, DbErr> {
     use sea_orm::sqlx::ConnectOptions as _;
-    let connect: PgConnectOptions =
-        url.parse().map_err(|e: sea_orm::sqlx::Error| DbErr::Custom(format!("invalid database URL: {e}")))?;
+    let connect: PgConnectOptions = url.parse().map_err(invalid_url)?;
     Ok(connect.disable_statement_logging())
+}
+
+fn invalid_url(error: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Custom(format!("invalid database URL: {error}"))
 }
 
 /// How long a request may wait for a pooled connection: a day, long past

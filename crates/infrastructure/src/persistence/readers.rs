@@ -80,28 +80,28 @@ impl Readers {
         sql: &'static str,
         key: &Key,
     ) -> Result<Option<QueryResult>, DbErr> {
-        let mut checkout = self.checkout().await.map_err(query_error)?;
-        let connection = checkout.connection.as_mut().ok_or_else(|| DbErr::Custom("no connection".into()))?;
+        // Dropped on every path but `keep` (an error in transit, a cancelled
+        // request), the connection is closed and its place freed.
+        let (mut connection, _permit) = self.checkout().await.map_err(query_error)?;
         let query = sqlx::query(sql);
         let query = match key {
             Key::Id(id) => query.bind(*id),
             Key::Text(text) => query.bind(text.as_str()),
         };
-        let result = query.fetch_optional(connection).await;
+        let result = query.fetch_optional(&mut connection).await;
         match &result {
             // The server answered in full: the connection is ready for the next.
-            Ok(_) => checkout.keep(),
-            Err(error @ sqlx::Error::Database(_)) if !unreachable(error) => checkout.keep(),
-            // Failed in transit, or the server is closing it: closed when
-            // `checkout` is dropped.
+            Ok(_) => self.keep(connection),
+            Err(error @ sqlx::Error::Database(_)) if !unreachable(error) => self.keep(connection),
+            // Failed in transit, or the server is closing it.
             Err(_) => {}
         }
         result.map(|row| row.map(QueryResult::from)).map_err(query_error)
     }
 
-    /// A connection: the most recently used idle one (pinged first when it
-    /// has been idle for [`IDLE_PING`]), else a new one.
-    async fn checkout(&self) -> Result<Checkout<'_>, sqlx::Error> {
+    /// A connection and its place: the most recently used idle one (pinged
+    /// first when it has been idle for [`IDLE_PING`]), else a new one.
+    async fn checkout(&self) -> Result<(PgConnection, SemaphorePermit<'_>), sqlx::Error> {
         let permit = self.permits.acquire().await.map_err(|_| sqlx::Error::PoolClosed)?;
         loop {
             let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
@@ -115,25 +115,14 @@ impl Readers {
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)??,
             };
-            return Ok(Checkout { readers: self, connection: Some(connection), _permit: permit });
+            return Ok((connection, permit));
         }
     }
-}
 
-/// A connection in use. Dropped without [`Checkout::keep`], it is closed.
-struct Checkout<'a> {
-    readers: &'a Readers,
-    connection: Option<PgConnection>,
-    _permit: SemaphorePermit<'a>,
-}
-
-impl Checkout<'_> {
-    /// Puts the connection back for the next read.
-    fn keep(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            let idle = Idle { connection, since: Instant::now() };
-            self.readers.idle.lock().unwrap_or_else(PoisonError::into_inner).push(idle);
-        }
+    /// Puts `connection` back for the next read.
+    fn keep(&self, connection: PgConnection) {
+        let idle = Idle { connection, since: Instant::now() };
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(idle);
     }
 }
 
