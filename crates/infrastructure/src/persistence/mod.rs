@@ -67,6 +67,7 @@ use errors::repo_error;
 use health::Health;
 use role_cache::RoleCache;
 use session_cache::SessionCache;
+pub(crate) use writer::{ReadFirst, read_ahead};
 use writer::{Work, Writer};
 
 /// How the pools are sized. A request waits for a connection for as long as
@@ -314,7 +315,7 @@ impl Database {
     /// write is durable (or failed, and left nothing behind). What must
     /// follow the commit (cache invalidation) belongs after this call.
     pub(crate) async fn write<T: Send + 'static>(&self, work: Work<T>) -> Result<T, RepoError> {
-        self.write_with(work, true).await
+        self.write_with(work, true, None).await
     }
 
     /// [`Database::write`] for work that changes the database with at most
@@ -322,12 +323,28 @@ impl Database {
     /// on SQLite it then runs without a savepoint of its own, two statements
     /// fewer on the writer.
     pub(crate) async fn write_one<T: Send + 'static>(&self, work: Work<T>) -> Result<T, RepoError> {
-        self.write_with(work, false).await
+        self.write_with(work, false, None).await
     }
 
-    async fn write_with<T: Send + 'static>(&self, work: Work<T>, savepoint: bool) -> Result<T, RepoError> {
+    /// [`Database::write_one`] for work that first reads the row `read_first`
+    /// names: on SQLite the writer reads the rows of a batch's writes
+    /// together, and `work` takes its own with [`read_ahead`].
+    pub(crate) async fn write_one_reading<T: Send + 'static>(
+        &self,
+        read_first: ReadFirst,
+        work: Work<T>,
+    ) -> Result<T, RepoError> {
+        self.write_with(work, false, Some(read_first)).await
+    }
+
+    async fn write_with<T: Send + 'static>(
+        &self,
+        work: Work<T>,
+        savepoint: bool,
+        read_first: Option<ReadFirst>,
+    ) -> Result<T, RepoError> {
         match &self.inner.writer {
-            Some(writer) => writer.write(work, savepoint).await,
+            Some(writer) => writer.write(work, savepoint, read_first).await,
             None => {
                 self.guarded(async {
                     let tx = self.begin_write().await?;

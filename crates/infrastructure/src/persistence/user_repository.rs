@@ -1,6 +1,7 @@
 //! Accounts and profiles in SQLite or PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,7 +18,7 @@ use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait,
-    Statement, TransactionTrait,
+    Select, Statement, TransactionTrait,
 };
 use serde_json::Value;
 
@@ -31,7 +32,8 @@ use super::profile_mapping::{
 };
 use super::profile_query::{MENTION_IDS, find_profile_row, mention_ids};
 use super::session_cache::user_message;
-use super::{Database, Key};
+use super::writer::Work;
+use super::{Database, Key, ReadFirst, read_ahead};
 
 /// Accounts and profiles on SeaORM: one adapter for the `users` table, the
 /// [`ProfileReader`], [`ProfileWriter`] and [`AccountRepository`] ports.
@@ -149,19 +151,23 @@ async fn edit_in(
         UserRef::Me => return Err(RepoError::NotFound),
     };
     // FOR UPDATE on PostgreSQL: other writers of this profile wait here.
-    // SQLite's writer holds the database's write lock already. Either way
-    // the account's event number read here is still the last one at the
-    // update.
-    let locked = users::ProfileColumns::select_cols(users::Entity::find().select_only())
-        .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
-        .expr_as(Expr::cust(locked_mention_ids(tx.get_database_backend())), MENTION_IDS)
-        .filter(filter)
-        .lock_exclusive()
-        .into_model::<Locked>()
-        .one(tx)
-        .await
-        .map_err(repo_error)?
-        .ok_or(RepoError::NotFound)?;
+    // SQLite's writer holds the database's write lock already, and may have
+    // read the row with its batch's others. Either way the account's event
+    // number read here is still the last one at the update.
+    let read_ahead = match who {
+        UserRef::Id(id) => read_ahead(id.0),
+        _ => None,
+    };
+    let locked = match read_ahead {
+        Some(row) => Locked::from_query_result(&row, "").map_err(repo_error)?,
+        None => locked_row(tx.get_database_backend())
+            .filter(filter)
+            .into_model::<Locked>()
+            .one(tx)
+            .await
+            .map_err(repo_error)?
+            .ok_or(RepoError::NotFound)?,
+    };
     let role = db.roles().by_id(tx, locked.row.role_id).await?;
     let before = to_stored_profile(locked.row, role, locked.mentions)?;
     let write = match editor.edit(&before) {
@@ -209,6 +215,22 @@ async fn edit_in(
     }
     Ok(EditStep::Stored { before, write, role_changed })
 }
+
+/// What an edit reads with its row's lock: the profile, the account's event
+/// number and the mentions ([`Locked`]).
+fn locked_row(backend: DbBackend) -> Select<users::Entity> {
+    users::ProfileColumns::select_cols(users::Entity::find().select_only())
+        .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
+        .expr_as(Expr::cust(locked_mention_ids(backend)), MENTION_IDS)
+        .lock_exclusive()
+}
+
+/// SQLite's [`locked_row`] for a batch's edits, by a JSON array of ids
+/// (one statement whatever their number: [`ReadFirst`]).
+static LOCKED_BY_IDS: LazyLock<String> = LazyLock::new(|| {
+    let ids = Expr::cust(r#""users"."id" IN (SELECT value FROM json_each(?))"#);
+    locked_row(DbBackend::Sqlite).filter(ids).build(DbBackend::Sqlite).sql
+});
 
 /// The mentions an edit reads with its locked row: on PostgreSQL those of
 /// [`mention_ids`]; on SQLite none (NULL), since every write there waits
@@ -375,12 +397,16 @@ impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
     async fn edit(&self, who: &UserRef, editor: Editor, origin: &ChangeOrigin) -> Result<Edited, RepoError> {
         let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
-        let step = self
-            .db
-            .write_one(Box::new(move |tx| {
-                Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })
-            }))
-            .await?;
+        let read_first = match &who {
+            UserRef::Id(id) => Some(ReadFirst { sql: LOCKED_BY_IDS.as_str(), id: id.0 }),
+            _ => None,
+        };
+        let work: Work<EditStep> =
+            Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await }));
+        let step = match read_first {
+            Some(read_first) => self.db.write_one_reading(read_first, work).await?,
+            None => self.db.write_one(work).await?,
+        };
         let (before, write, role_changed) = match step {
             EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
             EditStep::Kept(kept) => return Ok(Edited::Kept(kept)),

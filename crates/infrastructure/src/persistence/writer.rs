@@ -16,7 +16,15 @@
 //! each commit and only then answers the batch's writes, while the writer
 //! runs the next batch. (`FULL` would sync the same file at the same point,
 //! holding the writer meanwhile.)
+//!
+//! A write may name the row it reads first ([`ReadFirst`]): the writer then
+//! reads the named rows of a batch with one statement before running it, and
+//! each write takes its row from there ([`read_ahead`]) instead of making a
+//! round trip to the connection's thread of its own, while the writer holds
+//! the database's write lock.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +33,8 @@ use futures_util::future::BoxFuture;
 use profile_application::Cause;
 use profile_application::ports::RepoError;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectionTrait as _, DatabaseConnection, DatabaseTransaction, QueryResult, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -38,6 +47,27 @@ const MAX_BATCH: usize = 256;
 /// commits.
 pub(crate) type Work<T> =
     Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, RepoError>> + Send>;
+
+/// The row a write reads first: `sql` reads such rows by id (its one
+/// parameter a JSON array of ids, each row with its `id`), the same columns
+/// the write would read by itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadFirst {
+    pub sql: &'static str,
+    pub id: i64,
+}
+
+tokio::task_local! {
+    /// The rows read ahead for the batch that is running, by id.
+    static READ_AHEAD: RefCell<HashMap<i64, QueryResult>>;
+}
+
+/// The row read ahead for `id` in the batch that is running, if any. Each is
+/// given once, since the write that takes it changes it; a later write of the
+/// same row reads it again.
+pub(crate) fn read_ahead(id: i64) -> Option<QueryResult> {
+    READ_AHEAD.try_with(|rows| rows.borrow_mut().remove(&id)).ok().flatten()
+}
 
 /// SQLite's writer thread and its queue; the thread ends when this is dropped.
 pub(crate) struct Writer {
@@ -67,13 +97,16 @@ impl Writer {
     /// With `savepoint`, a failure of `work` undoes all it did; without, it
     /// must change the database with at most one statement (SQLite undoes a
     /// failed statement) or take its own savepoint (two statements fewer).
+    /// With `read_first`, the work may take its row from [`read_ahead`].
     pub(crate) async fn write<T: Send + 'static>(
         &self,
         work: Work<T>,
         savepoint: bool,
+        read_first: Option<ReadFirst>,
     ) -> Result<T, RepoError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Box::new(Pending { work, savepoint, reply })).map_err(|_| stopped())?;
+        let pending = Pending { work, savepoint, read_first, reply };
+        self.jobs.send(Box::new(pending)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -111,10 +144,21 @@ async fn commit_in_batches(
                 continue;
             }
         };
-        let mut answers = Vec::with_capacity(batch.len());
-        for job in batch {
-            answers.push(job.run(&tx).await);
-        }
+        let rows = rows_read_first(&tx, &batch).await;
+        let answers = READ_AHEAD
+            .scope(RefCell::new(rows), async {
+                let mut answers = Vec::with_capacity(batch.len());
+                for job in batch {
+                    // A write that named no row may change any: what was
+                    // read ahead is stale from here on.
+                    if job.read_first().is_none() {
+                        READ_AHEAD.with(|rows| rows.borrow_mut().clear());
+                    }
+                    answers.push(job.run(&tx).await);
+                }
+                answers
+            })
+            .await;
         match tx.commit().await.map_err(repo_error) {
             // Answered once the WAL file is synced; without the sync thread
             // (in memory), at once.
@@ -126,6 +170,32 @@ async fn commit_in_batches(
             Err(error) => answers.into_iter().for_each(|answer| answer.deliver(Err(error.clone()))),
         }
     }
+}
+
+/// The rows `batch`'s writes read first, in one statement when at least two
+/// name one and all name them with the same statement; else none (each write
+/// reads its own). A failure here only costs those reads.
+async fn rows_read_first(tx: &DatabaseTransaction, batch: &[Box<dyn Queued>]) -> HashMap<i64, QueryResult> {
+    let mut rows = HashMap::new();
+    let named: Vec<ReadFirst> = batch.iter().filter_map(|job| job.read_first()).collect();
+    let Some(first) = named.first() else { return rows };
+    if named.len() < 2 || named.iter().any(|read| read.sql != first.sql) {
+        return rows;
+    }
+    let ids = named.iter().map(|read| read.id.to_string()).collect::<Vec<_>>().join(",");
+    let statement =
+        Statement::from_sql_and_values(tx.get_database_backend(), first.sql, [format!("[{ids}]").into()]);
+    match tx.query_all_raw(statement).await {
+        Ok(found) => {
+            for row in found {
+                if let Ok(id) = row.try_get::<i64>("", "id") {
+                    rows.insert(id, row);
+                }
+            }
+        }
+        Err(error) => tracing::warn!(error = %repo_error(error), "cannot read a batch's rows ahead"),
+    }
+    rows
 }
 
 /// Syncs `wal` for every committed batch (for all that are waiting at once)
@@ -176,6 +246,8 @@ trait Queued: Send {
     fn run<'t>(self: Box<Self>, tx: &'t DatabaseTransaction) -> BoxFuture<'t, Box<dyn Answer>>;
     /// The batch could not even begin.
     fn fail(self: Box<Self>, error: RepoError);
+    /// The row the write reads first, if it named one.
+    fn read_first(&self) -> Option<ReadFirst>;
 }
 
 /// A write's outcome, waiting for its batch's commit.
@@ -186,6 +258,7 @@ trait Answer: Send {
 struct Pending<T> {
     work: Work<T>,
     savepoint: bool,
+    read_first: Option<ReadFirst>,
     reply: oneshot::Sender<Result<T, RepoError>>,
 }
 
@@ -197,7 +270,7 @@ struct Ran<T> {
 impl<T: Send + 'static> Queued for Pending<T> {
     fn run<'t>(self: Box<Self>, tx: &'t DatabaseTransaction) -> BoxFuture<'t, Box<dyn Answer>> {
         Box::pin(async move {
-            let Pending { work, savepoint, reply } = *self;
+            let Pending { work, savepoint, reply, .. } = *self;
             let outcome = if savepoint { in_savepoint(tx, work).await } else { caught(work(tx)).await };
             Box::new(Ran { outcome, reply }) as Box<dyn Answer>
         })
@@ -205,6 +278,10 @@ impl<T: Send + 'static> Queued for Pending<T> {
 
     fn fail(self: Box<Self>, error: RepoError) {
         let _ = self.reply.send(Err(error));
+    }
+
+    fn read_first(&self) -> Option<ReadFirst> {
+        self.read_first
     }
 }
 
@@ -263,6 +340,50 @@ mod tests {
             .collect();
         keys.sort();
         keys
+    }
+
+    /// A write that names `id` (or nothing) and answers what it found read
+    /// ahead for `id`.
+    fn reading(
+        id: i64,
+        named: bool,
+    ) -> (Box<dyn Queued>, oneshot::Receiver<Result<Option<String>, RepoError>>) {
+        const BY_IDS: &str = "SELECT value AS id, 'row ' || value AS what FROM json_each(?)";
+        let (reply, answer) = oneshot::channel();
+        let work: Work<Option<String>> = Box::new(move |_tx| {
+            Box::pin(async move { Ok(read_ahead(id).map(|row| row.try_get::<String>("", "what").unwrap())) })
+        });
+        let read_first = named.then_some(ReadFirst { sql: BY_IDS, id });
+        (Box::new(Pending { work, savepoint: false, read_first, reply }), answer)
+    }
+
+    #[tokio::test]
+    async fn a_batch_reads_its_writes_rows_ahead_once_each_and_forgets_them_after_a_write_that_named_none() {
+        let connection = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let mut answers = Vec::new();
+        for (id, named) in [(1, true), (2, true), (1, true), (9, false), (3, true)] {
+            let (job, answer) = reading(id, named);
+            jobs.send(job).unwrap();
+            answers.push(answer);
+        }
+        drop(jobs);
+        let (committed, to_sync) = std::sync::mpsc::channel();
+        // All five are queued before it starts: one batch.
+        commit_in_batches(connection, queue, committed).await;
+        let batches: Vec<Committed> = to_sync.try_iter().collect();
+        assert_eq!(batches.len(), 1);
+        batches.into_iter().flatten().for_each(|answer| answer.deliver(Ok(())));
+        let mut found = Vec::new();
+        for answer in answers {
+            found.push(answer.await.unwrap().unwrap());
+        }
+        assert_eq!(
+            found,
+            [Some("row 1".to_owned()), Some("row 2".to_owned()), None, None, None],
+            "each row is given once, and none after a write that named no row"
+        );
+        assert!(read_ahead(1).is_none(), "outside a batch nothing is read ahead");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,7 +469,7 @@ mod tests {
         let url = format!("sqlite://{}/writer.db?mode=rwc", folder.path().display());
         let connection = sea_orm::Database::connect(url).await.unwrap();
         let writer = Writer::start(connection, Some(folder.path().join("missing").join("x-wal"))).unwrap();
-        let answer = writer.write::<()>(insert_retired("unsynced"), false).await;
+        let answer = writer.write::<()>(insert_retired("unsynced"), false, None).await;
         assert!(matches!(answer, Err(RepoError::Other(_))), "{answer:?}");
     }
 }
