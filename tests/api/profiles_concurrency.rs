@@ -107,6 +107,48 @@ both_databases! {
         assert_eq!(newest, Some(last), "the last acknowledged change is the one stored");
     }
 
+    async fn concurrent_writers_of_many_profiles_each_keep_every_change(app) {
+        // On SQLite the writer reads the rows of a batch's edits together:
+        // four edits of each of eight profiles, all at once, interleaved.
+        let mut users = Vec::new();
+        for i in 0..8 {
+            users.push(app.register(&format!("many_{i}")).await);
+        }
+        let requests = (0..4).flat_map(|round| users.iter().map(move |user| (round, user))).map(|(round, user)| {
+            let location = format!("{} place {round}", user.username);
+            let request = app
+                .request(Method::PATCH, &format!("/v1/users/{}", user.id), Some(&user.token))
+                .header("content-type", MERGE_PATCH)
+                .body(json!({"location": location}).to_string());
+            let id = user.id;
+            async move {
+                let response = request.send().await.expect("request sent");
+                assert_eq!(response.status(), StatusCode::OK);
+                let answer: Value = response.json().await.expect("json body");
+                assert_eq!(answer["location"], location, "{answer}");
+                (id, answer)
+            }
+        });
+        let results = futures_join_all(requests).await;
+
+        for user in &users {
+            let answers: Vec<&Value> = results.iter().filter(|(id, _)| *id == user.id).map(|(_, b)| b).collect();
+            let versions: BTreeSet<i64> = answers.iter().map(|b| b["version"].as_i64().expect("version")).collect();
+            assert_eq!(versions, (2..=5).collect(), "{}: every change made its own version", user.username);
+            let path = format!("/v1/users/{}", user.id);
+            let last = get_profile(&app, &path, &user.token).await;
+            let newest = answers.iter().find(|b| b["version"] == 5).map(|b| (*b).clone());
+            assert_eq!(newest, Some(last), "{}: the last acknowledged change is the one stored", user.username);
+            let sequences: Vec<i64> = app
+                .rows(&format!("SELECT sequence FROM change_events WHERE user_id = {} ORDER BY sequence", user.id))
+                .await
+                .iter()
+                .map(|row| row["sequence"].as_i64().expect("sequence"))
+                .collect();
+            assert_eq!(sequences, (1..=5).collect::<Vec<_>>(), "{}: user.created and four updates", user.username);
+        }
+    }
+
     async fn patches_beside_password_changes_number_every_event_once(app) {
         // A password change takes the account's next event number without a
         // new version: an edit decided before it must not reuse the number.
