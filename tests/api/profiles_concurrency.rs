@@ -86,6 +86,15 @@ async fn patch_all(
     futures_join_all(requests).await
 }
 
+/// The numbers of `user`'s change events, in order.
+async fn event_sequences(app: &TestApp, user: i64) -> Vec<i64> {
+    app.rows(&format!("SELECT sequence FROM change_events WHERE user_id = {user} ORDER BY sequence"))
+        .await
+        .iter()
+        .map(|row| row["sequence"].as_i64().expect("sequence"))
+        .collect()
+}
+
 both_databases! {
     async fn sixty_four_concurrent_writers_of_one_profile_queue_and_all_succeed(app) {
         let user = app.register("crowd_user").await;
@@ -139,12 +148,7 @@ both_databases! {
             let last = get_profile(&app, &path, &user.token).await;
             let newest = answers.iter().find(|b| b["version"] == 5).map(|b| (*b).clone());
             assert_eq!(newest, Some(last), "{}: the last acknowledged change is the one stored", user.username);
-            let sequences: Vec<i64> = app
-                .rows(&format!("SELECT sequence FROM change_events WHERE user_id = {} ORDER BY sequence", user.id))
-                .await
-                .iter()
-                .map(|row| row["sequence"].as_i64().expect("sequence"))
-                .collect();
+            let sequences = event_sequences(&app, user.id).await;
             assert_eq!(sequences, (1..=5).collect::<Vec<_>>(), "{}: user.created and four updates", user.username);
         }
     }
@@ -171,12 +175,7 @@ both_databases! {
             assert_eq!(*status, StatusCode::OK, "writer {index}: {answer}");
         }
         assert_eq!(get_profile(&app, &path, &user.token).await["version"], 17);
-        let sequences: Vec<i64> = app
-            .rows(&format!("SELECT sequence FROM change_events WHERE user_id = {} ORDER BY sequence", user.id))
-            .await
-            .iter()
-            .map(|row| row["sequence"].as_i64().expect("sequence"))
-            .collect();
+        let sequences = event_sequences(&app, user.id).await;
         // user.created, 16 profile.updated, 3 user.password_changed.
         assert_eq!(sequences, (1..=20).collect::<Vec<_>>());
     }
