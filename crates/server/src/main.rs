@@ -39,7 +39,7 @@ async fn run() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    profile_server::telemetry::init(&settings.log);
+    let _log_writer = profile_server::telemetry::init(&settings.log);
     match cli::run(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -10,6 +10,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
+use tracing_appender::non_blocking::NonBlockingBuilder;
+pub use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::{LogFormat, LogSettings};
@@ -17,14 +19,28 @@ use crate::settings::{LogFormat, LogSettings};
 /// Header carrying the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Installs the global subscriber; later calls (tests) keep the first.
-pub fn init(settings: &LogSettings) {
+/// Installs the global subscriber, writing to standard error from a thread
+/// of its own; later calls (tests) keep the first. Lines are handed to that
+/// thread and written in batches, so a request never waits for the write
+/// (nor for a slow log reader, until 128k lines are waiting: then it does,
+/// no line is dropped). Keep the guard until exit: dropping it writes what
+/// is left.
+#[must_use = "lines not yet written are lost when the guard is dropped"]
+pub fn init(settings: &LogSettings) -> WorkerGuard {
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    // The request's own span once: "spans" would repeat it on every line.
     let _ = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => {
+            builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+        }
         LogFormat::Pretty => builder.compact().try_init(),
     };
+    guard
 }
 
 /// A request id: the incoming one when it is 1–128 visible ASCII characters,

@@ -69,12 +69,14 @@ impl Drop for DatabaseGuard {
 }
 
 fn init_logs() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        if std::env::var("TEST_LOG").is_ok() {
+    // The log writer's guard lives as long as the tests: its lines are
+    // written until the end.
+    static WRITER: OnceLock<Option<profile_server::telemetry::WorkerGuard>> = OnceLock::new();
+    WRITER.get_or_init(|| {
+        std::env::var("TEST_LOG").is_ok().then(|| {
             let settings = Settings::load().expect("default settings load");
-            profile_server::telemetry::init(&settings.log);
-        }
+            profile_server::telemetry::init(&settings.log)
+        })
     });
 }
 
