@@ -19,15 +19,21 @@ use crate::settings::{LogFormat, LogSettings};
 /// Header carrying the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Lines that may wait for the log writer before a request waits for it.
+/// The channel's slots are allocated up front: the crate's default (128k)
+/// took 4 MiB of resident memory.
+const WAITING_LINES: usize = 1024;
+
 /// Installs the global subscriber, writing to standard error from a thread
 /// of its own; later calls (tests) keep the first. Lines are handed to that
 /// thread and written in batches, so a request never waits for the write
-/// (nor for a slow log reader, until 128k lines are waiting: then it does,
-/// no line is dropped). Keep the guard until exit: dropping it writes what
+/// (nor for a slow log reader, until [`WAITING_LINES`] are waiting: then it
+/// does, no line is dropped). Keep the guard until exit: dropping it writes what
 /// is left.
 #[must_use = "lines not yet written are lost when the guard is dropped"]
 pub fn init(settings: &LogSettings) -> WorkerGuard {
     let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(WAITING_LINES)
         .lossy(false)
         .thread_name("log-writer")
         .finish(std::io::BufWriter::new(std::io::stderr()));
