@@ -342,12 +342,12 @@ mod tests {
         keys
     }
 
+    /// What a queued write answers.
+    type Outcome<T> = oneshot::Receiver<Result<T, RepoError>>;
+
     /// A write that names `id` (or nothing) and answers what it found read
     /// ahead for `id`.
-    fn reading(
-        id: i64,
-        named: bool,
-    ) -> (Box<dyn Queued>, oneshot::Receiver<Result<Option<String>, RepoError>>) {
+    fn reading(id: i64, named: bool) -> (Box<dyn Queued>, Outcome<Option<String>>) {
         const BY_IDS: &str = "SELECT value AS id, 'row ' || value AS what FROM json_each(?)";
         let (reply, answer) = oneshot::channel();
         let work: Work<Option<String>> = Box::new(move |_tx| {
