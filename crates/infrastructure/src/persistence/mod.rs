@@ -327,14 +327,14 @@ impl Database {
     }
 
     /// [`Database::write_one`] for work that first reads the row `read_first`
-    /// names: on SQLite the writer reads the rows of a batch's writes
+    /// names, if any: on SQLite the writer reads the rows of a batch's writes
     /// together, and `work` takes its own with [`read_ahead`].
     pub(crate) async fn write_one_reading<T: Send + 'static>(
         &self,
-        read_first: ReadFirst,
+        read_first: Option<ReadFirst>,
         work: Work<T>,
     ) -> Result<T, RepoError> {
-        self.write_with(work, false, Some(read_first)).await
+        self.write_with(work, false, read_first).await
     }
 
     async fn write_with<T: Send + 'static>(

@@ -32,7 +32,6 @@ use super::profile_mapping::{
 };
 use super::profile_query::{MENTION_IDS, find_profile_row, mention_ids};
 use super::session_cache::user_message;
-use super::writer::Work;
 use super::{Database, Key, ReadFirst, read_ahead};
 
 /// Accounts and profiles on SeaORM: one adapter for the `users` table, the
@@ -401,12 +400,13 @@ impl ProfileWriter for SeaUserRepository {
             UserRef::Id(id) => Some(ReadFirst { sql: LOCKED_BY_IDS.as_str(), id: id.0 }),
             _ => None,
         };
-        let work: Work<EditStep> =
-            Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await }));
-        let step = match read_first {
-            Some(read_first) => self.db.write_one_reading(read_first, work).await?,
-            None => self.db.write_one(work).await?,
-        };
+        let step = self
+            .db
+            .write_one_reading(
+                read_first,
+                Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })),
+            )
+            .await?;
         let (before, write, role_changed) = match step {
             EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
             EditStep::Kept(kept) => return Ok(Edited::Kept(kept)),
