@@ -2,14 +2,18 @@
 //! stops working on the others within a second (sessions are cached in each
 //! instance and invalidated through LISTEN/NOTIFY), and at once on itself:
 //! logout, password change, ending sessions, account deletion, role change
-//! (a promotion and a demotion, which is audited).
+//! (a promotion and a demotion, which is audited). Edits of one profile
+//! through both instances at once all count.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::accounts::futures_join_all;
 use crate::support::helpers::{Backend, PASSWORD, TestApp, try_spawn_app};
+use crate::support::profile_helpers::MERGE_PATCH;
 
 /// The documented bound (docs/decisions.md).
 const BOUND: Duration = Duration::from_secs(1);
@@ -245,4 +249,49 @@ async fn a_demoted_administrator_is_refused_users_manage_on_every_instance_and_t
     assert_eq!(record["actor"], json!({"kind": "admin", "id": root.id}));
     assert_eq!(record["request_id"], "demote-eve");
     assert_eq!(record["changes"], json!([{"field": "role", "old": "admin", "new": "user"}]));
+}
+
+/// Each instance queues its own edits of a profile; those of two instances
+/// collide in the database, where the locked path decides the losers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_edits_of_one_profile_through_two_instances_all_count() {
+    let Some((app, other)) = two_instances().await else { return };
+    let user = app.register("shared_sam").await;
+    let path = format!("/v1/users/{}", user.id);
+    let edits = (0..32).map(|i| {
+        let base = if i % 2 == 0 { app.address.as_str() } else { other.as_str() };
+        let request = app
+            .client
+            .patch(format!("{base}{path}"))
+            .bearer_auth(&user.token)
+            .header("content-type", MERGE_PATCH)
+            .body(json!({"location": format!("Place {i}")}).to_string());
+        async move {
+            let response = request.send().await.expect("request sent");
+            (response.status(), response.json::<serde_json::Value>().await.expect("json body"))
+        }
+    });
+    let answers = futures_join_all(edits).await;
+
+    for (i, (status, answer)) in answers.iter().enumerate() {
+        assert_eq!(*status, StatusCode::OK, "edit {i}: {answer}");
+        assert_eq!(answer["location"], format!("Place {i}"), "edit {i} sees its own change");
+    }
+    let versions: BTreeSet<i64> =
+        answers.iter().map(|(_, answer)| answer["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, (2..=33).collect(), "every acknowledged edit made its own version");
+    let stored = app.rows(&format!("SELECT version, location FROM users WHERE id = {}", user.id)).await;
+    let newest =
+        answers.iter().find(|(_, answer)| answer["version"] == 33).map(|(_, answer)| &answer["location"]);
+    assert_eq!((stored[0]["version"].as_i64(), Some(&stored[0]["location"])), (Some(33), newest));
+    let events = app
+        .rows(&format!(
+            "SELECT sequence FROM change_events WHERE user_id = {} AND event_type = 'profile.updated' ORDER BY sequence",
+            user.id
+        ))
+        .await;
+    assert_eq!(events.len(), 32, "one event per edit");
+    let sequences: Vec<i64> = events.iter().map(|row| row["sequence"].as_i64().unwrap()).collect();
+    let first = sequences[0];
+    assert_eq!(sequences, (first..first + 32).collect::<Vec<_>>(), "numbered one after another");
 }

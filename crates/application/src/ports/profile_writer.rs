@@ -35,12 +35,14 @@ pub type Editor = Box<dyn ProfileEditor + 'static>;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ProfileWriter: Send + Sync {
-    /// Changes the profile named by `who` under the database's write lock:
-    /// reads it inside a transaction that other writers of the same profile
-    /// wait for, calls `edit` once with it, and stores what `edit` decides,
-    /// atomically with the retirement of an old username, the audit record
-    /// (by `origin`) and the change event. Concurrent edits of
-    /// one profile therefore queue and each sees the one before it.
+    /// Changes the profile named by `who`: calls `edit` with it as stored,
+    /// and stores what `edit` decides, atomically with the retirement of an
+    /// old username, the audit record (by `origin`) and the change event,
+    /// only if no other write changed the profile in between. When one did,
+    /// `edit` is called again with the profile as that write left it, under
+    /// the database's write lock. Concurrent edits of one profile therefore
+    /// queue and each sees the one before it; `edit` must decide from what
+    /// it is given alone.
     ///
     /// Returns [`Edited::Refused`] (nothing written) when `edit` fails,
     /// [`Edited::Kept`] when it keeps the profile, else [`Edited::Stored`]

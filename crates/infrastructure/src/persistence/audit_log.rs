@@ -87,22 +87,12 @@ pub(crate) async fn update_recorded(
     sequence: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, RepoError> {
-    let (user_id, action) = (change.user_id, change.action);
-    let (record, data) = audit_row(origin, change, now);
-    let event = event_row(&new_event(user_id, sequence, action.as_str(), data, now));
     let backend = tx.get_database_backend();
     if backend == DbBackend::Postgres {
-        let matched = Query::select().from(Alias::new("row")).to_owned();
-        let row = CommonTableExpression::new().query(update).table_name(Alias::new("row")).to_owned();
-        let audit = CommonTableExpression::new()
-            .query(insert_selecting(record, matched.clone())?)
-            .table_name(Alias::new("audit"))
-            .to_owned();
-        let mut event = insert_selecting(event, matched)?;
-        event.returning_col(change_events::Column::Id);
-        let statement = backend.build(&event.with(WithClause::new().cte(row).cte(audit).to_owned()));
+        let statement = update_recorded_statement(update, origin, change, sequence, now)?;
         return Ok(tx.query_one_raw(statement).await.map_err(repo_error)?.is_some());
     }
+    let (record, event) = recorded_rows(origin, change, sequence, now);
     let matched = Query::select().and_where(Expr::cust("changes() = 1")).to_owned();
     let script = [
         backend.build(&update),
@@ -127,6 +117,44 @@ pub(crate) async fn update_recorded(
             Err(repo_error(error))
         }
     }
+}
+
+/// [`update_recorded`]'s one statement on PostgreSQL, which returns a row
+/// when the update matched. Sent alone (without `BEGIN`) it is a
+/// transaction of its own.
+///
+/// # Errors
+/// [`RepoError`] when the record cannot be put into SQL.
+pub(crate) fn update_recorded_statement(
+    update: UpdateStatement,
+    origin: &ChangeOrigin,
+    change: Change,
+    sequence: i64,
+    now: DateTime<Utc>,
+) -> Result<Statement, RepoError> {
+    let (record, event) = recorded_rows(origin, change, sequence, now);
+    let matched = Query::select().from(Alias::new("row")).to_owned();
+    let row = CommonTableExpression::new().query(update).table_name(Alias::new("row")).to_owned();
+    let audit = CommonTableExpression::new()
+        .query(insert_selecting(record, matched.clone())?)
+        .table_name(Alias::new("audit"))
+        .to_owned();
+    let mut event = insert_selecting(event, matched)?;
+    event.returning_col(change_events::Column::Id);
+    Ok(DbBackend::Postgres.build(&event.with(WithClause::new().cte(row).cte(audit).to_owned())))
+}
+
+/// The audit record and the event of `change` made by `origin`, the
+/// account's event number `sequence`.
+fn recorded_rows(
+    origin: &ChangeOrigin,
+    change: Change,
+    sequence: i64,
+    now: DateTime<Utc>,
+) -> (audit_records::ActiveModel, change_events::ActiveModel) {
+    let (user_id, action) = (change.user_id, change.action);
+    let (record, data) = audit_row(origin, change, now);
+    (record, event_row(&new_event(user_id, sequence, action.as_str(), data, now)))
 }
 
 /// `INSERT INTO` `row`'s table its set columns `SELECT`ed as values from

@@ -19,6 +19,7 @@ pub mod account_tokens;
 pub mod audit_log;
 pub mod change_events;
 mod claims;
+mod edit_queue;
 mod entities;
 mod errors;
 pub mod event_feed;
@@ -63,12 +64,13 @@ pub use user_directory::SeaUserDirectory;
 pub use user_repository::SeaUserRepository;
 pub use webhooks::SeaWebhookStore;
 
+use edit_queue::{EditQueue, Turn};
 use errors::repo_error;
 use health::Health;
 use role_cache::RoleCache;
 use session_cache::SessionCache;
-pub(crate) use writer::{ReadFirst, read_ahead};
-use writer::{Work, Writer};
+use writer::Writer;
+pub(crate) use writer::{ReadFirst, Work, read_ahead};
 
 /// How the pools are sized. A request waits for a connection for as long as
 /// the database can be reached (see [`QUEUE_LIMIT`]).
@@ -108,6 +110,8 @@ struct Inner {
     health: Health,
     sessions: SessionCache,
     roles: RoleCache,
+    /// PostgreSQL: edits of one profile take turns on this instance.
+    edits: EditQueue,
 }
 
 impl std::fmt::Debug for Database {
@@ -181,6 +185,7 @@ impl Database {
             // SQLite serves one instance, so its cache needs no messages from others.
             sessions: SessionCache::new(is_sqlite),
             roles: RoleCache::default(),
+            edits: EditQueue::default(),
         };
         Ok(Self { inner: Arc::new(inner), read, write, readers: None })
     }
@@ -282,6 +287,18 @@ impl Database {
         }
     }
 
+    /// Runs `statement` as a transaction of its own (no `BEGIN`, `COMMIT`
+    /// or ping: one round trip on a worker's PostgreSQL handle, through its
+    /// [`Readers`]) and returns its first row. For a write that is whole in
+    /// one statement.
+    pub(crate) async fn query_alone(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        debug_assert!(!self.batches_writes(), "SQLite writes go through its writer");
+        match &self.readers {
+            Some(readers) => readers.fetch_statement(&statement).await,
+            None => self.write.query_one_raw(statement).await,
+        }
+    }
+
     /// A write transaction: on SQLite `BEGIN IMMEDIATE`, so it holds the
     /// write lock from its first statement (no deadlock-prone upgrade).
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, RepoError> {
@@ -307,6 +324,12 @@ impl Database {
 
     pub(crate) fn roles(&self) -> &RoleCache {
         &self.inner.roles
+    }
+
+    /// Waits until no other edit of `user`'s profile runs on this instance
+    /// (see `edit_queue`).
+    pub(crate) async fn edit_turn(&self, user: i64) -> Turn<'_> {
+        self.inner.edits.turn(user).await
     }
 
     /// Runs `work` in a write transaction and commits it: on PostgreSQL its

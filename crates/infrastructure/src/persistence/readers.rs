@@ -1,8 +1,9 @@
-//! A worker's PostgreSQL connections for one-statement reads (a profile by
-//! id or username), kept by this module instead of sqlx's pool.
+//! A worker's PostgreSQL connections for work of one statement (a profile
+//! read by id or username, an edit's update in its own transaction), kept
+//! by this module instead of sqlx's pool.
 //!
 //! sqlx pings every pooled connection on its way back to the pool (a `Sync`
-//! and its answer: a second round trip for every one-statement read, and
+//! and its answer: a second round trip for every one-statement query, and
 //! sqlx has no setting to skip it). These connections go back without it.
 //! What the ping guards against is handled here instead: a connection goes
 //! back only after its statement ran to the end (or the server refused it,
@@ -15,9 +16,12 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
-use sea_orm::sqlx::{self, Connection as _};
-use sea_orm::{DbErr, QueryResult, RuntimeErr};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{self, Connection as _, IntoArguments};
+use sea_orm::{DbErr, QueryResult, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::IDLE_PING;
@@ -80,14 +84,28 @@ impl Readers {
         sql: &'static str,
         key: &Key,
     ) -> Result<Option<QueryResult>, DbErr> {
-        // Dropped on every path but `keep` (an error in transit, a cancelled
-        // request), the connection is closed and its place freed.
-        let (mut connection, _permit) = self.checkout().await.map_err(query_error)?;
         let query = sqlx::query(sql);
         let query = match key {
             Key::Id(id) => query.bind(*id),
             Key::Text(text) => query.bind(text.as_str()),
         };
+        self.fetch(query).await
+    }
+
+    /// Runs `statement`, in a transaction of its own, and returns its first
+    /// row, as [`Readers::fetch_optional`] does.
+    pub(crate) async fn fetch_statement(&self, statement: &Statement) -> Result<Option<QueryResult>, DbErr> {
+        let values = statement.values.clone().unwrap_or(Values(Vec::new()));
+        self.fetch(sqlx::query_with(sqlx::AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))).await
+    }
+
+    async fn fetch<'q, A>(&self, query: Query<'q, Postgres, A>) -> Result<Option<QueryResult>, DbErr>
+    where
+        A: IntoArguments<Postgres> + 'q,
+    {
+        // Dropped on every path but `keep` (an error in transit, a cancelled
+        // request), the connection is closed and its place freed.
+        let (mut connection, _permit) = self.checkout().await.map_err(query_error)?;
         let result = query.fetch_optional(&mut connection).await;
         match &result {
             // The server answered in full: the connection is ready for the next.

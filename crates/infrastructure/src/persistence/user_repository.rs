@@ -14,7 +14,7 @@ use profile_application::ports::{AccountRepository, Editor, ProfileReader, Profi
 use profile_domain::change::ChangeKind;
 use profile_domain::profile::{FieldChange, Profile, Version};
 use profile_domain::user::{Privilege, Role, UserId, UserRef};
-use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, UpdateStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait,
@@ -23,7 +23,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::account_deletion::delete_account;
-use super::audit_log::{Change, record_change, update_recorded};
+use super::audit_log::{Change, record_change, update_recorded, update_recorded_statement};
 use super::entities::{retired_usernames, sessions, users};
 use super::errors::repo_error;
 use super::invalidation::notify;
@@ -32,7 +32,7 @@ use super::profile_mapping::{
 };
 use super::profile_query::{MENTION_IDS, find_profile_row, mention_ids};
 use super::session_cache::user_message;
-use super::{Database, Key, ReadFirst, read_ahead};
+use super::{Database, Key, ReadFirst, Work, read_ahead};
 
 /// Accounts and profiles on SeaORM: one adapter for the `users` table, the
 /// [`ProfileReader`], [`ProfileWriter`] and [`AccountRepository`] ports.
@@ -141,7 +141,7 @@ async fn edit_in(
     db: &Database,
     tx: &DatabaseTransaction,
     who: &UserRef,
-    mut editor: Editor,
+    editor: &mut Editor,
     origin: &ChangeOrigin,
 ) -> Result<EditStep, RepoError> {
     let filter = match who {
@@ -159,7 +159,8 @@ async fn edit_in(
     };
     let locked = match read_ahead {
         Some(row) => Locked::from_query_result(&row, "").map_err(repo_error)?,
-        None => locked_row(tx.get_database_backend())
+        None => edited_row(tx.get_database_backend())
+            .lock_exclusive()
             .filter(filter)
             .into_model::<Locked>()
             .one(tx)
@@ -167,24 +168,13 @@ async fn edit_in(
             .map_err(repo_error)?
             .ok_or(RepoError::NotFound)?,
     };
-    let role = db.roles().by_id(tx, locked.row.role_id).await?;
-    let before = to_stored_profile(locked.row, role, locked.mentions)?;
-    let write = match editor.edit(&before) {
-        Err(refused) => return Ok(EditStep::Refused(refused)),
-        Ok(Edit::Keep) => return Ok(EditStep::Kept(before)),
-        Ok(Edit::Store(write)) => write,
+    let sequence = locked.event_sequence + 1;
+    let (before, write) = match decide(db, tx, locked, editor).await? {
+        Ok(decided) => decided,
+        Err(step) => return Ok(step),
     };
     let id = write.profile.id();
     let role_changed = write.profile.role().id != before.profile.role().id;
-    let sequence = locked.event_sequence + 1;
-    let update = users::Entity::update_many()
-        .set(changed_columns(&write, &before))
-        .col_expr(Alias::new(EVENT_SEQUENCE), sequence.into())
-        .filter(users::Column::Id.eq(id.0))
-        .filter(users::Column::Version.eq(before.profile.version().0))
-        .into_query()
-        .returning_col(users::Column::Id)
-        .to_owned();
     if write.requires_another_manager {
         ensure_another_manager(tx, id).await?;
     }
@@ -197,9 +187,7 @@ async fn edit_in(
         false => None,
     };
     let atomic = savepoint.as_ref().unwrap_or(tx);
-    let fields = write.changes_from(&before);
-    let action = edit_event_type(&fields);
-    let change = Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) };
+    let (update, change) = planned_update(&before, &write, sequence);
     if !update_recorded(atomic, update, origin, change, sequence, write.profile.updated_at()).await? {
         return Err(RepoError::VersionConflict { expected: before.profile.version().0 });
     }
@@ -215,23 +203,115 @@ async fn edit_in(
     Ok(EditStep::Stored { before, write, role_changed })
 }
 
-/// What an edit reads with its row's lock: the profile, the account's event
-/// number and the mentions ([`Locked`]).
-fn locked_row(backend: DbBackend) -> Select<users::Entity> {
+/// [`ProfileWriter::edit`] on PostgreSQL as one statement, a transaction of
+/// its own, when the edit allows: the row read without a lock, then the
+/// update, the audit record and the event sent together, and stored only
+/// if the row still has the version and the event number read and no other
+/// writer holds its lock (`SKIP LOCKED`: this connection never waits for
+/// one). Two round trips instead of five (`BEGIN`, the locked read, the
+/// statement, `COMMIT`, the pool's ping), and a refused or kept edit takes
+/// one. `None` sends the edit to the locked path ([`edit_in`]), which
+/// starts over from the row as it is then: on SQLite (its writer batches
+/// edits already), and for an edit that changed more than the row (a
+/// username's retirement, a role change and its notification, the check
+/// that another manager remains) or whose row changed or was locked.
+async fn edit_alone(
+    db: &Database,
+    who: &UserRef,
+    editor: &mut Editor,
+    origin: &ChangeOrigin,
+) -> Result<Option<EditStep>, RepoError> {
+    let (sql, key) = match who {
+        _ if db.batches_writes() => return Ok(None),
+        UserRef::Id(id) => (&*EDITED_BY_ID, Key::Id(id.0)),
+        UserRef::Username(name) => (&*EDITED_BY_NAME, Key::Text(name.canonical())),
+        UserRef::Me => return Ok(None),
+    };
+    let row = db.read_one(sql.as_str(), key).await.map_err(repo_error)?.ok_or(RepoError::NotFound)?;
+    let read = Locked::from_query_result(&row, "").map_err(repo_error)?;
+    let last_event = read.event_sequence;
+    let (before, write) = match decide(db, db.read(), read, editor).await? {
+        Ok(decided) => decided,
+        Err(step) => return Ok(Some(step)),
+    };
+    let id = write.profile.id().0;
+    if write.retirement.is_some()
+        || write.requires_another_manager
+        || write.profile.role().id != before.profile.role().id
+    {
+        return Ok(None);
+    }
+    let (mut update, change) = planned_update(&before, &write, last_event + 1);
+    update.and_where(Expr::col(Alias::new(EVENT_SEQUENCE)).eq(last_event)).and_where(Expr::cust_with_values(
+        r#""users"."id" = (SELECT "id" FROM "users" WHERE "id" = $1 FOR UPDATE SKIP LOCKED)"#,
+        [id],
+    ));
+    let statement =
+        update_recorded_statement(update, origin, change, last_event + 1, write.profile.updated_at())?;
+    let stored = db.query_alone(statement).await.map_err(repo_error)?;
+    Ok(stored.map(|_| EditStep::Stored { before, write, role_changed: false }))
+}
+
+/// The profile `row` holds, and what `editor` makes of it: what to store,
+/// or the step to answer with when it stores nothing.
+async fn decide(
+    db: &Database,
+    connection: &impl ConnectionTrait,
+    row: Locked,
+    editor: &mut Editor,
+) -> Result<Result<(StoredProfile, ProfileWrite), EditStep>, RepoError> {
+    let role = db.roles().by_id(connection, row.row.role_id).await?;
+    let before = to_stored_profile(row.row, role, row.mentions)?;
+    Ok(match editor.edit(&before) {
+        Err(refused) => Err(EditStep::Refused(refused)),
+        Ok(Edit::Keep) => Err(EditStep::Kept(before)),
+        Ok(Edit::Store(write)) => Ok((before, write)),
+    })
+}
+
+/// The update that stores `write` over `before` (the row's changed columns
+/// and its event number, `sequence`, while its version is still
+/// `before`'s; returning its id), and the change it records.
+fn planned_update(before: &StoredProfile, write: &ProfileWrite, sequence: i64) -> (UpdateStatement, Change) {
+    let id = write.profile.id();
+    let update = users::Entity::update_many()
+        .set(changed_columns(write, before))
+        .col_expr(Alias::new(EVENT_SEQUENCE), sequence.into())
+        .filter(users::Column::Id.eq(id.0))
+        .filter(users::Column::Version.eq(before.profile.version().0))
+        .into_query()
+        .returning_col(users::Column::Id)
+        .to_owned();
+    let fields = write.changes_from(before);
+    let action = edit_event_type(&fields);
+    (update, Change { user_id: id.0, action, fields, version: Some(write.profile.version().0) })
+}
+
+/// What an edit reads of its row (with its lock on the locked path): the
+/// profile, the account's event number and the mentions ([`Locked`]).
+fn edited_row(backend: DbBackend) -> Select<users::Entity> {
     users::ProfileColumns::select_cols(users::Entity::find().select_only())
         .expr_as(Expr::col(Alias::new(EVENT_SEQUENCE)), EVENT_SEQUENCE)
         .expr_as(Expr::cust(locked_mention_ids(backend)), MENTION_IDS)
-        .lock_exclusive()
 }
 
-/// SQLite's [`locked_row`] for a batch's edits, by a JSON array of ids
+/// [`edited_row`] by id and by username on PostgreSQL, without a lock
+/// ([`edit_alone`]): the same SQL for every edit, so prepared once.
+static EDITED_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    edited_row(DbBackend::Postgres).filter(users::Column::Id.eq(0_i64)).build(DbBackend::Postgres).sql
+});
+static EDITED_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+    edited_row(DbBackend::Postgres).filter(users::Column::UsernameKey.eq("")).build(DbBackend::Postgres).sql
+});
+
+/// SQLite's [`edited_row`] for a batch's edits, by a JSON array of ids
 /// (one statement whatever their number: [`ReadFirst`]).
 static LOCKED_BY_IDS: LazyLock<String> = LazyLock::new(|| {
     let ids = Expr::cust(r#""users"."id" IN (SELECT value FROM json_each(?))"#);
-    locked_row(DbBackend::Sqlite).filter(ids).build(DbBackend::Sqlite).sql
+    edited_row(DbBackend::Sqlite).lock_exclusive().filter(ids).build(DbBackend::Sqlite).sql
 });
 
-/// The mentions an edit reads with its locked row: on PostgreSQL those of
+/// The mentions an edit reads with its row: on PostgreSQL those of
 /// [`mention_ids`]; on SQLite none (NULL), since every write there waits
 /// for the one writer, and a reader resolves them after the commit beside it.
 fn locked_mention_ids(backend: DbBackend) -> &'static str {
@@ -394,19 +474,34 @@ impl ProfileReader for SeaUserRepository {
 #[async_trait]
 impl ProfileWriter for SeaUserRepository {
     #[tracing::instrument(level = "debug", name = "users.edit", skip_all, fields(who = %who))]
-    async fn edit(&self, who: &UserRef, editor: Editor, origin: &ChangeOrigin) -> Result<Edited, RepoError> {
-        let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
-        let read_first = match &who {
-            UserRef::Id(id) => Some(ReadFirst { sql: LOCKED_BY_IDS.as_str(), id: id.0 }),
+    async fn edit(
+        &self,
+        who: &UserRef,
+        mut editor: Editor,
+        origin: &ChangeOrigin,
+    ) -> Result<Edited, RepoError> {
+        // On PostgreSQL an instance's edits of one profile take turns, so
+        // that each can store itself in one statement (`edit_queue`).
+        let turn = match who {
+            UserRef::Id(id) if !self.db.batches_writes() => Some(self.db.edit_turn(id.0).await),
             _ => None,
         };
-        let step = self
-            .db
-            .write_one_reading(
-                read_first,
-                Box::new(move |tx| Box::pin(async move { edit_in(&db, tx, &who, editor, &origin).await })),
-            )
-            .await?;
+        let alone = self.db.guarded(edit_alone(&self.db, who, &mut editor, origin)).await?;
+        let step = match alone {
+            Some(step) => step,
+            None => {
+                let (db, who, origin) = (self.db.clone(), who.clone(), origin.clone());
+                let read_first = match &who {
+                    UserRef::Id(id) => Some(ReadFirst { sql: LOCKED_BY_IDS.as_str(), id: id.0 }),
+                    _ => None,
+                };
+                let work: Work<EditStep> = Box::new(move |tx| {
+                    Box::pin(async move { edit_in(&db, tx, &who, &mut editor, &origin).await })
+                });
+                self.db.write_one_reading(read_first, work).await?
+            }
+        };
+        drop(turn);
         let (before, write, role_changed) = match step {
             EditStep::Refused(refused) => return Ok(Edited::Refused(refused)),
             EditStep::Kept(kept) => return Ok(Edited::Kept(kept)),
@@ -621,5 +716,130 @@ pub async fn backfill_mentions(db: &Database) -> Result<u64, RepoError> {
             })
         }))
         .await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sea_orm::sqlx::{self, Connection as _, PgConnection};
+
+    use super::*;
+    use crate::persistence::PoolSettings;
+    use crate::persistence::change_events::tests::insert_user;
+    use crate::persistence::entities::{audit_records, change_events};
+
+    /// A new, migrated PostgreSQL database and its URL, or `None` (a skip)
+    /// when the server cannot be reached and `REQUIRE_POSTGRES` is not set.
+    async fn postgres(label: &str) -> Option<(Database, String)> {
+        let admin = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut connection = match PgConnection::connect(&admin).await {
+            Ok(connection) => connection,
+            Err(error) => {
+                assert!(
+                    !std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true"),
+                    "REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {error}"
+                );
+                return None;
+            }
+        };
+        let name = format!("profiled_{label}_{}_{}", std::process::id(), Utc::now().timestamp_micros());
+        let create = format!(r#"CREATE DATABASE "{name}""#);
+        sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut connection).await.unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        let db = Database::connect(&url, PoolSettings::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        Some((db, url))
+    }
+
+    async fn drop_database(db: Database, url: &str) {
+        db.close().await.unwrap();
+        let (server, name) = url.rsplit_once('/').unwrap();
+        let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
+        let drop = format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#);
+        sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
+    }
+
+    /// An editor that stores the profile touched (its version one up).
+    fn touch() -> Editor {
+        Box::new(move |stored: &StoredProfile| {
+            Ok(Edit::Store(ProfileWrite {
+                profile: stored.profile.touched(Utc::now()),
+                avatar: stored.avatar.clone(),
+                cover: stored.cover.clone(),
+                retirement: None,
+                requires_another_manager: false,
+            }))
+        })
+    }
+
+    /// The row's version and event number, and the account's audit records
+    /// and events.
+    async fn stored(db: &Database, id: i64) -> (i64, i64, usize, Vec<i64>) {
+        let row = db
+            .read()
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT version, event_sequence FROM users WHERE id = $1",
+                [id.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let records =
+            audit_records::Entity::find().filter(audit_records::Column::UserId.eq(id)).all(db.read());
+        let events =
+            change_events::Entity::find().filter(change_events::Column::UserId.eq(id)).all(db.read());
+        (
+            row.try_get("", "version").unwrap(),
+            row.try_get("", "event_sequence").unwrap(),
+            records.await.unwrap().len(),
+            events.await.unwrap().into_iter().map(|event| event.sequence).collect(),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_edit_alone_stores_in_one_statement_and_leaves_a_locked_row_to_the_locked_path() {
+        let Some((db, url)) = postgres("edit_alone").await else { return };
+        let worker = db.for_worker(1);
+        let id = insert_user(&db, "alice").await;
+        let alice = UserRef::Id(UserId(id));
+        let origin = ChangeOrigin::system();
+
+        let mut editor = touch();
+        let step = edit_alone(&worker, &alice, &mut editor, &origin).await.unwrap();
+        assert!(matches!(step, Some(EditStep::Stored { role_changed: false, .. })));
+        assert_eq!(stored(&db, id).await, (2, 1, 1, vec![1]));
+
+        // Another transaction holds the row: the edit alone neither waits
+        // nor writes, and the locked path waits for it and then stores.
+        let mut holder = PgConnection::connect(&url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+        let lock = sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(id);
+        lock.execute(&mut holder).await.unwrap();
+        let skipped =
+            tokio::time::timeout(Duration::from_secs(2), edit_alone(&worker, &alice, &mut editor, &origin));
+        assert!(matches!(skipped.await.expect("the edit alone waits for no lock"), Ok(None)));
+        assert_eq!(stored(&db, id).await, (2, 1, 1, vec![1]));
+
+        let repository = SeaUserRepository::new(worker.clone());
+        let queued = tokio::spawn(async move { repository.edit(&alice, touch(), &origin).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!queued.is_finished(), "the locked path waits for the holder");
+        sqlx::query("UPDATE users SET version = version + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+        let edited = queued.await.unwrap().unwrap();
+        let Edited::Stored { before, after } = edited else { panic!("stored") };
+        assert_eq!((before.profile.version().0, after.profile.version().0), (3, 4));
+        assert_eq!(stored(&db, id).await, (4, 2, 2, vec![1, 2]));
+
+        drop(worker);
+        drop_database(db, &url).await;
     }
 }
