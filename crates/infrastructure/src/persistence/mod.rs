@@ -294,7 +294,7 @@ impl Database {
     pub(crate) async fn query_alone(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
         debug_assert!(!self.batches_writes(), "SQLite writes go through its writer");
         match &self.readers {
-            Some(readers) => readers.fetch_statement(&statement).await,
+            Some(readers) => readers.fetch_statement(statement).await,
             None => self.write.query_one_raw(statement).await,
         }
     }

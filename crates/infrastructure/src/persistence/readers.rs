@@ -94,9 +94,9 @@ impl Readers {
 
     /// Runs `statement`, in a transaction of its own, and returns its first
     /// row, as [`Readers::fetch_optional`] does.
-    pub(crate) async fn fetch_statement(&self, statement: &Statement) -> Result<Option<QueryResult>, DbErr> {
-        let values = statement.values.clone().unwrap_or(Values(Vec::new()));
-        self.fetch(sqlx::query_with(sqlx::AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))).await
+    pub(crate) async fn fetch_statement(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let values = statement.values.unwrap_or(Values(Vec::new()));
+        self.fetch(sqlx::query_with(sqlx::AssertSqlSafe(statement.sql), SqlxValues(values))).await
     }
 
     async fn fetch<'q, A>(&self, query: Query<'q, Postgres, A>) -> Result<Option<QueryResult>, DbErr>

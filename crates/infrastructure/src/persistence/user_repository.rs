@@ -324,9 +324,10 @@ fn locked_mention_ids(backend: DbBackend) -> &'static str {
 /// `users.event_sequence`: the number of the account's last event.
 const EVENT_SEQUENCE: &str = "event_sequence";
 
-/// The row an edit locks: the profile, the number of the account's last
-/// event, which the edit's own event follows, and the users its description
-/// mentions (what the answer shows when the edit leaves the description).
+/// The row an edit reads (locked, but on the one-statement path): the
+/// profile, the number of the account's last event, which the edit's own
+/// event follows, and the users its description mentions (what the answer
+/// shows when the edit leaves the description).
 struct Locked {
     row: users::ProfileColumns,
     event_sequence: i64,
