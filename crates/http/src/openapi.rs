@@ -249,9 +249,11 @@ fn profile_members(replace: bool, strict: bool, description: &str, example: Valu
             }},
             "location": text(100, "At most 100 characters, no control characters."),
             "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2 code (`PL`)."},
-            "locale": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?([-_]([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))?$",
-                "description": "BCP 47 tag: language, then script, region and one variant if any (`en-US`, \
-                    `zh-Hant-TW`); App.net's `en_US` too.", "examples": ["en-US"]},
+            "locale": {"type": "string", "maxLength": 64,
+                // RFC 5646's grammar as the domain parses it (oxilangtag), `_` as well as `-`.
+                "pattern": "^(?:(?:[A-Za-z]{2,3}(?:[-_][A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?(?:[-_](?:[A-Za-z][A-Za-z0-9]{4,7}|[0-9][A-Za-z0-9]{3,7}))*(?:[-_][0-9A-WYZa-wyz](?:[-_][A-Za-z0-9]{2,8})+)*(?:[-_][Xx](?:[-_][A-Za-z0-9]{1,8})+)?|[Xx](?:[-_][A-Za-z0-9]{1,8})+|art[-_]lojban|cel[-_]gaulish|en[-_]GB[-_]oed|i[-_]ami|i[-_]bnn|i[-_]default|i[-_]enochian|i[-_]hak|i[-_]klingon|i[-_]lux|i[-_]mingo|i[-_]navajo|i[-_]pwn|i[-_]tao|i[-_]tay|i[-_]tsu|no[-_]bok|no[-_]nyn|sgn[-_]BE[-_]FR|sgn[-_]BE[-_]NL|sgn[-_]CH[-_]DE|zh[-_]guoyu|zh[-_]hakka|zh[-_]min|zh[-_]min[-_]nan|zh[-_]xiang)$",
+                "description": "A well-formed BCP 47 tag: language, then script, region, variants, extensions and \
+                    private use if any (`en-US`, `zh-Hant-TW`); App.net's `en_US` too.", "examples": ["en-US"]},
             "timezone": {"type": "string", "description": "IANA time zone (`Europe/Warsaw`).", "examples": ["Europe/Warsaw"]},
             "birthdate": optional(json!({"type": "string", "format": "date",
                 "description": "A date (or RFC 3339 date-time); at least 13 years ago."})),
